@@ -1,0 +1,50 @@
+# Two commands matter: `make run` (the app on the embedded service) and `make test`.
+# Both install what is missing first, so they work on a fresh machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install install-test bun chromium clean
+
+## run: install what is missing and start the app with hot reload on http://localhost:3000
+run: install bun
+	@mkdir -p uploaded_files
+	$(VENV)/bin/reflex run
+
+## test: install what the tests need and run the whole suite
+test: install-test bun chromium
+	@mkdir -p uploaded_files
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## bun: Reflex's JavaScript runtime, from the npm registry (Reflex's own download needs the internet)
+bun:
+	@command -v bun >/dev/null 2>&1 || npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@1.4.5
+
+## chromium: Debian's headless browser for the browser tests
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .web .states

@@ -1,0 +1,52 @@
+"""The app's settings: real Filestack when credentials are set, else the embedded service."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Stable ids of the workflows the embedded service ships (see dashboard/local_filestack/workflows/shipped/).
+PROFILE_WORKFLOW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
+COVER_WORKFLOW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b02"
+
+
+class Settings(BaseSettings):
+    """Every setting comes from the environment (or a ``.env`` file); see ``.env.example``."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    filestack_api_key: str | None = None
+    filestack_app_secret: str | None = None
+    filestack_profile_workflow_id: str = PROFILE_WORKFLOW_ID
+    filestack_cover_workflow_id: str = COVER_WORKFLOW_ID
+
+    filestack_cdn_url: str = "https://cdn.filestackcontent.com"
+    filestack_api_url: str = "https://www.filestackapi.com"
+    filestack_upload_url: str = "https://upload.filestackapi.com"
+    filestack_workflows_url: str = "https://workflows-beta.filestackapi.com"
+
+    #: Where the embedded service keeps files, metadata and jobs. ``uploaded_files`` is a
+    #: folder Reflex's hot reload ignores, so writing there never restarts the backend.
+    data_dir: Path = Field(default=PROJECT_ROOT / "uploaded_files" / "local_filestack")
+    #: Base URL under which the embedded service is reachable (the Reflex backend).
+    embedded_base_url: str = "http://localhost:8000"
+    #: Make every embedded call carry a valid policy, like Filestack's "security on".
+    local_filestack_require_security: bool = False
+
+    max_upload_bytes: int = 25 * 1024 * 1024
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Filestack API key is set: the embedded service is used."""
+        return not self.filestack_api_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
