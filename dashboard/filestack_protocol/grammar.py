@@ -52,6 +52,9 @@ STRING_PARAMS: dict[str, frozenset[str]] = {
     "watermark": frozenset({"file"}),
 }
 
+#: Parameters that are strings in every task: colours like ``000000`` must not become numbers.
+COLOR_PARAMS: frozenset[str] = frozenset({"background", "color"})
+
 
 class GrammarError(ValueError):
     """A processing URL or task string that does not follow the grammar."""
@@ -200,7 +203,7 @@ def parse_task(segment: str) -> Task:
         raise GrammarError(f"task {name!r} has '=' but no parameters")
     if body:
         aliases = PARAM_ALIASES.get(name, {})
-        strings = STRING_PARAMS.get(name, frozenset())
+        strings = STRING_PARAMS.get(name, frozenset()) | COLOR_PARAMS
         for item in _split_top_level(body, ","):
             key, colon, raw = item.partition(":")
             key = key.strip()
