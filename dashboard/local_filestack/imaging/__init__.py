@@ -1,0 +1,31 @@
+"""Filestack-compatible image processing on Pillow.
+
+``transform`` runs a chain of Filestack CDN tasks (``resize``, ``crop``,
+``rotate``, ``output``...) over untrusted image bytes; ``probe`` reads an
+image's header; ``sniff_mimetype`` tells a file's type from its content;
+``validate_tasks`` checks a chain without decoding anything.
+"""
+
+from .decode import ImageInfo, probe
+from .encode import Rendered
+from .errors import ImageTooLarge, ImagingError, NotAnImage, UnsupportedTask
+from .limits import Limits
+from .pipeline import transform
+from .sniff import sniff_mimetype
+from .tasks import IMAGE_TASKS, NON_IMAGE_TASKS, validate_tasks
+
+__all__ = [
+    "IMAGE_TASKS",
+    "NON_IMAGE_TASKS",
+    "ImageInfo",
+    "ImageTooLarge",
+    "ImagingError",
+    "Limits",
+    "NotAnImage",
+    "Rendered",
+    "UnsupportedTask",
+    "probe",
+    "sniff_mimetype",
+    "transform",
+    "validate_tasks",
+]
