@@ -1,11 +1,44 @@
-"""The app: pages registered, the embedded service mounted. Wiring only."""
+"""The app: pages registered, the database prepared, the embedded service mounted. Wiring only."""
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
 
 import reflex as rx
 
+from dashboard import photo_jobs, profile_store
+from dashboard.pages.profile import ON_LOAD, profile_page
+from dashboard.pages.workflows import workflows_page
+from dashboard.settings import get_settings
+from dashboard.state import WorkflowsState
 
-def index() -> rx.Component:
-    return rx.el.div(rx.el.h1("Profile", id="profile-name", class_name="text-2xl font-semibold"), class_name="p-8")
+log = logging.getLogger(__name__)
+settings = get_settings()
+
+if settings.embedded:
+    from dashboard import embedded
+
+    service = embedded.build_service(settings)
+    app = rx.App(api_transformer=embedded.api_for(service))
+    app.register_lifespan_task(embedded.lifespan_for(service))
+else:
+    app = rx.App()
 
 
-app = rx.App()
-app.add_page(index, route="/")
+@contextlib.asynccontextmanager
+async def photo_jobs_lifespan() -> AsyncIterator[None]:
+    """Create missing tables, then finish jobs a restart left open (in the background)."""
+    await asyncio.to_thread(profile_store.ensure_schema)
+    resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
+    try:
+        yield
+    finally:
+        resume.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await resume
+
+
+app.register_lifespan_task(photo_jobs_lifespan)
+app.add_page(profile_page, route="/", title="Profile", on_load=ON_LOAD)
+app.add_page(workflows_page, route="/workflows", title="Workflows", on_load=WorkflowsState.load)

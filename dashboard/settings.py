@@ -18,7 +18,7 @@ COVER_WORKFLOW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b02"
 class Settings(BaseSettings):
     """Every setting comes from the environment (or a ``.env`` file); see ``.env.example``."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
 
     filestack_api_key: str | None = None
     filestack_app_secret: str | None = None
@@ -38,7 +38,17 @@ class Settings(BaseSettings):
     #: Make every embedded call carry a valid policy, like Filestack's "security on".
     local_filestack_require_security: bool = False
 
+    #: Largest photo the page accepts, checked on the server.
     max_upload_bytes: int = 25 * 1024 * 1024
+    #: Give up following a workflow job after this many seconds.
+    job_timeout_s: float = 120.0
+    #: Sign every photo URL the page shows (for a Filestack app with security on).
+    secure_urls: bool = False
+
+    @property
+    def sign_urls(self) -> bool:
+        """Whether photo URLs shown on the page carry a signed policy."""
+        return self.secure_urls or (self.embedded and self.local_filestack_require_security)
 
     @property
     def embedded(self) -> bool:

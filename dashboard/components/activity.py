@@ -1,0 +1,65 @@
+"""The activity panel: recent photo jobs, their status, duration and task outcomes."""
+
+import reflex as rx
+
+from dashboard.state import ActivityState
+
+
+def job_row(job: dict) -> rx.Component:
+    """One job."""
+    return rx.el.li(
+        rx.cond(
+            job["thumb"] != "",
+            rx.el.img(src=job["thumb"], alt="Photo of job " + job["id"], class_name="h-10 w-10 rounded-md object-cover"),
+            rx.el.div(class_name="h-10 w-10 rounded-md bg-slate-200"),
+        ),
+        rx.el.div(
+            rx.el.div(
+                rx.el.span(job["workflow"], class_name="font-medium text-slate-900"),
+                rx.el.span(job["filename"], class_name="truncate text-slate-500"),
+                class_name="flex min-w-0 gap-2 text-sm",
+            ),
+            rx.el.div(
+                rx.el.span(job["when"]),
+                rx.el.span(job["duration"]),
+                rx.el.span(job["tasks"], class_name="truncate"),
+                class_name="flex min-w-0 gap-3 text-xs text-slate-500",
+            ),
+            rx.cond(job["error"] != "", rx.el.p(job["error"], class_name="text-xs text-rose-700")),
+            class_name="flex min-w-0 flex-1 flex-col gap-0.5",
+        ),
+        rx.el.span(
+            job["status"],
+            class_name=rx.match(
+                job["status"],
+                ("Finished", "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800"),
+                ("Failed", "rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800"),
+                ("Processing", "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800"),
+                "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700",
+            ),
+        ),
+        class_name="flex items-center gap-3 py-2.5",
+    )
+
+
+def activity_panel() -> rx.Component:
+    """Recent jobs, newest first."""
+    return rx.el.section(
+        rx.el.div(
+            rx.el.h2("Activity", class_name="text-sm font-semibold uppercase tracking-wide text-slate-500"),
+            rx.el.button(
+                "Refresh",
+                type="button",
+                on_click=ActivityState.refresh,
+                class_name="rounded-md px-2 py-1 text-xs text-slate-500 hover:bg-slate-100",
+            ),
+            class_name="flex items-center justify-between",
+        ),
+        rx.cond(
+            ActivityState.jobs.length() > 0,
+            rx.el.ul(rx.foreach(ActivityState.jobs, job_row), id="activity-list", class_name="divide-y divide-slate-100"),
+            rx.el.p("No photos processed yet.", class_name="text-sm text-slate-500"),
+        ),
+        class_name="flex flex-col gap-2 rounded-xl border border-slate-200 bg-white p-5 shadow-sm",
+        aria_label="Activity",
+    )

@@ -1,0 +1,55 @@
+"""Wiring of the embedded Filestack-compatible service into the Reflex backend.
+
+With no Filestack API key set, the service's routes (``/cdn``, ``/www``, ``/upload``,
+``/workflows-beta``) are mounted in front of Reflex's own, and its workers start and
+stop with the backend. This module only connects parts; the service itself never
+imports the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+
+from dashboard.local_filestack.app import LocalFilestack
+from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.credentials import load_or_create
+from dashboard.local_filestack.workflows.service import attach_workflows
+from dashboard.settings import Settings
+
+
+def build_service(settings: Settings) -> LocalFilestack:
+    """The embedded service configured from the app's settings, with workflows attached."""
+    creds = load_or_create(settings.data_dir)
+    config = ServiceConfig(
+        data_dir=settings.data_dir,
+        api_key=creds.api_key,
+        app_secret=creds.app_secret,
+        require_security=settings.local_filestack_require_security,
+        max_upload_bytes=settings.max_upload_bytes,
+        public_url=settings.embedded_base_url.rstrip("/"),
+    )
+    service = LocalFilestack(config)
+    attach_workflows(service)
+    return service
+
+
+def api_for(service: LocalFilestack) -> Starlette:
+    """A Starlette app holding the service's routes, for ``rx.App(api_transformer=...)``."""
+    return Starlette(routes=service.routes)
+
+
+def lifespan_for(service: LocalFilestack):
+    """A Reflex lifespan task that starts the service with the backend and stops it after."""
+
+    @contextlib.asynccontextmanager
+    async def embedded_filestack() -> AsyncIterator[None]:
+        await service.startup()
+        try:
+            yield
+        finally:
+            await service.shutdown()
+
+    return embedded_filestack

@@ -1,0 +1,73 @@
+"""What the page accepts as a photo, checked on the server before anything is uploaded.
+
+The dropzone's ``accept`` and ``max_size`` are hints for the browser only; these checks
+are the ones that count. The type comes from the file's content, never its name.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, UnidentifiedImageError
+
+#: Pillow format name -> MIME type of the images the profile accepts.
+ACCEPTED_FORMATS: dict[str, str] = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "HEIF": "image/heic",
+}
+
+try:  # HEIC support is optional: only where the codec's wheel is installed.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - depends on the machine
+    ACCEPTED_FORMATS.pop("HEIF")
+
+#: What the dropzone tells the browser to offer.
+DROPZONE_ACCEPT: dict[str, list[str]] = {
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/png": [".png"],
+    "image/webp": [".webp"],
+    "image/gif": [".gif"],
+    **({"image/heic": [".heic", ".heif"]} if "HEIF" in ACCEPTED_FORMATS else {}),
+}
+
+
+class RejectedPhoto(ValueError):
+    """A file the profile will not take; the message is shown to the person."""
+
+
+def human_size(size: int) -> str:
+    """``12.3 MB``-style sizes for messages."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def check_photo(data: bytes, filename: str, max_bytes: int) -> str:
+    """Return the photo's MIME type, or raise :class:`RejectedPhoto` saying why not."""
+    if not data:
+        raise RejectedPhoto(f"{filename} is empty.")
+    if len(data) > max_bytes:
+        raise RejectedPhoto(
+            f"{filename} is {human_size(len(data))}; the limit is {human_size(max_bytes)}."
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format or ""
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise RejectedPhoto(
+            f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF or HEIC)."
+        ) from err
+    if fmt not in ACCEPTED_FORMATS:
+        raise RejectedPhoto(f"{filename} is a {fmt or 'unknown'} file; use JPEG, PNG, WebP, GIF or HEIC.")
+    if width < 1 or height < 1:
+        raise RejectedPhoto(f"{filename} has no pixels.")
+    return ACCEPTED_FORMATS[fmt]

@@ -1,0 +1,139 @@
+"""Reading and writing the profile and its photo jobs in the app's database.
+
+Plain synchronous functions over Reflex's SQLModel sessions; state handlers call
+them through ``asyncio.to_thread`` so the event loop never waits on the disk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import reflex as rx
+import sqlmodel
+from reflex.model import create_all
+
+from dashboard.models import SLOTS, PhotoJob, Profile
+
+#: Jobs in these states are still being followed.
+OPEN_STATES = ("uploaded", "processing")
+
+
+def ensure_schema() -> None:
+    """Create the tables that do not exist yet."""
+    create_all()
+
+
+def load_profile() -> Profile:
+    """The profile, created with its tasteful defaults on first use."""
+    with rx.session() as session:
+        profile = session.exec(sqlmodel.select(Profile).order_by(Profile.id)).first()
+        if profile is None:
+            profile = Profile()
+            session.add(profile)
+            session.commit()
+            session.refresh(profile)
+        session.expunge(profile)
+        return profile
+
+
+def update_profile(**fields: Any) -> Profile:
+    """Change some fields of the profile and return it."""
+    with rx.session() as session:
+        profile = session.exec(sqlmodel.select(Profile).order_by(Profile.id)).first() or Profile()
+        for key, value in fields.items():
+            if not hasattr(profile, key):
+                raise AttributeError(f"profile has no field {key!r}")
+            setattr(profile, key, value)
+        profile.updated_at = time.time()
+        session.add(profile)
+        session.commit()
+        session.refresh(profile)
+        session.expunge(profile)
+        return profile
+
+
+def set_photo(slot: str, url: str, handle: str) -> Profile:
+    """Make a stored file the profile's photo for ``slot``."""
+    if slot not in SLOTS:
+        raise ValueError(f"unknown photo slot {slot!r}")
+    return update_profile(**{f"{slot}_url": url, f"{slot}_handle": handle})
+
+
+def add_job(slot: str, original_handle: str, filename: str, preview_url: str) -> PhotoJob:
+    """Record a new upload; earlier open jobs of the slot are superseded."""
+    with rx.session() as session:
+        for old in session.exec(
+            sqlmodel.select(PhotoJob).where(PhotoJob.slot == slot, PhotoJob.status.in_(OPEN_STATES))
+        ):
+            old.status = "superseded"
+            session.add(old)
+        job = PhotoJob(slot=slot, original_handle=original_handle, filename=filename, preview_url=preview_url)
+        session.add(job)
+        session.commit()
+        session.refresh(job)
+        session.expunge(job)
+        return job
+
+
+def update_job(job_id: int, **fields: Any) -> PhotoJob:
+    """Change some fields of a job row."""
+    with rx.session() as session:
+        job = session.get(PhotoJob, job_id)
+        if job is None:
+            raise LookupError(f"photo job {job_id} not found")
+        for key, value in fields.items():
+            if key == "tasks" and isinstance(value, dict):
+                job.tasks_json = json.dumps(value)
+                continue
+            setattr(job, key, value)
+        session.add(job)
+        session.commit()
+        session.refresh(job)
+        session.expunge(job)
+        return job
+
+
+def get_job(job_id: int) -> PhotoJob | None:
+    """One job row, or None."""
+    with rx.session() as session:
+        job = session.get(PhotoJob, job_id)
+        if job is not None:
+            session.expunge(job)
+        return job
+
+
+def open_job(slot: str) -> PhotoJob | None:
+    """The newest job of ``slot`` that is still being processed, if any."""
+    with rx.session() as session:
+        job = session.exec(
+            sqlmodel.select(PhotoJob)
+            .where(PhotoJob.slot == slot, PhotoJob.status.in_(OPEN_STATES))
+            .order_by(PhotoJob.created_at.desc())
+        ).first()
+        if job is not None:
+            session.expunge(job)
+        return job
+
+
+def latest_job(slot: str) -> PhotoJob | None:
+    """The newest job of ``slot`` whatever its state."""
+    with rx.session() as session:
+        job = session.exec(
+            sqlmodel.select(PhotoJob).where(PhotoJob.slot == slot).order_by(PhotoJob.created_at.desc())
+        ).first()
+        if job is not None:
+            session.expunge(job)
+        return job
+
+
+def recent_jobs(limit: int = 20) -> list[PhotoJob]:
+    """The newest jobs first."""
+    with rx.session() as session:
+        jobs = list(
+            session.exec(sqlmodel.select(PhotoJob).order_by(PhotoJob.created_at.desc()).limit(limit))
+        )
+        for job in jobs:
+            session.expunge(job)
+        return jobs

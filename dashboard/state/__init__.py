@@ -1,0 +1,8 @@
+"""Reflex state classes, one per concern."""
+
+from dashboard.state.activity import ActivityState
+from dashboard.state.photo import AvatarState, CoverState
+from dashboard.state.profile import ProfileState
+from dashboard.state.workflows import WorkflowsState
+
+__all__ = ["ActivityState", "AvatarState", "CoverState", "ProfileState", "WorkflowsState"]

@@ -1,0 +1,66 @@
+"""WorkflowsState: the workflows the service knows, with their tasks and conditions (read-only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import reflex as rx
+
+from dashboard.connection import open_client
+from dashboard.filestack import FilestackError
+
+
+def _condition_text(requirement: dict[str, Any]) -> str:
+    task = requirement.get("task", "?")
+    condition = requirement.get("condition")
+    if not condition:
+        return f"after {task} is done"
+    path = ".".join(str(p) for p in condition.get("path") or [])
+    subject = f"{task}.{path}" if path else task
+    return f"{subject} {condition.get('type', '?')} {json.dumps(condition.get('value'))}"
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    if not params:
+        return ""
+    if set(params) == {"tasks"} and isinstance(params["tasks"], str):
+        return params["tasks"]
+    return json.dumps(params, separators=(", ", ": "))
+
+
+def describe(workflow: dict[str, Any]) -> dict[str, Any]:
+    """A workflow as rows the page can show."""
+    return {
+        "id": str(workflow.get("id", "")),
+        "name": str(workflow.get("name", "")),
+        "webhook": str(workflow.get("webhook") or ""),
+        "tasks": [
+            {
+                "id": str(task.get("id") or task.get("action", "")),
+                "action": str(task.get("action", "")),
+                "params": _params_text(task.get("params") or {}),
+                "requires": "; ".join(_condition_text(r) for r in task.get("requires") or []) or "—",
+            }
+            for task in workflow.get("tasks", [])
+        ],
+    }
+
+
+class WorkflowsState(rx.State):
+    """Every workflow, as the Workflows REST API lists it."""
+
+    workflows: list[dict[str, Any]] = []
+    error: str = ""
+
+    @rx.event
+    async def load(self):
+        """Read the workflows from the service."""
+        try:
+            async with open_client() as fs:
+                workflows = await fs.list_workflows()
+        except FilestackError as err:
+            self.workflows, self.error = [], f"The workflows could not be read: {err}"
+            return
+        self.error = ""
+        self.workflows = [describe(w) for w in workflows]

@@ -1,0 +1,138 @@
+"""Start the app as a person does (``reflex run``) on free ports, and a headless Chromium.
+
+The app runs on the embedded service with a fresh data directory and database, so the
+tests see a first-run profile. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, where it is installed."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+class RunningApp:
+    """The app's URLs and its process."""
+
+    def __init__(self, frontend: str, backend: str, process: subprocess.Popen, log: Path) -> None:
+        self.frontend = frontend
+        self.backend = backend
+        self.process = process
+        self.log = log
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the app's output, for failure messages."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """``reflex run`` in dev mode on free ports with its own data directory."""
+    if chromium_path() is None:
+        pytest.skip("no Chromium on this machine")
+    data = tmp_path_factory.mktemp("app-data")
+    frontend_port, backend_port = _free_port(), _free_port()
+    backend = f"http://localhost:{backend_port}"
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data / "filestack"),
+        "DATABASE_URL": f"sqlite:///{data / 'dashboard.db'}",
+        "EMBEDDED_BASE_URL": backend,
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("FILESTACK_API_KEY", None)
+    log = data / "app.log"
+    reflex = ROOT / ".venv" / "bin" / "reflex"
+    command = [str(reflex if reflex.exists() else "reflex"), "run", "--frontend-port", str(frontend_port),
+               "--backend-port", str(backend_port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    app = RunningApp(f"http://localhost:{frontend_port}", backend, process, log)
+    try:
+        _wait_for(f"{backend}/ping", process, log, 600)
+        _wait_for(app.frontend, process, log, 600)
+        yield app
+    finally:
+        with_group = os.getpgid(process.pid) if process.poll() is None else None
+        if with_group is not None:
+            os.killpg(with_group, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(with_group, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium on this machine")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def artifacts() -> Path:
+    """Where screenshots are saved."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
