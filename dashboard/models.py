@@ -10,13 +10,19 @@ import time
 
 import reflex as rx
 import sqlmodel
+from sqlalchemy.orm import registry
+
+class DashboardTable(sqlmodel.SQLModel, registry=registry()):
+    """Base of the app's tables: their own metadata, registered once with Reflex."""
+
+
+rx.ModelRegistry.register(DashboardTable)
 
 #: The photo slots of a profile and what each one is called on the page.
 SLOTS: tuple[str, ...] = ("avatar", "cover")
 
 
-@rx.ModelRegistry.register
-class Profile(sqlmodel.SQLModel, table=True):
+class Profile(DashboardTable, table=True):
     """The one profile the page shows."""
 
     id: int | None = sqlmodel.Field(default=None, primary_key=True)
@@ -34,8 +40,7 @@ class Profile(sqlmodel.SQLModel, table=True):
     updated_at: float = sqlmodel.Field(default_factory=time.time)
 
 
-@rx.ModelRegistry.register
-class PhotoJob(sqlmodel.SQLModel, table=True):
+class PhotoJob(DashboardTable, table=True):
     """One upload of a photo and the workflow job that processes it.
 
     The job store of the service is the truth about the job; this row remembers which
