@@ -286,7 +286,7 @@ async def test_url_sources(tmp_path: Path) -> None:
             alias = await client.get(f"/cdn/{API_KEY}/resize=width:100/src://photos/a.png")
             assert alias.json() == {"error": "storage aliases are not configured"}
             wf = await client.get(f"/cdn/{API_KEY}/run_workflow=id:abc/{url}")
-            assert (wf.status_code, wf.json()) == (501, {"error": "workflows are not enabled"})
+            assert (wf.status_code, wf.json()) == (404, {"error": "workflow not found"})
 
 
 async def test_overwrite_replaces_content_and_transforms(tmp_path: Path) -> None:

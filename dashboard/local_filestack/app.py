@@ -35,6 +35,8 @@ from dashboard.local_filestack.ingest import FetchOptions
 from dashboard.local_filestack.multipart import MultipartStore
 from dashboard.local_filestack.storage import Storage
 from dashboard.local_filestack.urls import service_base
+from dashboard.local_filestack.workflows.service import attach_workflows
+from dashboard.local_filestack.workflows.settings import WorkflowSettings
 
 logger = logging.getLogger("dashboard.local_filestack")
 
@@ -137,9 +139,20 @@ async def _health(_request: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
-def create_app(config: ServiceConfig, *, workflows: WorkflowGateway | None = None) -> Starlette:
-    """A Starlette app serving the service at its root; ``app.state.local_filestack`` is the service."""
+def create_app(
+    config: ServiceConfig,
+    *,
+    workflows: WorkflowGateway | None = None,
+    workflow_settings: WorkflowSettings | None = None,
+) -> Starlette:
+    """A Starlette app serving the service at its root; ``app.state.local_filestack`` is the service.
+
+    Without a ``workflows`` gateway the built-in workflow engine is attached
+    (configured by ``workflow_settings``).
+    """
     service = LocalFilestack(config, workflows)
+    if workflows is None:
+        attach_workflows(service, workflow_settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

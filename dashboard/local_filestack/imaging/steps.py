@@ -18,11 +18,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .compositing import apply_mask, fill_for, flatten, prepare_for_fill
 from .errors import UnsupportedTask
+from .faces import FaceBox, find_faces, union
 from .params import RGBA
 
 Size = tuple[int, int]
 Box = tuple[float, float, float, float]
 Fit = Literal["clip", "crop", "scale", "max"]
+FaceCropMode = Literal["crop", "thumb", "fill"]
 
 REDUCING_GAP = 2.0
 """``Image.resize(reducing_gap=...)``: box-reduce first while the source is over 2x the target."""
@@ -53,10 +55,15 @@ class Step(ABC):
 
 @dataclass(frozen=True)
 class Align:
-    """Where a ``fit:crop`` resize keeps the image: 0 is left/top, 1 right/bottom."""
+    """Where a ``fit:crop`` resize keeps the image: 0 is left/top, 1 right/bottom.
+
+    With ``faces`` the kept part is centred on the detected faces instead, and
+    ``horizontal``/``vertical`` apply only when no face is found.
+    """
 
     horizontal: float = 0.5
     vertical: float = 0.5
+    faces: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class Resize(Step):
         """
         nominal = nominal_size or image.size
         target, box = self._plan(nominal)
+        if box is not None and self.align.faces:
+            box = self._face_box(image, nominal, box)
         if box is None and target == image.size:
             return image
         source_box = _scale_box(box or (0.0, 0.0, *nominal), nominal, image.size)
@@ -123,6 +132,90 @@ class Resize(Step):
         left = (width - kept_width) * self.align.horizontal
         top = (height - kept_height) * self.align.vertical
         return (left, top, left + kept_width, top + kept_height)
+
+    def _face_box(self, image: Image.Image, nominal: Size, box: Box) -> Box:
+        """``box``'s size centred on the faces of ``image`` (all of them if they fit, else the largest)."""
+        faces = find_faces(image)
+        if not faces:
+            return box
+        faces = [_scale_box(face, image.size, nominal) for face in faces]
+        kept = (box[2] - box[0], box[3] - box[1])
+        around = union(faces)
+        if around[2] - around[0] > kept[0] or around[3] - around[1] > kept[1]:
+            around = max(faces, key=lambda face: (face[2] - face[0]) * (face[3] - face[1]))
+        return _box_around(_centre(around), kept, nominal)
+
+
+@dataclass(frozen=True)
+class CropFaces(Step):
+    """Filestack's ``crop_faces``: the part of the image around its faces.
+
+    The face region is the selected faces (``faces``: 1-based positions counted
+    left to right, or ``"all"``) grown by ``buffer`` percent of their size
+    (half on each side). ``crop`` cuts it out unscaled -- or a ``width`` ×
+    ``height`` window centred on it; ``thumb`` widens it to the aspect ratio of
+    ``width`` × ``height`` and shrinks it to fit inside them (never enlarging);
+    ``fill`` widens it the same way and scales it to exactly ``width`` ×
+    ``height``. A missing dimension takes the other's value. With no face
+    found (or no detector installed) the whole image stands for the region.
+    """
+
+    mode: FaceCropMode = "thumb"
+    width: int | None = None
+    height: int | None = None
+    faces: tuple[int, ...] | Literal["all"] = (1,)
+    buffer: int = 200
+
+    def output_size(self, size: Size) -> Size:
+        """An upper bound: the exact size depends on where the faces are."""
+        width, height = self._dimensions()
+        if self.mode == "fill" and width is not None and height is not None:
+            return (width, height)
+        return (min(size[0], width or size[0]), min(size[1], height or size[1]))
+
+    def _dimensions(self) -> tuple[int | None, int | None]:
+        return (self.width or self.height, self.height or self.width)
+
+    def apply(self, image: Image.Image) -> Image.Image:
+        region = self._region(image)
+        width, height = self._dimensions()
+        if self.mode == "crop":
+            if width is not None and height is not None:
+                region = _box_around(_centre(region), (width, height), image.size)
+            return image.crop(_whole_pixels(region))
+        if width is None or height is None:
+            return image.crop(_whole_pixels(region))
+        region = _widen_to_aspect(region, width / height, image.size)
+        cropped = image.crop(_whole_pixels(region))
+        if self.mode == "thumb":
+            factor = min(1.0, width / cropped.width, height / cropped.height)
+            target = (_scaled(cropped.width, factor), _scaled(cropped.height, factor))
+        else:
+            target = (width, height)
+        if target == cropped.size:
+            return cropped
+        return cropped.resize(target, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+
+    def _region(self, image: Image.Image) -> Box:
+        """The selected faces grown by the buffer, within the image; the whole image without faces."""
+        whole: Box = (0.0, 0.0, float(image.width), float(image.height))
+        faces = find_faces(image)
+        if not faces:
+            return whole
+        chosen: list[FaceBox] = (
+            faces if self.faces == "all" else [faces[index - 1] for index in self.faces if index <= len(faces)]
+        )
+        if not chosen:
+            return whole
+        left, top, right, bottom = union(chosen)
+        grow_x = (right - left) * self.buffer / 200
+        grow_y = (bottom - top) * self.buffer / 200
+        return (
+            max(0.0, left - grow_x),
+            max(0.0, top - grow_y),
+            min(float(image.width), right + grow_x),
+            min(float(image.height), bottom + grow_y),
+        )
 
 
 @dataclass(frozen=True)
@@ -313,6 +406,39 @@ def _scale_box(box: Box, nominal: Size, actual: Size) -> Box:
     scale_y = actual[1] / nominal[1]
     left, top, right, bottom = box
     return (left * scale_x, top * scale_y, right * scale_x, bottom * scale_y)
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
+def _box_around(centre: tuple[float, float], kept: tuple[float, float], size: Size) -> Box:
+    """A box of size ``kept`` centred on ``centre`` as far as the image of ``size`` allows."""
+    width = min(float(size[0]), kept[0])
+    height = min(float(size[1]), kept[1])
+    left = min(max(0.0, centre[0] - width / 2), size[0] - width)
+    top = min(max(0.0, centre[1] - height / 2), size[1] - height)
+    return (left, top, left + width, top + height)
+
+
+def _widen_to_aspect(box: Box, aspect: float, size: Size) -> Box:
+    """``box`` grown in one direction to the ``aspect`` ratio (width / height), kept inside the image."""
+    width, height = box[2] - box[0], box[3] - box[1]
+    if width / height < aspect:
+        width = height * aspect
+    else:
+        height = width / aspect
+    if width > size[0]:
+        width, height = float(size[0]), size[0] / aspect
+    if height > size[1]:
+        width, height = size[1] * aspect, float(size[1])
+    return _box_around(_centre(box), (width, height), size)
+
+
+def _whole_pixels(box: Box) -> tuple[int, int, int, int]:
+    """``box`` rounded to pixel edges, at least one pixel each way."""
+    left, top = round(box[0]), round(box[1])
+    return (left, top, max(left + 1, round(box[2])), max(top + 1, round(box[3])))
 
 
 def _ellipse_mask(size: Size) -> Image.Image:

@@ -8,6 +8,7 @@ whole chain is cheap.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from dashboard.filestack_protocol.grammar import Task, Value
 
@@ -32,6 +33,8 @@ from .steps import (
     Border,
     Circle,
     Crop,
+    CropFaces,
+    FaceCropMode,
     Fit,
     Pixelate,
     Resize,
@@ -67,8 +70,9 @@ _ENHANCE_PRESETS = (
 )
 _VERTICAL = {"top": 0.0, "bottom": 1.0}
 _HORIZONTAL = {"left": 0.0, "right": 1.0}
-_CENTRED = frozenset({"center", "middle", "faces"})
-"""``faces`` centres the crop until face detection is available."""
+_CENTRED = frozenset({"center", "middle"})
+_FACE_CROP_MODES: tuple[FaceCropMode, ...] = ("crop", "thumb", "fill")
+_MAX_FACE_BUFFER = 1000
 
 _BUILDERS: dict[str, tuple[tuple[str, ...], Builder]] = {}
 
@@ -153,8 +157,11 @@ def _align(params: Params) -> Align:
         raise params.error("align", problem)
     horizontal: float | None = None
     vertical: float | None = None
+    faces = False
     for word in (str(word).lower() for word in words):
-        if word in _VERTICAL and vertical is None:
+        if word == "faces" and not faces:
+            faces = True
+        elif word in _VERTICAL and vertical is None:
             vertical = _VERTICAL[word]
         elif word in _HORIZONTAL and horizontal is None:
             horizontal = _HORIZONTAL[word]
@@ -163,7 +170,33 @@ def _align(params: Params) -> Align:
     return Align(
         horizontal=0.5 if horizontal is None else horizontal,
         vertical=0.5 if vertical is None else vertical,
+        faces=faces,
     )
+
+
+@_task("crop_faces", "mode", "width", "height", "faces", "buffer")
+def _crop_faces(params: Params) -> CropFaces:
+    """``crop_faces=mode:thumb,width:200,height:200,faces:1,buffer:200``."""
+    return CropFaces(
+        mode=params.choice("mode", _FACE_CROP_MODES, "thumb"),
+        width=params.optional_integer("width", 1, _MAX_SIDE),
+        height=params.optional_integer("height", 1, _MAX_SIDE),
+        faces=_face_selection(params),
+        buffer=params.integer("buffer", 0, _MAX_FACE_BUFFER, 200),
+    )
+
+
+def _face_selection(params: Params) -> tuple[int, ...] | Literal["all"]:
+    """``faces``: ``all``, a 1-based position, or a list of them; 1 when absent."""
+    value = params.value("faces")
+    if value is None:
+        return (1,)
+    if isinstance(value, str) and value.lower() == "all":
+        return "all"
+    numbers = _integers(value if isinstance(value, list) else [value])
+    if not numbers or min(numbers) < 1 or max(numbers) > 1000:
+        raise params.error("faces", f"must be all, a face number from 1 or a list like [1,2] (got {value!r})")
+    return tuple(numbers)
 
 
 @_task("crop", "dim")

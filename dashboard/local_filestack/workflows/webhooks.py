@@ -1,0 +1,189 @@
+"""Posting a job's result to its workflow's webhook, signed, with retries.
+
+When a job ends and its workflow has a ``webhook``, the service POSTs the
+Filestack ``fs.workflow`` body (see :func:`~dashboard.local_filestack.workflows.views.webhook_body`)
+with two headers:
+
+* ``FS-Timestamp`` -- Unix seconds at the time of the attempt;
+* ``FS-Signature`` -- hex HMAC-SHA256 of ``"{FS-Timestamp}.{raw body}"``
+  (:func:`dashboard.filestack_protocol.security.sign_webhook`).
+
+The signing secret is the workflow's own ``webhook_secret`` when it sets one,
+else the app secret. A receiver verifies the raw body bytes, not a re-encoding.
+
+An answer other than 2xx, or no answer, is retried with exponential backoff
+(``webhook_base_delay_s * 2**(n-1)``, at most ``webhook_attempts`` attempts).
+Every attempt is recorded in the job store. Redirects are not followed. The
+webhook host is resolved and checked like any user-supplied URL: private,
+loopback and link-local addresses are refused unless ``allow_private_fetch``
+is set, and the request goes to the checked address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+from typing import Optional
+
+import httpx
+
+from dashboard.filestack_protocol.security import sign_webhook
+from dashboard.local_filestack.netguard import BlockedAddress, check_address
+from dashboard.local_filestack.workflows.jobs import JobRecord, WebhookAttempt, now_ns
+from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.workflows.store import JobStore
+from dashboard.local_filestack.workflows.views import webhook_body
+
+logger = logging.getLogger("dashboard.local_filestack.workflows")
+
+USER_AGENT = "local-filestack-webhooks"
+
+
+class WebhookTargetError(Exception):
+    """The webhook URL cannot be posted to (bad URL, unresolvable or refused address)."""
+
+
+def encode_body(job: JobRecord) -> bytes:
+    """The exact bytes posted (and signed) for a job."""
+    return json.dumps(webhook_body(job), separators=(",", ":")).encode("utf-8")
+
+
+class WebhookSender:
+    """Delivers webhooks in the background; one delivery task per finished job."""
+
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        settings: WorkflowSettings,
+        app_secret: str,
+        allow_private: bool,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.app_secret = app_secret
+        self.allow_private = allow_private
+        self._deliveries: set[asyncio.Task[None]] = set()
+
+    def secret_for(self, job: JobRecord) -> str:
+        """The secret that signs this job's webhook."""
+        return job.workflow.webhook_secret or self.app_secret
+
+    async def job_finished(self, job: JobRecord) -> None:
+        """Start delivering the job's webhook, if its workflow has one (returns at once)."""
+        if not job.workflow.webhook:
+            return
+        delivery = asyncio.create_task(self.deliver(job), name=f"webhook-{job.id}")
+        self._deliveries.add(delivery)
+        delivery.add_done_callback(self._deliveries.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait until every delivery in progress has ended (tests, shutdown)."""
+        while self._deliveries:
+            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Abandon deliveries in progress (their attempts so far stay recorded)."""
+        deliveries = list(self._deliveries)
+        for delivery in deliveries:
+            delivery.cancel()
+        await asyncio.gather(*deliveries, return_exceptions=True)
+
+    async def deliver(self, job: JobRecord) -> None:
+        """Post the webhook until it is accepted or the attempts run out."""
+        url = job.workflow.webhook
+        if not url:
+            return
+        body = encode_body(job)
+        secret = self.secret_for(job)
+        attempts = self.settings.webhook_attempts
+        async with httpx.AsyncClient(
+            follow_redirects=False, trust_env=False, timeout=self.settings.webhook_timeout_s
+        ) as client:
+            for number in range(1, attempts + 1):
+                record, retry = await self._attempt(client, job, url, body, secret, number)
+                await self.store.add_webhook_attempt(record)
+                if record.delivered:
+                    return
+                if not retry:
+                    logger.warning("webhook of job %s not sent: %s", job.id, record.error)
+                    return
+                if number < attempts:
+                    await asyncio.sleep(self.settings.webhook_delay(number))
+        logger.warning("webhook of job %s to %s failed after %d attempts", job.id, url, attempts)
+
+    async def _attempt(
+        self, client: httpx.AsyncClient, job: JobRecord, url: str, body: bytes, secret: str, number: int
+    ) -> tuple[WebhookAttempt, bool]:
+        """Make one attempt; return its record and whether trying again could help."""
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "FS-Timestamp": timestamp,
+            "FS-Signature": sign_webhook(secret, timestamp, body),
+        }
+        started_ns = now_ns()
+        started = time.perf_counter()
+        status_code: Optional[int] = None
+        error: Optional[str] = None
+        retry = True
+        try:
+            request = await self._pinned_request(url, body, headers)
+            response = await client.send(request)
+            status_code = response.status_code
+        except WebhookTargetError as exc:
+            error = f"refused: {exc}"
+            retry = False
+        except httpx.TimeoutException:
+            error = f"timed out after {self.settings.webhook_timeout_s:g} s"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        delivered = status_code is not None and 200 <= status_code < 300
+        if status_code is not None and not delivered:
+            error = f"answered HTTP {status_code}"
+        record = WebhookAttempt(
+            job_uuid=job.uuid,
+            attempt=number,
+            url=url,
+            at=started_ns,
+            status_code=status_code,
+            error=error,
+            delivered=delivered,
+            duration_ms=(time.perf_counter() - started) * 1000.0,
+        )
+        return record, retry
+
+    async def _pinned_request(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Request:
+        """A POST aimed at a checked address of the webhook's host (``Host`` and SNI kept)."""
+        try:
+            target = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise WebhookTargetError(f"invalid webhook url {url!r}") from exc
+        if target.scheme not in ("http", "https") or not target.host:
+            raise WebhookTargetError(f"webhook url {url!r} is not an http(s) URL")
+        port = target.port or (443 if target.scheme == "https" else 80)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(target.host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise WebhookTargetError(f"cannot resolve webhook host {target.host!r}") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise WebhookTargetError(f"webhook host {target.host!r} has no addresses")
+        try:
+            for address in addresses:
+                check_address(address, self.allow_private)
+        except BlockedAddress as exc:
+            raise WebhookTargetError(str(exc)) from exc
+        pinned = target.copy_with(host=addresses[0].split("%", 1)[0])
+        host_header = target.netloc.decode("ascii").rsplit("@", 1)[-1]
+        return httpx.Request(
+            "POST",
+            pinned,
+            content=body,
+            headers={**headers, "Host": host_header},
+            extensions={"sni_hostname": target.host},
+        )
