@@ -48,3 +48,6 @@ chromium:
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states
+
+# More targets (bench, cluster, ...) live in mk/, one file each.
+-include mk/*.mk
