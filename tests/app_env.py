@@ -9,7 +9,7 @@ import pytest
 import reflex as rx
 import sqlmodel
 
-from dashboard import photo_jobs, profile_store
+from dashboard import connection, photo_jobs, profile_store
 from dashboard.filestack import ClientConfig, FilestackClient
 from dashboard.local_filestack.app import create_app
 from dashboard.models import PhotoJob, Profile
@@ -31,6 +31,7 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return FilestackClient(config, transport=httpx.ASGITransport(app=app))
 
     monkeypatch.setattr(photo_jobs, "open_client", open_client)
+    monkeypatch.setattr(connection, "open_client", open_client)
     monkeypatch.setattr(photo_jobs, "client_config", lambda _settings=None: config)
     profile_store.ensure_schema()
     with rx.session() as session:

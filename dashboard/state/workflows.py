@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from dashboard.connection import open_client
+from dashboard import connection
 from dashboard.filestack import FilestackError
 
 
@@ -57,10 +57,10 @@ class WorkflowsState(rx.State):
     async def load(self):
         """Read the workflows from the service."""
         try:
-            async with open_client() as fs:
+            async with connection.open_client() as fs:
                 workflows = await fs.list_workflows()
         except FilestackError as err:
             self.workflows, self.error = [], f"The workflows could not be read: {err}"
             return
         self.error = ""
-        self.workflows = [describe(w) for w in workflows]
+        self.workflows = [describe(w.model_dump()) for w in workflows]
