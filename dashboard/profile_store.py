@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 import sqlmodel
-from reflex.model import create_all
+from reflex.model import create_all, migrate
 
 from dashboard.models import SLOTS, PhotoJob, Profile
 
@@ -21,8 +21,12 @@ OPEN_STATES = ("uploaded", "processing")
 
 
 def ensure_schema() -> None:
-    """Create the tables that do not exist yet."""
-    create_all()
+    """Bring the database to the newest migration (``alembic/``), creating it if needed.
+
+    Without an ``alembic.ini`` where the app runs, the tables are created directly.
+    """
+    if migrate() is None:
+        create_all()
 
 
 def load_profile() -> Profile:
@@ -93,6 +97,22 @@ def update_job(job_id: int, **fields: Any) -> PhotoJob:
         session.refresh(job)
         session.expunge(job)
         return job
+
+
+def claim_original_delete(job_id: int, claimed: bool = True) -> bool:
+    """Mark a job's original as deleted (or not) in one conditional statement.
+
+    ``True`` only for the one caller that changed the flag, so among app workers
+    finishing the same job at once exactly one deletes the original.
+    """
+    with rx.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            sqlmodel.update(PhotoJob)
+            .where(PhotoJob.id == job_id, PhotoJob.original_deleted == (not claimed))
+            .values(original_deleted=claimed)
+        )
+        session.commit()
+        return bool(result.rowcount)
 
 
 def get_job(job_id: int) -> PhotoJob | None:

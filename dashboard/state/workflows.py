@@ -40,7 +40,7 @@ def describe(workflow: dict[str, Any]) -> dict[str, Any]:
                 "id": str(task.get("id") or task.get("action", "")),
                 "action": str(task.get("action", "")),
                 "params": _params_text(task.get("params") or {}),
-                "requires": "; ".join(_condition_text(r) for r in task.get("requires") or []) or "—",
+                "requires": "; ".join(_condition_text(r) for r in task.get("requires") or []) or "at once",
             }
             for task in workflow.get("tasks", [])
         ],
