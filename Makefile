@@ -18,6 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 ## run: install what is missing and start the app with hot reload on http://localhost:3000
 run: install bun
 	@mkdir -p uploaded_files
+	$(VENV)/bin/reflex db migrate
 	$(VENV)/bin/reflex run
 
 ## test: install what the tests need and run the whole suite (browser tests in their own run:

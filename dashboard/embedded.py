@@ -16,23 +16,51 @@ from starlette.applications import Starlette
 from dashboard.local_filestack.app import LocalFilestack
 from dashboard.local_filestack.config import ServiceConfig
 from dashboard.local_filestack.credentials import load_or_create
+from dashboard.local_filestack.deployment import DeploymentSettings
+from dashboard.local_filestack.limits import ServiceLimits
 from dashboard.local_filestack.workflows.service import attach_workflows
+from dashboard.local_filestack.workflows.settings import WorkflowSettings
 from dashboard.settings import Settings
+
+
+def deployment_of(settings: Settings) -> DeploymentSettings:
+    """The parts the embedded service runs on, from the app's settings."""
+    return DeploymentSettings(
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        storage_url=settings.storage_url,
+        s3_endpoint_url=settings.s3_endpoint_url,
+        workflow_workers=settings.workflow_workers,
+    )
+
+
+def limits_of(settings: Settings) -> ServiceLimits:
+    """The embedded service's resource limits, from the app's settings."""
+    return ServiceLimits(
+        max_upload_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_pixels,
+        max_frames=settings.max_frames,
+        task_timeout_s=settings.workflow_task_timeout_s,
+        job_timeout_s=settings.workflow_job_timeout_s,
+        queue_size=settings.workflow_queue_size,
+    )
 
 
 def build_service(settings: Settings) -> LocalFilestack:
     """The embedded service configured from the app's settings, with workflows attached."""
     creds = load_or_create(settings.data_dir)
+    limits = limits_of(settings)
     config = ServiceConfig(
+        **limits.config_values(),
         data_dir=settings.data_dir,
         api_key=creds.api_key,
         app_secret=creds.app_secret,
         require_security=settings.local_filestack_require_security,
-        max_upload_bytes=settings.max_upload_bytes,
         public_url=settings.embedded_base_url.rstrip("/"),
+        deployment=deployment_of(settings),
     )
     service = LocalFilestack(config)
-    attach_workflows(service)
+    attach_workflows(service, WorkflowSettings(**limits.workflow_values()))
     return service
 
 

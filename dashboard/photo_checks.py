@@ -36,6 +36,10 @@ DROPZONE_ACCEPT: dict[str, list[str]] = {
 }
 
 
+#: The default pixel cap, the embedded service's default (``MAX_PIXELS``).
+DEFAULT_MAX_PIXELS = 100_000_000
+
+
 class RejectedPhoto(ValueError):
     """A file the profile will not take; the message is shown to the person."""
 
@@ -50,8 +54,12 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def check_photo(data: bytes, filename: str, max_bytes: int) -> str:
-    """Return the photo's MIME type, or raise :class:`RejectedPhoto` saying why not."""
+def check_photo(data: bytes, filename: str, max_bytes: int, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Return the photo's MIME type, or raise :class:`RejectedPhoto` saying why not.
+
+    Only the accepted formats' readers look at the bytes, and only their header is read:
+    the pixel count is checked before anything is decoded.
+    """
     if not data:
         raise RejectedPhoto(f"{filename} is empty.")
     if len(data) > max_bytes:
@@ -59,9 +67,11 @@ def check_photo(data: bytes, filename: str, max_bytes: int) -> str:
             f"{filename} is {human_size(len(data))}; the limit is {human_size(max_bytes)}."
         )
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS)) as image:
             fmt = image.format or ""
             width, height = image.size
+    except Image.DecompressionBombError as err:
+        raise RejectedPhoto(f"{filename} has too many pixels; the limit is {max_pixels:,}.") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise RejectedPhoto(
             f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF or HEIC)."
@@ -70,4 +80,8 @@ def check_photo(data: bytes, filename: str, max_bytes: int) -> str:
         raise RejectedPhoto(f"{filename} is a {fmt or 'unknown'} file; use JPEG, PNG, WebP, GIF or HEIC.")
     if width < 1 or height < 1:
         raise RejectedPhoto(f"{filename} has no pixels.")
+    if width * height > max_pixels:
+        raise RejectedPhoto(
+            f"{filename} is {width}×{height} ({width * height:,} pixels); the limit is {max_pixels:,} pixels."
+        )
     return ACCEPTED_FORMATS[fmt]

@@ -117,7 +117,7 @@ async def upload(slot: str, data: bytes, filename: str, settings: Settings | Non
     """
     settings = settings or get_settings()
     spec = slot_spec(slot, settings)
-    mimetype = check_photo(data, filename, settings.max_upload_bytes)
+    mimetype = check_photo(data, filename, settings.max_upload_bytes, max_pixels=settings.max_pixels)
     async with open_client(settings) as fs:
         stored = await fs.upload(data, filename=filename, mimetype=mimetype)
         preview = fs.transform_url(stored.handle, spec.preview, sign=settings.sign_urls)
@@ -246,9 +246,15 @@ async def finish(job_id: int, status: WorkflowStatus, settings: Settings | None 
 
 
 async def delete_original(job: PhotoJob, settings: Settings | None = None) -> PhotoJob:
-    """Delete the job's original upload (once); a failure is recorded, never raised."""
+    """Delete the job's original upload (once); a failure is recorded, never raised.
+
+    The row is claimed first with a conditional update, so when several app workers
+    finish the same job only one of them sends the delete.
+    """
     if job.original_deleted:
         return job
+    if not await asyncio.to_thread(profile_store.claim_original_delete, job.id):
+        return await asyncio.to_thread(profile_store.get_job, job.id) or job
     try:
         async with open_client(settings or get_settings()) as fs:
             await fs.delete(job.original_handle)
@@ -256,6 +262,7 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
         pass  # already gone: the goal is reached
     except FilestackError as err:
         log.warning("original %s of job %s not deleted: %s", job.original_handle, job.id, err)
+        await asyncio.to_thread(profile_store.claim_original_delete, job.id, False)
         return await asyncio.to_thread(
             profile_store.update_job, job.id, error=f"the original could not be deleted yet: {err}"
         )

@@ -6,13 +6,16 @@ them through ``asyncio.to_thread`` so the event loop never waits on the disk.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import reflex as rx
+import sqlalchemy
 import sqlmodel
-from reflex.model import create_all, migrate
+from reflex.model import create_all, get_engine, migrate
 
 from dashboard.models import SLOTS, PhotoJob, Profile
 
@@ -20,13 +23,34 @@ from dashboard.models import SLOTS, PhotoJob, Profile
 OPEN_STATES = ("uploaded", "processing")
 
 
+#: PostgreSQL advisory lock held while the schema is brought up to date, so app workers
+#: starting together migrate one after the other.
+_SCHEMA_LOCK = 8_424_003
+
+
 def ensure_schema() -> None:
     """Bring the database to the newest migration (``alembic/``), creating it if needed.
 
     Without an ``alembic.ini`` where the app runs, the tables are created directly.
     """
-    if migrate() is None:
-        create_all()
+    with _schema_lock():
+        if migrate() is None:
+            create_all()
+
+
+@contextlib.contextmanager
+def _schema_lock() -> Iterator[None]:
+    """On PostgreSQL, one app worker at a time; elsewhere nothing to wait for."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK})
 
 
 def load_profile() -> Profile:

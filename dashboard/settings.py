@@ -38,8 +38,28 @@ class Settings(BaseSettings):
     #: Make every embedded call carry a valid policy, like Filestack's "security on".
     local_filestack_require_security: bool = False
 
-    #: Largest photo the page accepts, checked on the server.
+    #: The app's database, and the embedded service's jobs and file records when it is PostgreSQL.
+    database_url: str | None = None
+    #: Reflex's state manager and the workflow queue's broker; unset means one process.
+    redis_url: str | None = None
+    #: Where the embedded service keeps file bytes: ``file://DIR`` (default: DATA_DIR) or ``s3://BUCKET``.
+    storage_url: str | None = None
+    #: The endpoint of an S3-compatible store other than AWS.
+    s3_endpoint_url: str | None = None
+    #: ``inprocess`` (jobs run inside the app) or ``celery`` (jobs run on queue workers).
+    workflow_workers: str = "inprocess"
+
+    #: Largest photo the page accepts, checked on the server (and the embedded service's upload limit).
     max_upload_bytes: int = 25 * 1024 * 1024
+    #: Largest image in pixels, read from the header before decoding (page and embedded service).
+    max_pixels: int = 100_000_000
+    #: Most frames an animated image may have (embedded service).
+    max_frames: int = 1000
+    #: Seconds one workflow task / one whole job may run in the embedded service.
+    workflow_task_timeout_s: float = 60.0
+    workflow_job_timeout_s: float = 90.0
+    #: Jobs that may wait in the embedded service's queue; one more is refused with 429.
+    workflow_queue_size: int = 1000
     #: Give up following a workflow job after this many seconds.
     job_timeout_s: float = 120.0
     #: Sign every photo URL the page shows (for a Filestack app with security on).

@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
-from dashboard.local_filestack.storage import Storage
+from dashboard.local_filestack.storage import FileStorage as Storage
 from dashboard.local_filestack.workflows.actions import ActionContext
 from dashboard.local_filestack.workflows.actions.process import ProcessAction
 from dashboard.local_filestack.workflows.jobs import JobRecord, JobSource, JobStatus, now_ns

@@ -21,6 +21,10 @@ HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{20}$")
 _INT_RE = re.compile(r"^-?\d+$")
 _FLOAT_RE = re.compile(r"^-?\d+\.\d+$")
 _TASK_NAME_RE = re.compile(r"^[a-z][a-z_]*$")
+#: How deep arrays may nest in a parameter value.
+MAX_ARRAY_DEPTH = 8
+#: How many digits an integer parameter may have.
+MAX_INT_DIGITS = 64
 
 #: Every task name the grammar recognises as a task rather than the start of a source.
 KNOWN_TASKS: frozenset[str] = frozenset(
@@ -173,20 +177,28 @@ def _split_top_level(text: str, sep: str) -> list[str]:
     return parts
 
 
-def parse_value(text: str, *, as_string: bool = False) -> Value:
-    """Parse one value: quoted string, array, boolean, int, float or bare string."""
+def parse_value(text: str, *, as_string: bool = False, _depth: int = 0) -> Value:
+    """Parse one value: quoted string, array, boolean, int, float or bare string.
+
+    Arrays nest at most :data:`MAX_ARRAY_DEPTH` deep and integers have at most
+    :data:`MAX_INT_DIGITS` digits; beyond that the value is a :class:`GrammarError`.
+    """
     if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
         return text[1:-1].replace('\\"', '"')
     if as_string:
         return text
     if text.startswith("[") and text.endswith("]"):
+        if _depth >= MAX_ARRAY_DEPTH:
+            raise GrammarError(f"arrays are nested more than {MAX_ARRAY_DEPTH} deep")
         inner = text[1:-1]
         if not inner:
             return []
-        return [parse_value(item.strip()) for item in _split_top_level(inner, ",")]
+        return [parse_value(item.strip(), _depth=_depth + 1) for item in _split_top_level(inner, ",")]
     if text in ("true", "false"):
         return text == "true"
     if _INT_RE.match(text):
+        if len(text.lstrip("-")) > MAX_INT_DIGITS:
+            raise GrammarError(f"number {text[:16]}... has more than {MAX_INT_DIGITS} digits")
         return int(text)
     if _FLOAT_RE.match(text):
         return float(text)

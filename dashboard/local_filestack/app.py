@@ -34,6 +34,7 @@ from dashboard.local_filestack.imaging import Rendered, transform
 from dashboard.local_filestack.ingest import FetchOptions
 from dashboard.local_filestack.multipart import MultipartStore
 from dashboard.local_filestack.storage import Storage
+from dashboard.local_filestack.storage_factory import open_storage
 from dashboard.local_filestack.urls import service_base
 from dashboard.local_filestack.workflows.service import attach_workflows
 from dashboard.local_filestack.workflows.settings import WorkflowSettings
@@ -63,7 +64,7 @@ class LocalFilestack:
 
     def __init__(self, config: ServiceConfig, workflows: WorkflowGateway | None = None) -> None:
         self.config = config
-        self.storage = Storage(config.data_dir)
+        self.storage: Storage = open_storage(config.data_dir, config.deployment)
         self.cache = TransformCache(config.data_dir / "cache")
         self.multipart = MultipartStore(config.data_dir / "multipart")
         self.workflows: WorkflowGateway | None = workflows

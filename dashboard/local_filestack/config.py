@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dashboard.local_filestack.credentials import load_or_create
+from dashboard.local_filestack.deployment import DeploymentSettings
 from dashboard.local_filestack.imaging import Limits
 
 MIB = 1024 * 1024
@@ -41,6 +42,8 @@ class ServiceConfig(BaseModel):
     fetch_timeout_s: float = Field(default=10.0, gt=0)
     fetch_max_bytes: int = Field(default=25 * MIB, gt=0)
     transform_workers: int = Field(default=2, ge=1)
+    #: Which parts files, jobs and workflow work run on (default: this machine only).
+    deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
 
     @model_validator(mode="before")
     @classmethod
@@ -67,7 +70,7 @@ class ServiceConfig(BaseModel):
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: Any) -> "ServiceConfig":
         """A config whose key and secret come from the environment when set there."""
-        values: dict[str, Any] = {"data_dir": data_dir}
+        values: dict[str, Any] = {"data_dir": data_dir, "deployment": DeploymentSettings.from_env()}
         if os.environ.get(API_KEY_ENV):
             values["api_key"] = os.environ[API_KEY_ENV]
         if os.environ.get(APP_SECRET_ENV):

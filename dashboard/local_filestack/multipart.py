@@ -35,7 +35,7 @@ def _parse_store(value: Any) -> Any:
     if isinstance(value, str):
         try:
             return json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:
             raise ValueError("store must be a JSON object") from err
     return {} if value is None else value
 

@@ -52,7 +52,7 @@ async def read_payload(request: Request) -> dict[str, Any]:
     body = await read_body(request, _MAX_CONTROL_BODY)
     try:
         payload = json.loads(body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise ServiceError(400, "Parameters are invalid: body is not JSON") from err
     if not isinstance(payload, dict):
         raise ServiceError(400, "Parameters are invalid: body must be a JSON object")

@@ -1,4 +1,8 @@
-"""Stored files: blobs on disk, metadata in SQLite.
+"""Stored files: the :class:`Storage` interface and :class:`FileStorage`, blobs on disk, metadata in SQLite.
+
+Other implementations (S3-compatible object storage, metadata in PostgreSQL) live in
+:mod:`dashboard.local_filestack.object_storage` and keep the same promise: a file is
+visible only when whole, and a handle is never served once its removal has begun.
 
 Blobs live under ``data_dir/files/`` named by handle only, so no user-supplied name
 ever reaches the file system. Every write goes to a temp file in the same directory,
@@ -22,6 +26,7 @@ import threading
 import time
 import unicodedata
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -83,6 +88,14 @@ class StorageFull(Exception):
     """The disk has no room for the file."""
 
 
+class HandleInUse(ValueError):
+    """A file was put under a chosen handle that another file already has."""
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"handle {handle!r} is already in use")
+        self.handle = handle
+
+
 def new_handle() -> str:
     """A fresh 20-character handle of ``[A-Za-z0-9_-]``."""
     return "".join(secrets.choice(HANDLE_ALPHABET) for _ in range(HANDLE_LENGTH))
@@ -118,7 +131,47 @@ def storage_key(handle: str, filename: str, path: str | None) -> str:
     return path
 
 
-class Storage:
+@runtime_checkable
+class Storage(Protocol):
+    """Stored files by handle. Synchronous and thread-safe; callers use ``asyncio.to_thread``."""
+
+    def get(self, handle: str) -> StoredFile:
+        """The metadata of ``handle``; raises :class:`FileNotFound`."""
+        ...
+
+    def read(self, handle: str) -> bytes:
+        """The bytes of ``handle``; raises :class:`FileNotFound`."""
+        ...
+
+    def put(
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        mimetype: str,
+        path: str | None = None,
+        container: str | None = None,
+        location: str = "S3",
+        access: str = "private",
+        width: int | None = None,
+        height: int | None = None,
+        handle: str | None = None,
+    ) -> StoredFile:
+        """Store ``data`` as a new file (under ``handle`` if given: :class:`HandleInUse` if taken)."""
+        ...
+
+    def overwrite(
+        self, handle: str, data: bytes, mimetype: str, width: int | None, height: int | None
+    ) -> StoredFile:
+        """Replace the bytes of an existing file, keeping its handle, name and key."""
+        ...
+
+    def delete(self, handle: str) -> bool:
+        """Remove a file; ``True`` if it existed (so of concurrent deletes, exactly one is ``True``)."""
+        ...
+
+
+class FileStorage:
     """Files by handle under ``data_dir/files``, metadata in ``data_dir/metadata.sqlite3``."""
 
     def __init__(self, data_dir: Path) -> None:
@@ -215,7 +268,7 @@ class Storage:
         with self._write_lock:
             if self._exists(handle):
                 os.unlink(temp)
-                raise ValueError(f"handle {handle!r} is already in use")
+                raise HandleInUse(handle)
             self._install(temp, handle)
             values = record.model_dump()
             self._connect().execute(

@@ -2,7 +2,8 @@
 
 Nothing is decoded before the content type, the declared pixel count and the
 frame count have been checked. Decoding happens once, optionally at a reduced
-size (JPEG shrink-on-load), and ends with an upright ``RGB`` or ``RGBA`` image.
+size (shrink-on-load: JPEG through Pillow's ``draft``, PNG and WebP through
+libvips when installed), and ends with an upright ``RGB`` or ``RGBA`` image.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from PIL import ExifTags, Image, ImageFile, JpegImagePlugin
 
+from . import vips_shrink
 from .errors import ImageTooLarge, NotAnImage
 from .limits import Limits
 from .sniff import sniff_mimetype
@@ -132,20 +134,23 @@ def decode(
 
     ``scale_for`` receives the upright full-resolution size and returns the
     smallest scale (≤ 1) the caller can work from; JPEGs are then decoded by
-    libjpeg at 1/2, 1/4 or 1/8 of their size when that still meets it.
+    libjpeg at 1/2, 1/4 or 1/8 of their size when that still meets it, and
+    PNG and WebP by libvips at a reduced size when ``pyvips`` is installed
+    (:mod:`.vips_shrink`).
     """
     image, mimetype = _open(data, limits)
     orientation = _header_orientation(image)
     full_size = _upright_size(image.size, orientation)
-    if scale_for is not None:
-        _shrink_on_load(image, scale_for(full_size))
-    _load(image, mimetype)
-    if image.format == "PNG":
-        # A PNG's eXIf chunk may follow the pixel data, so look again once loaded.
-        orientation = _orientation(image)
-        full_size = _upright_size(image.size, orientation)
-    metadata = _metadata(image, mimetype)
-    working = _to_working_mode(_transpose_upright(image, orientation), mimetype)
+    pixels = _shrink_on_load(image, data, mimetype, scale_for(full_size)) if scale_for else None
+    if pixels is None:
+        _load(image, mimetype)
+        if image.format == "PNG":
+            # A PNG's eXIf chunk may follow the pixel data, so look again once loaded.
+            orientation = _orientation(image)
+            full_size = _upright_size(image.size, orientation)
+        pixels = image
+    metadata = _metadata(image, mimetype, read_exif=pixels is image or image.format != "PNG")
+    working = _to_working_mode(_transpose_upright(pixels, orientation), mimetype)
     # Metadata travels in ``metadata`` only: Pillow's encoders would otherwise
     # fall back to the source's ICC profile, comments and the like in ``info``.
     working.info = {}
@@ -194,17 +199,26 @@ def _check_limits(image: ImageFile.ImageFile, mimetype: str, limits: Limits) -> 
         )
 
 
-def _shrink_on_load(image: ImageFile.ImageFile, scale: float) -> None:
-    """Ask the JPEG decoder for a size of at least ``scale`` × the full size.
+def _shrink_on_load(
+    image: ImageFile.ImageFile, data: bytes, mimetype: str, scale: float
+) -> Image.Image | None:
+    """Decode at a size of at least ``scale`` × the full size where the format allows.
 
-    ``draft`` picks the largest of the 1/8, 1/4 and 1/2 reductions that still
-    meets the request; other formats ignore it.
+    For a JPEG, ``draft`` asks libjpeg for the largest of the 1/8, 1/4 and 1/2
+    reductions that still meets the request and returns None: the pixels are
+    then loaded as usual. A PNG or WebP may come back already decoded, reduced,
+    from libvips; any other image returns None untouched.
     """
-    if scale >= 0.5 or image.format not in ("JPEG", "MPO"):
-        return
-    width, height = image.size
-    request = (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale)))
-    image.draft(None, request)
+    if image.format in ("JPEG", "MPO"):
+        if scale < 0.5:
+            width, height = image.size
+            request = (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale)))
+            image.draft(None, request)
+        return None
+    try:
+        return vips_shrink.shrink_on_load(image, data, scale)
+    except vips_shrink.VipsDecodeError as error:
+        raise _corrupt(mimetype) from error
 
 
 def _load(image: ImageFile.ImageFile, mimetype: str) -> None:
@@ -256,14 +270,18 @@ def _transpose_upright(image: Image.Image, orientation: int) -> Image.Image:
     return image if method is None else image.transpose(method)
 
 
-def _metadata(image: ImageFile.ImageFile, mimetype: str) -> SourceMetadata:
-    """ICC profile, orientation-free EXIF and JPEG tables of the loaded source."""
+def _metadata(image: ImageFile.ImageFile, mimetype: str, *, read_exif: bool = True) -> SourceMetadata:
+    """ICC profile, orientation-free EXIF and JPEG tables of the source.
+
+    ``read_exif=False`` is for a PNG decoded elsewhere and known to hold no
+    EXIF: asking Pillow would decode it in full to look for a late ``eXIf``.
+    """
     icc_profile = image.info.get("icc_profile") or None
     is_jpeg = isinstance(image, JpegImagePlugin.JpegImageFile)
     return SourceMetadata(
         mimetype=mimetype,
         icc_profile=icc_profile if isinstance(icc_profile, bytes) else None,
-        exif=_exif_without_orientation(image),
+        exif=_exif_without_orientation(image) if read_exif else None,
         jpeg_qtables=getattr(image, "quantization", None) if is_jpeg else None,
         jpeg_subsampling=JpegImagePlugin.get_sampling(image) if is_jpeg else None,
     )

@@ -102,9 +102,10 @@ class WorkflowEngine:
     async def start(self) -> list[str]:
         """Re-queue jobs left queued or running by a previous process, then start the runners.
 
-        Returns the ids of the re-queued jobs.
+        Returns the ids of the re-queued jobs. With a queue consumed by other processes
+        (queue workers) nothing starts here: the broker redelivers unfinished work.
         """
-        if self._runners:
+        if self._runners or not self.queue.consumed_here:
             return []
         recovered = await self.store.claim_unfinished(now_ns())
         for job_id in recovered:
@@ -171,14 +172,37 @@ class WorkflowEngine:
         except WorkflowValidationError as exc:
             return await self._finish(job_id, JobStatus.FAILED, f"invalid workflow: {exc}")
         job = await self.store.mark_running(job_id, now_ns())
-        try:
-            source_handle = await self.resolver.resolve(job)
-        except SourceError as exc:
-            return await self._finish(job_id, JobStatus.FAILED, str(exc))
-        failure = await self._run_tasks(job, plan, source_handle)
+        if job.status.finished:  # another worker ended it meanwhile (at-least-once delivery)
+            return job
+        failure = await self._run_within_job_timeout(job, plan)
         if failure is None:
             return await self._finish(job_id, JobStatus.DONE, "")
         return await self._finish(job_id, JobStatus.FAILED, failure)
+
+    async def _run_within_job_timeout(self, job: JobRecord, plan: PlannedWorkflow) -> Optional[str]:
+        """Resolve the source and run the tasks within ``job_timeout_s``; return the failure text, if any.
+
+        When the job runs out of time, its running tasks are stopped and recorded as failed.
+        """
+        timeout = self.settings.job_timeout_s
+        scope = asyncio.timeout(timeout)
+        try:
+            async with scope:
+                try:
+                    source_handle = await self.resolver.resolve(job)
+                except SourceError as exc:
+                    return str(exc)
+                return await self._run_tasks(job, plan, source_handle)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+        reason = f"job timed out after {timeout:g} s"
+        current = await self.store.get_job(job.id)
+        for task_id, outcome in (current.tasks if current is not None else {}).items():
+            if TaskState(outcome.state) is TaskState.RUNNING:
+                stopped = _failed(f"stopped: {reason}", outcome.started_at)
+                await self.store.update_task(job.id, task_id, stopped, now_ns())
+        return reason
 
     async def _run_tasks(self, job: JobRecord, plan: PlannedWorkflow, source_handle: str) -> Optional[str]:
         """Schedule the tasks until the job is over; return the failure text, if any."""
@@ -247,9 +271,9 @@ class WorkflowEngine:
         return TaskOutcome(state=TaskState.DONE, result=result, started_at=started, finished_at=_utcnow())
 
     async def _finish(self, job_id: str, status: JobStatus, text: str) -> Optional[JobRecord]:
-        await self.store.finish(job_id, status, text, now_ns())
+        ended = await self.store.finish(job_id, status, text, now_ns())
         job = await self.store.get_job(job_id)
-        if job is not None and self.on_finished is not None:
+        if ended and job is not None and self.on_finished is not None:
             try:
                 await self.on_finished(job)
             except Exception:  # a notification problem must not undo the job

@@ -42,6 +42,11 @@ class JobQueue(Protocol):
         """How many jobs are waiting."""
         ...
 
+    @property
+    def consumed_here(self) -> bool:
+        """Whether this process's runners take the jobs (``False`` when queue workers elsewhere do)."""
+        ...
+
 
 class InProcessQueue:
     """:class:`JobQueue` on an :class:`asyncio.Queue`; use it from one event loop."""
@@ -65,3 +70,7 @@ class InProcessQueue:
 
     def size(self) -> int:
         return self._queue.qsize()
+
+    @property
+    def consumed_here(self) -> bool:
+        return True

@@ -82,6 +82,11 @@ def _unauthorized() -> JSONResponse:
     )
 
 
+def _refuse_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON; Python's parser accepts them unless told otherwise."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _first_error(exc: ValidationError) -> str:
     problem = exc.errors()[0]
     where = ".".join(str(part) for part in problem.get("loc", ())) or "body"
@@ -115,9 +120,11 @@ class WorkflowsRestApi:
         if not body:
             raise ServiceError(400, "a JSON body is required")
         try:
-            return json.loads(body)
+            return json.loads(body, parse_constant=_refuse_constant)
         except ValueError as exc:
             raise ServiceError(400, f"invalid JSON body: {exc}") from exc
+        except RecursionError as exc:
+            raise ServiceError(400, "invalid JSON body: nested too deeply") from exc
 
     def _base_url(self, request: Request) -> str:
         return self.workflows.base_url(request, PREFIX)

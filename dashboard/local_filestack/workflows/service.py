@@ -45,11 +45,12 @@ from dashboard.local_filestack.workflows.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.pool import WorkerPool
-from dashboard.local_filestack.workflows.queue import InProcessQueue, JobQueue
+from dashboard.local_filestack.workflows.backends import open_job_queue, open_job_store
+from dashboard.local_filestack.workflows.queue import JobQueue
 from dashboard.local_filestack.workflows.settings import WorkflowSettings
 from dashboard.local_filestack.workflows.shipped import install_shipped
 from dashboard.local_filestack.workflows.sources import FetchSettings, InvalidSource, SourceResolver
-from dashboard.local_filestack.workflows.store import DB_FILENAME, JobStore, PurgeResult, SqliteJobStore
+from dashboard.local_filestack.workflows.store import JobStore, PurgeResult
 from dashboard.local_filestack.workflows.views import cdn_status
 from dashboard.local_filestack.workflows.webhooks import WebhookSender
 
@@ -80,10 +81,8 @@ class WorkflowService:
         self.service = service
         self.settings = settings or WorkflowSettings()
         config = service.config
-        self.store: JobStore = store or SqliteJobStore(
-            config.data_dir / DB_FILENAME, threads=self.settings.store_threads
-        )
-        self.queue: JobQueue = queue or InProcessQueue(self.settings.queue_size)
+        self.store: JobStore = store or open_job_store(config.data_dir, config.deployment, self.settings)
+        self.queue: JobQueue = queue or open_job_queue(config.deployment, self.settings)
         self.actions = registry or default_registry()
         self.pool = WorkerPool(self.settings.pool_size)
         self.catalog = WorkflowCatalog(self.store)
@@ -133,7 +132,8 @@ class WorkflowService:
         """Install the shipped workflows, purge expired jobs, resume unfinished ones, start runners."""
         await install_shipped(self.catalog)
         await self.purge_expired()
-        self.pool.warm_up()
+        if self.queue.consumed_here:
+            self.pool.warm_up()
         await self.engine.start()
         self._janitor = asyncio.create_task(self._purge_periodically(), name="workflow-janitor")
 

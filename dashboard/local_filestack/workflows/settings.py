@@ -19,6 +19,7 @@ class WorkflowSettings(BaseModel):
     * ``runners`` -- jobs run concurrently (each runs its independent tasks concurrently too);
     * ``queue_size`` -- jobs that may wait for a runner; one more is refused (HTTP 429);
     * ``task_timeout_s`` -- a task running longer fails with "timed out after N s";
+    * ``job_timeout_s`` -- a job running longer (all its tasks) fails with "job timed out after N s";
     * ``ttl_s`` -- seconds a finished job stays readable before it is purged;
     * ``purge_interval_s`` -- how often expired jobs are purged while running;
     * ``process_workers`` -- processes of the image pool (default ``min(cpu count, 4)``);
@@ -33,6 +34,7 @@ class WorkflowSettings(BaseModel):
     runners: int = Field(default=4, ge=1, le=256)
     queue_size: int = Field(default=1000, ge=1)
     task_timeout_s: float = Field(default=60.0, gt=0)
+    job_timeout_s: float = Field(default=90.0, gt=0)
     ttl_s: float = Field(default=float(DEFAULT_TTL_S), gt=0)
     purge_interval_s: float = Field(default=600.0, gt=0)
     process_workers: Optional[int] = Field(default=None, ge=1, le=64)

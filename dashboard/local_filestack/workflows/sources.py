@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
 from dashboard.local_filestack.netguard import FetchError, fetch
-from dashboard.local_filestack.storage import FileNotFound, Storage
+from dashboard.local_filestack.storage import FileNotFound, HandleInUse, Storage
 from dashboard.local_filestack.workflows.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
 from dashboard.local_filestack.workflows.store import JobStore
 
@@ -82,15 +82,18 @@ class SourceResolver:
         if not data:
             raise SourceError(f"source {url} is empty")
         mimetype, width, height = await asyncio.to_thread(self._describe, data, declared)
-        await asyncio.to_thread(
-            self.storage.put,
-            data,
-            filename=PurePosixPath(unquote(urlsplit(url).path)).name or "source",
-            mimetype=mimetype,
-            width=width,
-            height=height,
-            handle=handle,
-        )
+        try:
+            await asyncio.to_thread(
+                self.storage.put,
+                data,
+                filename=PurePosixPath(unquote(urlsplit(url).path)).name or "source",
+                mimetype=mimetype,
+                width=width,
+                height=height,
+                handle=handle,
+            )
+        except HandleInUse:
+            pass  # another run of this job (a redelivery) stored the same source first
 
     def _describe(self, data: bytes, declared: str) -> tuple[str, int | None, int | None]:
         """The sniffed type (the declared one if sniffing finds nothing better) and image size."""

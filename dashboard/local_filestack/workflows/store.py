@@ -162,7 +162,7 @@ class JobStore(Protocol):
         ...
 
     async def mark_running(self, job_id: str, at: int) -> JobRecord:
-        """Record that a runner picked the job up; return the job."""
+        """Record that a runner picked the unfinished job up; return the job (as it is if it ended)."""
         ...
 
     async def set_source_handle(self, job_id: str, handle: str, at: int) -> None:
@@ -173,8 +173,8 @@ class JobStore(Protocol):
         """Record the outcome (so far) of one task."""
         ...
 
-    async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> None:
-        """Record the end of a job."""
+    async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
+        """Record the end of an unfinished job; ``False`` (nothing changed) if it had ended already."""
         ...
 
     async def list_recent(self, workflow_id: Optional[str] = None, limit: int = 20) -> list[JobRecord]:
@@ -350,13 +350,13 @@ class SqliteJobStore:
             [
                 (
                     "UPDATE jobs SET status = ?, started_at = COALESCE(started_at, ?), updated_at = ?, "
-                    "runs = runs + 1 WHERE uuid = ?",
-                    (JobStatus.RUNNING.value, at, at, job_id),
+                    "runs = runs + 1 WHERE uuid = ? AND status IN (?, ?)",
+                    (JobStatus.RUNNING.value, at, at, job_id, *_UNFINISHED),
                 )
             ],
         )
-        job = await self.get_job(job_id) if counts[0] else None
-        if job is None:
+        job = await self.get_job(job_id)
+        if job is None or (not counts[0] and not job.status.finished):
             raise JobNotFound(job_id)
         return job
 
@@ -375,17 +375,18 @@ class SqliteJobStore:
             ],
         )
 
-    async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> None:
-        await self._call(
+    async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
+        counts = await self._call(
             self._write,
             [
                 (
                     "UPDATE jobs SET status = ?, status_text = ?, updated_at = ?, finished_at = ? "
-                    "WHERE uuid = ?",
-                    (status.value, text, at, at, job_id),
+                    "WHERE uuid = ? AND status IN (?, ?)",
+                    (status.value, text, at, at, job_id, *_UNFINISHED),
                 )
             ],
         )
+        return counts[0] > 0
 
     async def list_recent(self, workflow_id: Optional[str] = None, limit: int = 20) -> list[JobRecord]:
         columns = ", ".join(_JOB_COLUMNS)

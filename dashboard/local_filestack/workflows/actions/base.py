@@ -25,7 +25,7 @@ from typing import Any, Optional, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel
 
 from dashboard.local_filestack.imaging import Limits
-from dashboard.local_filestack.storage import FileNotFound, Storage, StoredFile
+from dashboard.local_filestack.storage import FileNotFound, HandleInUse, Storage, StoredFile
 from dashboard.local_filestack.urls import file_url
 from dashboard.local_filestack.workflows.jobs import TaskOutput
 from dashboard.local_filestack.workflows.store import JobStore
@@ -169,7 +169,33 @@ class ActionContext:
         width: Optional[int] = None,
         height: Optional[int] = None,
     ) -> StoredFile:
-        """Store ``data`` under the reserved handle of ``slot``."""
+        """Store ``data`` under the reserved handle of ``slot``.
+
+        If another run of the same task (a redelivered job) stored it first, that file is
+        returned: a task run twice stores one file.
+        """
+        try:
+            return await self._put_output(
+                slot, data, filename=filename, mimetype=mimetype, location=location, path=path,
+                container=container, access=access, width=width, height=height,
+            )
+        except HandleInUse:
+            return await asyncio.to_thread(self.storage.get, slot.handle)
+
+    async def _put_output(
+        self,
+        slot: TaskOutput,
+        data: bytes,
+        *,
+        filename: str,
+        mimetype: str,
+        location: str,
+        path: Optional[str],
+        container: Optional[str],
+        access: str,
+        width: Optional[int],
+        height: Optional[int],
+    ) -> StoredFile:
         return await asyncio.to_thread(
             self.storage.put,
             data,
