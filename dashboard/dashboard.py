@@ -12,18 +12,20 @@ from dashboard.pages.profile import ON_LOAD, profile_page
 from dashboard.pages.workflows import workflows_page
 from dashboard.settings import get_settings
 from dashboard.state import WorkflowsState
+from dashboard.upload_limit import upload_limit
 
 log = logging.getLogger(__name__)
 settings = get_settings()
 
+guard = upload_limit(settings.max_upload_bytes)
 if settings.embedded:
     from dashboard import embedded
 
     service = embedded.build_service(settings)
-    app = rx.App(api_transformer=embedded.api_for(service))
+    app = rx.App(api_transformer=[guard, embedded.api_for(service)])
     app.register_lifespan_task(embedded.lifespan_for(service))
 else:
-    app = rx.App()
+    app = rx.App(api_transformer=guard)
 
 
 @contextlib.asynccontextmanager
