@@ -103,7 +103,7 @@ def test_text_file_named_jpg_is_rejected_and_photo_stays(running_app, browser, t
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(running_app.frontend, timeout=120_000)
     page.wait_for_selector("#avatar-image")
-    before = page.get_attribute("#avatar-image", "src")
+    before = _upload_and_follow(page, running_app, "avatar", _photo(tmp_path / "good.jpg", (900, 700), "#227744"), (400, 400))
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is not a photo, it is a text file\n" * 20)
     page.locator("#avatar-upload input[type=file]").set_input_files(str(fake))
