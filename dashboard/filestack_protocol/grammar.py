@@ -142,13 +142,11 @@ def render_path(tasks: tuple[Task, ...] | list[Task], source: str, apikey: str |
 # Parsing
 
 
-def _split_top_level(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside double quotes and square brackets."""
-    parts: list[str] = []
+def _top_level_index(text: str, start: int, sep: str) -> int:
+    """Index of the next ``sep`` at or after ``start`` outside quotes and brackets (or len)."""
     depth = 0
     quoted = False
-    start = 0
-    i = 0
+    i = start
     while i < len(text):
         ch = text[i]
         if quoted:
@@ -166,15 +164,25 @@ def _split_top_level(text: str, sep: str) -> list[str]:
             if depth < 0:
                 raise GrammarError(f"unbalanced ']' in {text!r}")
         elif ch == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
+            return i
         i += 1
     if quoted:
         raise GrammarError(f"unterminated quote in {text!r}")
     if depth:
         raise GrammarError(f"unbalanced '[' in {text!r}")
-    parts.append(text[start:])
-    return parts
+    return len(text)
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside double quotes and square brackets."""
+    parts: list[str] = []
+    start = 0
+    while True:
+        end = _top_level_index(text, start, sep)
+        parts.append(text[start:end])
+        if end == len(text):
+            return parts
+        start = end + 1
 
 
 def parse_value(text: str, *, as_string: bool = False, _depth: int = 0) -> Value:
@@ -228,28 +236,6 @@ def parse_task(segment: str) -> Task:
     return Task(name, params)
 
 
-def _next_segment(path: str, start: int) -> int:
-    """Index of the '/' that ends the segment starting at ``start`` (or len)."""
-    depth = 0
-    quoted = False
-    i = start
-    while i < len(path):
-        ch = path[i]
-        if quoted:
-            if ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth = max(0, depth - 1)
-        elif ch == "/" and depth == 0:
-            return i
-        i += 1
-    return len(path)
-
-
 def _is_task_segment(segment: str) -> bool:
     name = segment.partition("=")[0]
     return name in KNOWN_TASKS
@@ -278,7 +264,7 @@ def parse_path(path: str) -> ParsedPath:
     pos = 0
     first = True
     while pos < len(path):
-        end = _next_segment(path, pos)
+        end = _top_level_index(path, pos, "/")
         segment = path[pos:end]
         rest_start = end + 1
         if _is_task_segment(segment):
@@ -289,7 +275,7 @@ def parse_path(path: str) -> ParsedPath:
             first = False
             continue
         if first and end < len(path) and "://" not in path[pos : pos + 12] and ":" not in segment:
-            following = path[rest_start : _next_segment(path, rest_start)]
+            following = path[rest_start : _top_level_index(path, rest_start, "/")]
             if _is_task_segment(following) or "://" in path[rest_start:]:
                 apikey = segment
                 pos = rest_start

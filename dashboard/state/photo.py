@@ -16,6 +16,7 @@ import reflex as rx
 
 from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackError
+from dashboard.models import PhotoJob
 from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import get_settings
 from dashboard.state.activity import ActivityState
@@ -121,6 +122,11 @@ class PhotoSlot(rx.State, mixin=True):
         self.photo_url = job.preview_url
         self.phase, self.message, self.progress, self.tasks = "processing", "Processing…", 100, []
         yield
+        async for event in self._run_then_follow(job):
+            yield event
+
+    async def _run_then_follow(self, job: PhotoJob):
+        """Start the workflow on the job's original, then hand over to :meth:`follow_job`."""
         try:
             await photo_jobs.run_workflow(job)
         except FilestackError as err:
@@ -159,14 +165,8 @@ class PhotoSlot(rx.State, mixin=True):
         self.photo_url = job.preview_url or self.saved_url
         self.phase, self.message, self.tasks = "processing", "Processing…", []
         yield
-        try:
-            await photo_jobs.run_workflow(job)
-        except FilestackError as err:
-            self.photo_url = self.saved_url
-            self.phase, self.message = "failed", f"Could not start processing: {err}"
-            yield rx.toast.error(self.message)
-            return
-        yield type(self).follow_job
+        async for event in self._run_then_follow(job):
+            yield event
 
     @rx.event(background=True, supersedes=True)
     async def follow_job(self):
