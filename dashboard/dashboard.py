@@ -30,9 +30,17 @@ else:
 
 @contextlib.asynccontextmanager
 async def photo_jobs_lifespan() -> AsyncIterator[None]:
-    """Create missing tables, then finish jobs a restart left open (in the background)."""
+    """Create missing tables, then finish jobs a restart left open (in the background).
+
+    With several app workers (Redis), each one keeps taking over jobs whose follower is gone.
+    """
     await asyncio.to_thread(profile_store.ensure_schema)
-    resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
+    if settings.redis_url:
+        from dashboard.takeover import Takeover
+
+        resume = asyncio.create_task(Takeover(app, settings).run())
+    else:
+        resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
     try:
         yield
     finally:

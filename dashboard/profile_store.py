@@ -31,8 +31,11 @@ _SCHEMA_LOCK = 8_424_003
 def ensure_schema() -> None:
     """Bring the database to the newest migration (``alembic/``), creating it if needed.
 
-    Without an ``alembic.ini`` where the app runs, the tables are created directly.
+    Without an ``alembic.ini`` where the app runs, the tables are created directly. Runs at
+    each backend worker's start: connections pooled before the worker was forked are
+    dropped first (a forked process must never share a database socket with its parent).
     """
+    get_engine().dispose(close=False)
     with _schema_lock():
         if migrate() is None:
             create_all()

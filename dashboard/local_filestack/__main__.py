@@ -33,12 +33,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--require-security", action="store_true", help="every call needs a valid policy")
     parser.add_argument("--public-url", default=None, help="base URL put in returned 'url' fields")
-    limits = parser.add_argument_group("limits (default: the environment variable, else the built-in default)")
+    limits = parser.add_argument_group("limits (default: the environment variable, else built in)")
     for name, kind in (
         ("max_upload_bytes", int), ("max_pixels", int), ("max_frames", int),
         ("task_timeout_s", float), ("job_timeout_s", float), ("queue_size", int),
     ):
-        limits.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None, help=f"${LIMIT_ENV[name]}")
+        flag = f"--{name.replace('_', '-')}"
+        limits.add_argument(flag, type=kind, default=None, help=f"${LIMIT_ENV[name]}")
     return parser.parse_args(argv)
 
 

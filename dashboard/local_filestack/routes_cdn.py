@@ -103,6 +103,10 @@ def resolve_source(parsed: ParsedPath, query: str) -> Source:
     return Source(text=text, handle=text)
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def result_filename(original: str | None, mimetype: str) -> str:
     """The stored name of a transformation result: the original stem, the new type's extension."""
     stem = PurePosixPath(original).stem if original else "file"
@@ -207,17 +211,22 @@ class Cdn:
         described = await describe(data, self.service.config.limits)
         name = PurePosixPath(unquote(urlsplit(source.url or "").path)).name or None
         return Loaded(
-            source=source, sha256=hashlib.sha256(data).hexdigest(), mimetype=described.mimetype,
+            source=source, sha256=await asyncio.to_thread(_sha256, data), mimetype=described.mimetype,
             filename=name, width=described.width, height=described.height, data=data,
         )
 
     async def _bytes(self, loaded: Loaded) -> bytes:
         if loaded.data is not None:
             return loaded.data
-        data = await asyncio.to_thread(self.service.storage.read, loaded.source.handle or "")
-        if hashlib.sha256(data).hexdigest() != loaded.sha256:
+        data, digest = await asyncio.to_thread(self._read_hashed, loaded.source.handle or "")
+        if digest != loaded.sha256:
             raise ServiceError(503, "the file changed while it was being read; retry")
         return data
+
+    def _read_hashed(self, handle: str) -> tuple[bytes, str]:
+        """The stored bytes and their sha256, together off the event loop (hashing 25 MB takes ~40 ms)."""
+        data = self.service.storage.read(handle)
+        return data, hashlib.sha256(data).hexdigest()
 
     async def _render(self, loaded: Loaded, tasks: tuple[Task, ...]) -> CachedResult:
         async def compute() -> tuple[bytes, str, int | None, int | None]:

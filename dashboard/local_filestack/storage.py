@@ -271,10 +271,18 @@ class FileStorage:
                 raise HandleInUse(handle)
             self._install(temp, handle)
             values = record.model_dump()
-            self._connect().execute(
-                f"INSERT INTO files ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                tuple(values[c] for c in _COLUMNS),
-            )
+            try:
+                self._connect().execute(
+                    f"INSERT INTO files ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    tuple(values[c] for c in _COLUMNS),
+                )
+            except sqlite3.Error as err:
+                _remove_quietly(str(self.files_dir / handle))  # no blob without its row
+                if _is_disk_full(err):
+                    raise StorageFull(
+                        f"no space left on the storage disk for the record of a {len(data)}-byte file"
+                    ) from err
+                raise
         return record
 
     def overwrite(
@@ -352,6 +360,11 @@ class FileStorage:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _is_disk_full(err: sqlite3.Error) -> bool:
+    """True when SQLite failed because the disk (or its quota) is full."""
+    return getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(err)
 
 
 def _remove_quietly(path: str) -> None:

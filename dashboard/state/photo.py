@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from dashboard import photo_jobs, profile_store
+from dashboard import follow_leases, photo_jobs, profile_store
 from dashboard.filestack import FilestackError
 from dashboard.models import PhotoJob
 from dashboard.photo_checks import RejectedPhoto
@@ -119,6 +119,7 @@ class PhotoSlot(rx.State, mixin=True):
             yield rx.toast.error(self.message)
             return
         self.job_id = job.id or 0
+        await follow_leases.remember_client(get_settings().redis_url, self.job_id, self.router.session.client_token)
         self.photo_url = job.preview_url
         self.phase, self.message, self.progress, self.tasks = "processing", "Processing…", 100, []
         yield
@@ -173,13 +174,17 @@ class PhotoSlot(rx.State, mixin=True):
         """Follow the slot's job until it ends, pushing each task's state to the page."""
         async with self:
             job_id = self.job_id
+            client_token = self.router.session.client_token
 
         async def push(states: dict[str, dict[str, str]]) -> None:
             async with self:
                 self.tasks = _task_rows(states)
 
+        redis_url = get_settings().redis_url
         try:
-            job = await photo_jobs.follow(job_id, on_progress=push)
+            await follow_leases.remember_client(redis_url, job_id, client_token)
+            async with follow_leases.holding(redis_url, job_id, follow_leases.new_owner()):
+                job = await photo_jobs.follow(job_id, on_progress=push)
         except (FilestackError, LookupError) as err:
             async with self:
                 self.photo_url = self.saved_url
@@ -189,19 +194,26 @@ class PhotoSlot(rx.State, mixin=True):
         async with self:
             if self.job_id != job_id:
                 return
-            self.tasks = _task_rows(_loads(job.tasks_json))
-            if job.status == "finished":
-                self.saved_url = self.photo_url = job.final_url
-                self.phase, self.message = "done", "Saved."
-            elif job.status == "failed":
-                self.photo_url = self.saved_url
-                self.phase, self.message = "failed", job.error or "Processing failed."
+            show_result(self, job)
         if job.status == "finished":
             yield ActivityState.refresh
             yield rx.toast.success(f"{photo_jobs.slot_spec(self.slot).label} updated.")
         elif job.status == "failed":
             yield ActivityState.refresh
             yield rx.toast.error(f"Processing failed: {job.error}. Your previous photo is kept.")
+
+
+
+
+def show_result(slot: PhotoSlot, job: PhotoJob) -> None:
+    """Show how a job ended in a slot's state: the final photo, or the failure with the previous one kept."""
+    slot.tasks = _task_rows(_loads(job.tasks_json))
+    if job.status == "finished":
+        slot.saved_url = slot.photo_url = job.final_url
+        slot.phase, slot.message = "done", "Saved."
+    elif job.status == "failed":
+        slot.photo_url = slot.saved_url
+        slot.phase, slot.message = "failed", job.error or "Processing failed."
 
 
 def _loads(text: str) -> dict[str, dict[str, str]]:

@@ -10,19 +10,34 @@ faces cost no extra model, and OpenCV 5 wheels no longer ship the cascades.
 
 from __future__ import annotations
 
+import logging
+
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashboard.local_filestack.imaging import Limits
 
-from .detections import INPUT_MAX_SIDE, MIN_SHORT_SIDE, detect
+from .detections import INPUT_MAX_SIDE, MIN_SHORT_SIDE, detect, tiles
+from .errors import ModelUnavailable
 from .image import load_rgb
+from .models import NUDE_DETECTOR
+
+logger = logging.getLogger(__name__)
 
 FACE_LABELS = frozenset({"FACE_FEMALE", "FACE_MALE"})
 """The detector classes that are faces."""
 
 MIN_FACE_SCORE = 0.35
 """Face boxes below this confidence are ignored."""
+
+WHOLE_SEARCH_SIDE = 640
+"""The long side, at least, of a picture the detector searches whole: twice its 320 × 320 input.
+Searching a 2000 × 1500 decode at this size instead of 1280 px took the face-aware crop of
+a 12 MP photo from about 60 ms to about 20 ms on the development machine, same face found."""
+
+
+WARM_UP_SIDE = 64
+"""Side of the blank picture the detector is run on once when preloaded."""
 
 
 class Face(BaseModel):
@@ -55,13 +70,10 @@ class Face(BaseModel):
 def detect_faces(image: Image.Image, min_score: float = MIN_FACE_SCORE) -> list[Face]:
     """The faces in ``image``, largest first.
 
-    Large images are analysed on a copy no longer than 1280 px and the boxes are
-    mapped back to ``image``'s pixels.
+    Large images are analysed on a smaller copy (:func:`search_copy`) and the
+    boxes are mapped back to ``image``'s pixels.
     """
-    working = image.convert("RGB") if image.mode != "RGB" else image
-    if max(working.size) > INPUT_MAX_SIDE:
-        working = working.copy()
-        working.thumbnail((INPUT_MAX_SIDE, INPUT_MAX_SIDE), Image.Resampling.BILINEAR)
+    working = search_copy(image.convert("RGB") if image.mode != "RGB" else image)
     factor_x = image.width / working.width
     factor_y = image.height / working.height
     faces = [
@@ -81,8 +93,45 @@ def detect_faces(image: Image.Image, min_score: float = MIN_FACE_SCORE) -> list[
     return sorted(faces, key=lambda face: face.area, reverse=True)
 
 
+def search_copy(image: Image.Image) -> Image.Image:
+    """``image`` at the size the detector needs, by a cheap integer box reduction where possible.
+
+    A picture searched whole is seen by the detector at 320 × 320, so it is
+    reduced to no less than :data:`WHOLE_SEARCH_SIDE` (twice that) on its long
+    side; one searched in tiles keeps up to :data:`INPUT_MAX_SIDE` so each tile
+    keeps its detail. ``image`` itself is returned when it is small enough.
+    """
+    long_side = max(image.size)
+    target = WHOLE_SEARCH_SIDE if len(tiles(image.size)) == 1 else INPUT_MAX_SIDE
+    factor = long_side // target
+    if factor >= 2:
+        return image.reduce(factor)
+    if long_side > INPUT_MAX_SIDE:
+        smaller = image.copy()
+        smaller.thumbnail((INPUT_MAX_SIDE, INPUT_MAX_SIDE), Image.Resampling.BILINEAR)
+        return smaller
+    return image
+
+
 def faces_in(data: bytes, limits: Limits) -> list[Face]:
     """The faces in the image ``data``, in pixels of the upright full-size image."""
     loaded = load_rgb(data, limits, max_side=INPUT_MAX_SIDE, min_short_side=MIN_SHORT_SIDE)
     factor_x, factor_y = loaded.to_full_size()
     return [face.scaled(factor_x, factor_y) for face in detect_faces(loaded.image)]
+
+
+def preload_detector() -> bool:
+    """Load the face detector in this process now; False (logged) when it cannot be loaded.
+
+    Worker processes call it once at start, so the first face-aware crop does
+    not pay for importing onnxruntime, loading the model and onnxruntime's
+    first-inference set-up (together about 0.7 s): one detection runs on a
+    small blank picture.
+    """
+    try:
+        NUDE_DETECTOR.get()
+        detect(Image.new("RGB", (WARM_UP_SIDE, WARM_UP_SIDE)))
+    except ModelUnavailable as exc:
+        logger.info("face detector not preloaded: %s", exc)
+        return False
+    return True

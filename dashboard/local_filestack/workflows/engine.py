@@ -206,8 +206,12 @@ class WorkflowEngine:
 
     async def _run_tasks(self, job: JobRecord, plan: PlannedWorkflow, source_handle: str) -> Optional[str]:
         """Schedule the tasks until the job is over; return the failure text, if any."""
+        # A task recorded as running belongs to an earlier run that is gone (a killed worker,
+        # a redelivered job): it runs again; its action finds whatever that run stored.
         outcomes: dict[str, TaskOutcome] = {
-            task_id: outcome for task_id, outcome in job.tasks.items() if task_id in plan.tasks
+            task_id: outcome
+            for task_id, outcome in job.tasks.items()
+            if task_id in plan.tasks and TaskState(outcome.state) is not TaskState.RUNNING
         }
         running: dict[asyncio.Task[TaskOutcome], str] = {}
         try:

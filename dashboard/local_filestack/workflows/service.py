@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("dashboard.local_filestack.workflows")
 
+#: How many of the newest jobs are checked at startup for webhook deliveries left unfinished.
+WEBHOOK_RESUME_SCAN = 500
+
 
 class WorkflowService:
     """Store, queue, engine, actions, webhooks and both APIs of the workflow engine.
@@ -134,6 +137,8 @@ class WorkflowService:
         await self.purge_expired()
         if self.queue.consumed_here:
             self.pool.warm_up()
+        # Before the runners start, so no job this process finishes is taken for an abandoned delivery.
+        await self.webhooks.resume(await self.store.list_recent(None, WEBHOOK_RESUME_SCAN))
         await self.engine.start()
         self._janitor = asyncio.create_task(self._purge_periodically(), name="workflow-janitor")
 

@@ -13,7 +13,9 @@ else the app secret. A receiver verifies the raw body bytes, not a re-encoding.
 
 An answer other than 2xx, or no answer, is retried with exponential backoff
 (``webhook_base_delay_s * 2**(n-1)``, at most ``webhook_attempts`` attempts).
-Every attempt is recorded in the job store. Redirects are not followed. The
+Every attempt is recorded in the job store, so deliveries a stopped process left
+unfinished are taken up again at the next start (:meth:`WebhookSender.resume`).
+Redirects are not followed. The
 webhook host is resolved and checked like any user-supplied URL: private,
 loopback and link-local addresses are refused unless ``allow_private_fetch``
 is set, and the request goes to the checked address.
@@ -26,7 +28,8 @@ import json
 import logging
 import socket
 import time
-from typing import Optional
+from collections.abc import Coroutine, Iterable
+from typing import Any, Optional
 
 import httpx
 
@@ -40,6 +43,8 @@ from dashboard.local_filestack.workflows.views import webhook_body
 logger = logging.getLogger("dashboard.local_filestack.workflows")
 
 USER_AGENT = "local-filestack-webhooks"
+#: How the record of an attempt that must not be retried (a refused target) begins.
+_REFUSED = "refused: "
 
 
 class WebhookTargetError(Exception):
@@ -76,9 +81,45 @@ class WebhookSender:
         """Start delivering the job's webhook, if its workflow has one (returns at once)."""
         if not job.workflow.webhook:
             return
-        delivery = asyncio.create_task(self.deliver(job), name=f"webhook-{job.id}")
+        self._start(self.deliver(job), job)
+
+    def _start(self, delivery_coro: Coroutine[Any, Any, None], job: JobRecord) -> None:
+        delivery = asyncio.create_task(delivery_coro, name=f"webhook-{job.id}")
         self._deliveries.add(delivery)
         delivery.add_done_callback(self._deliveries.discard)
+
+    async def resume(self, jobs: Iterable[JobRecord]) -> int:
+        """Take up the deliveries of finished ``jobs`` that were neither accepted nor given up.
+
+        A process that stopped mid-delivery (a crash, a restart) leaves them so. Each is
+        resumed in the background once a sender still alive elsewhere would have made its
+        next attempt; if that attempt shows up meanwhile, it is left to that sender.
+        Returns how many deliveries are resumed.
+        """
+        resumed = 0
+        for job in jobs:
+            if not job.status.finished or not job.workflow.webhook:
+                continue
+            attempts = await self.store.webhook_attempts(job.id)
+            given_up = len(attempts) >= self.settings.webhook_attempts
+            if given_up or any(attempt.delivered for attempt in attempts):
+                continue
+            if attempts and (attempts[-1].error or "").startswith(_REFUSED):
+                continue
+            self._start(self._resume_one(job, attempts), job)
+            resumed += 1
+        if resumed:
+            logger.info("resuming %d unfinished webhook deliver%s", resumed, "y" if resumed == 1 else "ies")
+        return resumed
+
+    async def _resume_one(self, job: JobRecord, attempts: list[WebhookAttempt]) -> None:
+        last_ns = attempts[-1].at if attempts else (job.finished_at or job.updated_at)
+        pause = self.settings.webhook_delay(len(attempts)) if attempts else 0.0
+        due = last_ns / 1e9 + pause + self.settings.webhook_timeout_s + 1.0
+        await asyncio.sleep(max(0.0, due - time.time()))
+        if len(await self.store.webhook_attempts(job.id)) != len(attempts):
+            return  # another sender is still delivering it
+        await self.deliver(job, first_attempt=len(attempts) + 1)
 
     async def wait_idle(self) -> None:
         """Wait until every delivery in progress has ended (tests, shutdown)."""
@@ -92,8 +133,8 @@ class WebhookSender:
             delivery.cancel()
         await asyncio.gather(*deliveries, return_exceptions=True)
 
-    async def deliver(self, job: JobRecord) -> None:
-        """Post the webhook until it is accepted or the attempts run out."""
+    async def deliver(self, job: JobRecord, *, first_attempt: int = 1) -> None:
+        """Post the webhook until it is accepted or the attempts run out (numbered from ``first_attempt``)."""
         url = job.workflow.webhook
         if not url:
             return
@@ -103,7 +144,7 @@ class WebhookSender:
         async with httpx.AsyncClient(
             follow_redirects=False, trust_env=False, timeout=self.settings.webhook_timeout_s
         ) as client:
-            for number in range(1, attempts + 1):
+            for number in range(first_attempt, attempts + 1):
                 record, retry = await self._attempt(client, job, url, body, secret, number)
                 await self.store.add_webhook_attempt(record)
                 if record.delivered:
@@ -136,7 +177,7 @@ class WebhookSender:
             response = await client.send(request)
             status_code = response.status_code
         except WebhookTargetError as exc:
-            error = f"refused: {exc}"
+            error = f"{_REFUSED}{exc}"
             retry = False
         except httpx.TimeoutException:
             error = f"timed out after {self.settings.webhook_timeout_s:g} s"

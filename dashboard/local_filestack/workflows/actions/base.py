@@ -25,7 +25,7 @@ from typing import Any, Optional, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel
 
 from dashboard.local_filestack.imaging import Limits
-from dashboard.local_filestack.storage import FileNotFound, HandleInUse, Storage, StoredFile
+from dashboard.local_filestack.storage import FileNotFound, HandleInUse, Storage, StorageFull, StoredFile
 from dashboard.local_filestack.urls import file_url
 from dashboard.local_filestack.workflows.jobs import TaskOutput
 from dashboard.local_filestack.workflows.store import JobStore
@@ -181,6 +181,8 @@ class ActionContext:
             )
         except HandleInUse:
             return await asyncio.to_thread(self.storage.get, slot.handle)
+        except StorageFull as exc:
+            raise ActionError(str(exc)) from exc
 
     async def _put_output(
         self,

@@ -1,0 +1,96 @@
+"""Following again the photo jobs whose follower died, and telling their page (several app workers).
+
+Every app worker scans the open photo jobs every few seconds. A job being processed
+whose lease (:mod:`dashboard.follow_leases`) has run out -- the worker that followed it
+died, or the app restarted -- is claimed by one worker, followed to its end (the job
+store is the truth: it finishes on the queue workers regardless), finished (saved,
+original deleted once), and its page is told through Reflex's state manager, which
+forwards the change to whichever worker holds the page's websocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import reflex as rx
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard.filestack import FilestackError
+from dashboard.models import SLOTS, PhotoJob
+from dashboard.settings import Settings
+from dashboard.state.photo import AvatarState, CoverState, PhotoSlot, _task_rows, show_result
+
+log = logging.getLogger(__name__)
+
+SCAN_INTERVAL_S = 2.0
+_SLOT_STATES: dict[str, type[PhotoSlot]] = {"avatar": AvatarState, "cover": CoverState}
+
+
+class Takeover:
+    """The scanner of one app worker and the followers it started."""
+
+    def __init__(self, app: rx.App, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.redis_url = settings.redis_url
+        self._followers: dict[int, asyncio.Task[None]] = {}
+
+    async def run(self) -> None:
+        """Scan forever (a lifespan task); one bad round never stops the next."""
+        try:
+            while True:
+                try:
+                    await self.scan()
+                except (RedisError, SQLAlchemyError, OSError) as err:
+                    log.warning("scanning for orphaned photo jobs failed: %s", err)
+                await asyncio.sleep(SCAN_INTERVAL_S)
+        finally:
+            for follower in self._followers.values():
+                follower.cancel()
+            await asyncio.gather(*self._followers.values(), return_exceptions=True)
+
+    async def scan(self) -> int:
+        """Claim every open job nobody follows; return how many were claimed."""
+        claimed = 0
+        for slot in SLOTS:
+            job = await asyncio.to_thread(profile_store.open_job, slot)
+            if job is None or job.id is None or not job.jobid or job.status != "processing":
+                continue
+            if job.id in self._followers:
+                continue
+            owner = follow_leases.new_owner()
+            if await follow_leases.try_claim(self.redis_url, job.id, owner):
+                follower = asyncio.create_task(self._follow(job, owner), name=f"photo-takeover-{job.id}")
+                self._followers[job.id] = follower
+                follower.add_done_callback(lambda _t, job_id=job.id: self._followers.pop(job_id, None))
+                claimed += 1
+        return claimed
+
+    async def _follow(self, job: PhotoJob, owner: str) -> None:
+        job_id = job.id or 0
+        log.info("following photo job %s whose follower is gone", job_id)
+        try:
+            async with follow_leases.holding(self.redis_url, job_id, owner, take=False):
+                token = await follow_leases.client_of(self.redis_url, job_id)
+
+                async def push(states: dict[str, dict[str, str]]) -> None:
+                    await self._tell(token, job, lambda slot: setattr(slot, "tasks", _task_rows(states)))
+
+                ended = await photo_jobs.follow(job_id, on_progress=push, settings=self.settings)
+            await self._tell(token, job, lambda slot: show_result(slot, ended))
+        except (FilestackError, LookupError, RedisError, SQLAlchemyError) as err:
+            log.warning("could not follow photo job %s: %s", job_id, err)
+
+    async def _tell(self, token: str | None, job: PhotoJob, change: Any) -> None:
+        """Apply ``change`` to the page's slot state, if the page still shows this job."""
+        state_class = _SLOT_STATES.get(job.slot)
+        if token is None or state_class is None:
+            return
+        async with self.app.modify_state(rx.BaseStateToken(ident=token, cls=state_class)) as root:
+            state = root if isinstance(root, state_class) else await root.get_state(state_class)
+            if state.job_id == job.id:
+                change(state)
