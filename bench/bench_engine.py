@@ -3,9 +3,11 @@
 Two measurements, printed as one JSON object:
 
 * ``noop`` -- the engine in this process (no HTTP), default settings, on a
-  workflow of one task whose action returns at once: jobs submitted as fast
-  as the queue takes them, timed from the first submission to the last job's
-  end. This is the cost of the engine itself (SQLite writes, scheduling).
+  workflow of one task whose action returns at once: jobs submitted by 8
+  concurrent submitters keeping at most 64 unfinished, timed from the first
+  submission to the last job's end. This is the cost of the engine itself
+  (SQLite writes, scheduling). ``noop_apart`` splits it: submitting alone
+  with the runners stopped, then the runners alone draining the queue.
 * ``status`` -- the service in its own process on 127.0.0.1: ``workflow_status``
   requests per second from 8 concurrent clients for a fixed window, first idle,
   then while 4 profile-workflow jobs on a 24 MP JPEG are kept running (a new one
@@ -32,22 +34,25 @@ from pydantic import BaseModel, ConfigDict
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from images import generate  # noqa: E402
-from service import API_KEY, running_service, upload  # noqa: E402
+from images import generate
+from service import API_KEY, running_service, upload
 
-from dashboard.local_filestack.app import create_app  # noqa: E402
-from dashboard.local_filestack.config import ServiceConfig  # noqa: E402
-from dashboard.local_filestack.workflows import contracts  # noqa: E402
-from dashboard.local_filestack.workflows.actions import ActionContext  # noqa: E402
-from dashboard.local_filestack.workflows.contracts import ActionContract  # noqa: E402
-from dashboard.local_filestack.workflows.jobs import JobRecord  # noqa: E402
-from dashboard.local_filestack.workflows.queue import QueueFull  # noqa: E402
-from dashboard.local_filestack.workflows.service import WorkflowService  # noqa: E402
+from dashboard.local_filestack.app import create_app
+from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.workflows import contracts
+from dashboard.local_filestack.workflows.actions import ActionContext
+from dashboard.local_filestack.workflows.contracts import ActionContract
+from dashboard.local_filestack.workflows.jobs import JobRecord
+from dashboard.local_filestack.workflows.queue import QueueFull
+from dashboard.local_filestack.workflows.service import WorkflowService
 
 PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 STATUS_CLIENTS = 8
 IMAGE_JOBS = 4
 SUBMITTERS = 8
+IN_FLIGHT = 64
+"""No-op jobs submitted but not yet finished, at most: a closed loop, so the measurement is the
+engine's sustained rate and not the cost of refusing submissions to a full queue."""
 RUN_TIMEOUT_S = 120.0
 
 
@@ -67,6 +72,68 @@ async def _noop(_context: ActionContext, _params: BaseModel) -> dict[str, Any]:
     return {}
 
 
+DRAIN_JOBS = 900
+"""Jobs queued while the runners are stopped (below the default queue size of 1000)."""
+
+
+async def _finished_counter(
+    workflows: WorkflowService, expected: int, window: asyncio.Semaphore | None = None
+) -> tuple[list[JobRecord], asyncio.Event]:
+    """Count job ends through the engine's ``on_finished`` hook (still forwarding to webhooks).
+
+    Each end releases ``window`` when given, so submitters keep a bounded number in flight.
+    """
+    finished: list[JobRecord] = []
+    all_done = asyncio.Event()
+    forward = workflows.engine.on_finished
+
+    async def count(job: JobRecord) -> None:
+        finished.append(job)
+        if window is not None:
+            window.release()
+        if len(finished) >= expected:
+            all_done.set()
+        if forward is not None:
+            await forward(job)
+
+    workflows.engine.on_finished = count
+    return finished, all_done
+
+
+async def submit_then_drain(jobs: int) -> dict[str, Any]:
+    """The two halves apart: submitting with the runners stopped, then the runners draining the queue."""
+    contracts.register(NOOP, replace=True)
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        config = ServiceConfig(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
+        app = create_app(config)
+        service = app.state.local_filestack
+        workflows = service.workflows
+        assert isinstance(workflows, WorkflowService)
+        await service.startup()
+        try:
+            await workflows.engine.stop()
+            workflows.register_function(NOOP.name, _noop)
+            workflow = await workflows.create_workflow(
+                {"name": "noop", "tasks": [{"id": "noop", "action": NOOP.name, "params": {}}]}
+            )
+            handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
+                                              mimetype="text/plain")).handle
+            started = time.perf_counter()
+            for _ in range(jobs):
+                await workflows.start_job(workflow.id, handle)
+            submitted = time.perf_counter() - started
+            _finished, all_done = await _finished_counter(workflows, jobs)
+            started = time.perf_counter()
+            await workflows.engine.start()
+            async with asyncio.timeout(RUN_TIMEOUT_S):
+                await all_done.wait()
+            drained = time.perf_counter() - started
+        finally:
+            await service.shutdown()
+            contracts.ACTIONS.pop(NOOP.name, None)
+    return {"jobs": jobs, "submit_per_s": jobs / submitted, "run_per_s": jobs / drained}
+
+
 async def noop_jobs_per_second(jobs: int) -> dict[str, Any]:
     """Run ``jobs`` no-op jobs through the engine; jobs per second and the share that ended done."""
     contracts.register(NOOP, replace=True)
@@ -84,23 +151,14 @@ async def noop_jobs_per_second(jobs: int) -> dict[str, Any]:
             )
             handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
                                               mimetype="text/plain")).handle
-            finished: list[JobRecord] = []
-            all_done = asyncio.Event()
-            forward = workflows.engine.on_finished
-
-            async def count(job: JobRecord) -> None:
-                finished.append(job)
-                if len(finished) >= jobs:
-                    all_done.set()
-                if forward is not None:
-                    await forward(job)
-
-            workflows.engine.on_finished = count
+            window = asyncio.Semaphore(IN_FLIGHT)
+            finished, all_done = await _finished_counter(workflows, jobs, window)
             started = time.perf_counter()
             remaining = iter(range(jobs))
 
             async def submitter() -> None:
                 for _ in remaining:
+                    await window.acquire()
                     while True:
                         try:
                             await workflows.start_job(workflow.id, handle)
@@ -218,6 +276,7 @@ def main() -> None:
     image = generate(args.images)["jpeg-24mp"].read_bytes()
     result = {
         "noop": asyncio.run(noop_jobs_per_second(args.jobs)),
+        "noop_apart": asyncio.run(submit_then_drain(min(args.jobs, DRAIN_JOBS))),
         "status": asyncio.run(status_under_load(image, args.window)),
     }
     print(json.dumps(result))

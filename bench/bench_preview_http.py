@@ -32,8 +32,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from images import generate  # noqa: E402
-from service import running_service, upload  # noqa: E402
+from images import generate
+from service import running_service, upload
 
 PREVIEW = "resize=width:400,height:400,fit:crop"
 BURST = 8

@@ -32,8 +32,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from images import generate  # noqa: E402
-from service import API_KEY, running_service, upload  # noqa: E402
+from images import generate
+from service import API_KEY, running_service, upload
 
 PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 PROFILE_CHAIN = "rotate=deg:exif/no_metadata/resize=width:400,height:400,fit:crop,align:faces"
@@ -89,11 +89,10 @@ def face_share(image: bytes, rounds: int) -> dict[str, float]:
 
 def measure(image: bytes, runs: int, settle_s: float) -> dict[str, Any]:
     """The first run after start, then ``runs`` warm runs."""
-    with running_service() as service:
-        with httpx.Client(base_url=service.base_url, timeout=RUN_TIMEOUT_S) as client:
-            first = one_run(client, image)
-            time.sleep(settle_s)
-            warm = [one_run(client, image) for _ in range(runs)]
+    with running_service() as service, httpx.Client(base_url=service.base_url, timeout=RUN_TIMEOUT_S) as client:
+        first = one_run(client, image)
+        time.sleep(settle_s)
+        warm = [one_run(client, image) for _ in range(runs)]
     totals = sorted(run["total_s"] for run in warm)
     return {
         "input_bytes": len(image),

@@ -27,6 +27,7 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import json
 import multiprocessing
@@ -41,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from images import INPUTS, generate  # noqa: E402
+from images import INPUTS, generate
 
 SIDE = 400
 QUALITY = 85
@@ -97,7 +98,7 @@ def runner(method: str) -> Callable[[bytes], bytes]:
 def pyvips_available() -> bool:
     """Whether pyvips and its libvips import here."""
     try:
-        import pyvips  # noqa: F401
+        importlib.import_module("pyvips")
     except (ImportError, OSError):
         return False
     return True
@@ -130,13 +131,12 @@ def _warm_imports(method: str) -> None:
 
     Image.init()
     if method.startswith("project"):
-        import dashboard.filestack_protocol.grammar  # noqa: F401
-        import dashboard.local_filestack.imaging  # noqa: F401
+        importlib.import_module("dashboard.filestack_protocol.grammar")
         from dashboard.local_filestack.imaging import vips_shrink
 
         vips_shrink.available()
     if method == "pyvips":
-        import pyvips  # noqa: F401
+        importlib.import_module("pyvips")
 
 
 def measure(paths: dict[str, Path], rounds: int) -> dict[str, Any]:

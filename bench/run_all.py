@@ -31,8 +31,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from images import INPUTS, generate  # noqa: E402
-from report import render_sections  # noqa: E402
+from images import INPUTS, generate
+from report import render_sections
 
 STEP_TIMEOUT_S = 300.0
 TEMPLATE = BENCH / "BENCHMARKS.template.md"
@@ -54,6 +54,18 @@ class Step:
 
 def _loadavg() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
+
+
+def wait_for_calm(threshold: float, max_wait_s: float) -> float:
+    """Wait (at most ``max_wait_s``) for the 1-minute load average to fall below ``threshold``.
+
+    Returns the load average when the wait ended; other processes on a shared
+    machine make the numbers move, so the benchmark starts in a quiet moment if one comes.
+    """
+    deadline = time.monotonic() + max_wait_s
+    while os.getloadavg()[0] >= threshold and time.monotonic() < deadline:
+        time.sleep(5.0)
+    return round(os.getloadavg()[0], 2)
 
 
 def run_step(step: Step, images: Path) -> dict[str, Any]:
@@ -127,11 +139,11 @@ def update_markdown(path: Path, sections: dict[str, str]) -> None:
     text = path.read_text() if path.exists() else TEMPLATE.read_text()
     for name, body in sections.items():
         pattern = re.compile(
-            rf"(<!-- bench:begin {re.escape(name)} -->\n).*?(<!-- bench:end {re.escape(name)} -->)", re.S
+            rf"(<!-- bench:begin {re.escape(name)} -->\n).*?(<!-- bench:end {re.escape(name)} -->)", re.DOTALL
         )
         block = f"<!-- bench:begin {name} -->\n{body.rstrip()}\n<!-- bench:end {name} -->"
         if pattern.search(text):
-            text = pattern.sub(lambda _match: block, text, count=1)
+            text = pattern.sub(lambda _match, replacement=block: replacement, text, count=1)
         else:
             text = text.rstrip() + f"\n\n{block}\n"
     path.write_text(text)
@@ -143,6 +155,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for the table)")
     parser.add_argument("--no-intelligence", action="store_true", help="skip bench/bench_intelligence.py")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
+    parser.add_argument("--calm-load", type=float, default=1.5, help="wait for a 1-minute load below this")
+    parser.add_argument("--calm-wait", type=float, default=90.0, help="at most this many seconds")
     args = parser.parse_args()
     quick = args.quick
     steps = [
@@ -164,6 +178,7 @@ def main() -> None:
             for spec in INPUTS
         ]
         generation_s = time.perf_counter() - generation_started
+        start_load = wait_for_calm(args.calm_load, args.calm_wait)
         results = {step.name: run_step(step, images) for step in steps}
     finally:
         shutil.rmtree(images, ignore_errors=True)
@@ -174,6 +189,7 @@ def main() -> None:
         "generation_s": generation_s,
         "total_s": time.perf_counter() - started,
         "quick": quick,
+        "start_load": start_load,
         "steps": results,
     }
     if args.json is not None:

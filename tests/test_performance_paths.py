@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from local_service import count_calls, make_config, running_service, uploaded_handle
 from PIL import Image, ImageChops, ImageStat, JpegImagePlugin
+from workflow_support import FAST, photo_like, running_workflows
 
 from dashboard.filestack_protocol.grammar import Task, parse_task
 from dashboard.local_filestack.imaging import NotAnImage, transform, vips_shrink
@@ -26,12 +28,9 @@ from dashboard.local_filestack.intelligence import faces as intelligence_faces
 from dashboard.local_filestack.intelligence.detections import Detection
 from dashboard.local_filestack.workflows.actions.process import split_chain
 from dashboard.local_filestack.workflows.pool import WORKER_NICENESS, WorkerPool
-from local_service import count_calls, make_config, running_service, uploaded_handle
-from workflow_support import FAST, photo_like, running_workflows
 
 PROFILE_CHAIN = "rotate=deg:exif/no_metadata/resize=width:400,height:400,fit:crop,align:faces"
 RED = (255, 0, 0)
-BLUE = (0, 0, 255)
 
 needs_pyvips = pytest.mark.skipif(not vips_shrink.available(), reason="pyvips is not installed")
 

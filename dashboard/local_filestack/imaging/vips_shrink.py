@@ -5,9 +5,9 @@ decodes PNG and WebP at full size. libvips streams a PNG through a box shrink
 without holding the full-size image, and asks libwebp to decode a WebP
 directly at a reduced size. Measured on the 2-core development machine
 (``make bench``, BENCHMARKS.md) for a 400 px avatar: a 4000 × 3000 WebP in
-about 60 % of Pillow's time and a sixth of its memory, a 24 MP PNG in
-about 80 % of its time; for JPEG, Pillow's ``draft`` is as fast as libvips, so
-JPEGs stay with Pillow.
+about 70 % of Pillow's time and under a third of its peak memory, a 24 MP
+PNG in about 75-85 % of its time and 80 % of its memory. For JPEG, Pillow's
+``draft`` is as fast as libvips' ``thumbnail``, so JPEGs stay with Pillow.
 
 The result is an ``RGB``/``RGBA`` Pillow image in the file's stored orientation
 of at least the requested scale, like a ``draft`` decode: the caller applies

@@ -32,8 +32,9 @@ MIN_FACE_SCORE = 0.35
 
 WHOLE_SEARCH_SIDE = 640
 """The long side, at least, of a picture the detector searches whole: twice its 320 × 320 input.
-Searching a 2000 × 1500 decode at this size instead of 1280 px took the face-aware crop of
-a 12 MP photo from about 60 ms to about 20 ms on the development machine, same face found."""
+On the 2000 × 1500 decode of a 12 MP photo, a box-reduced 667 × 500 copy instead of a bilinear
+1280 × 960 thumbnail cut the face search by about a third on the development machine
+(interleaved medians 60 ms against 95 ms, under load), finding the same face."""
 
 
 WARM_UP_SIDE = 64

@@ -54,7 +54,7 @@ from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState, Wo
 from dashboard.local_filestack.workflows.queue import JobQueue, QueueFull
 from dashboard.local_filestack.workflows.settings import WorkflowSettings
 from dashboard.local_filestack.workflows.sources import SourceError, SourceResolver
-from dashboard.local_filestack.workflows.store import JobStore
+from dashboard.local_filestack.workflows.store import JobNotFound, JobStore
 
 logger = logging.getLogger("dashboard.local_filestack.workflows")
 
@@ -163,17 +163,21 @@ class WorkflowEngine:
                 await self._finish_after_crash(job_id, exc)
 
     async def run_job(self, job_id: str) -> Optional[JobRecord]:
-        """Run one job to its end (or return at once if it already ended); return the final record."""
-        job = await self.store.get_job(job_id)
-        if job is None or job.status.finished:
+        """Run one job to its end (or return at once if it already ended); return the final record.
+
+        The job is marked running and read back in one store call (a finished job
+        is left as it is), which saves a read per job on the engine's hot path.
+        """
+        try:
+            job = await self.store.mark_running(job_id, now_ns())
+        except JobNotFound:
+            return None
+        if job.status.finished:  # already ended, or another worker ended it (at-least-once delivery)
             return job
         try:
             plan = validate_workflow(job.workflow.definition())
         except WorkflowValidationError as exc:
             return await self._finish(job_id, JobStatus.FAILED, f"invalid workflow: {exc}")
-        job = await self.store.mark_running(job_id, now_ns())
-        if job.status.finished:  # another worker ended it meanwhile (at-least-once delivery)
-            return job
         failure = await self._run_within_job_timeout(job, plan)
         if failure is None:
             return await self._finish(job_id, JobStatus.DONE, "")

@@ -9,8 +9,8 @@ Each worker starts at a lower CPU priority than the service (``WORKER_NICENESS``
 so when image work fills every core the event loop still gets the CPU it
 needs to answer status reads and previews; and it loads what ``preload``
 lists (the action modules, the face detector) on a background thread, so the
-first job after a start does not pay for those imports and the model (about
-1 s on the development machine), while a task arriving earlier runs at once
+first job after a start does not pay for those imports and the model (0.5–1 s
+on the development machine), while a task arriving earlier runs at once
 and waits only for what it needs.
 """
 

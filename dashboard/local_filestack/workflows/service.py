@@ -132,7 +132,8 @@ class WorkflowService:
     # -- lifecycle ---------------------------------------------------------
 
     async def startup(self) -> None:
-        """Install the shipped workflows, purge expired jobs, resume unfinished ones, start runners."""
+        """Install the shipped workflows, purge expired jobs, take up unfinished webhook deliveries,
+        resume unfinished jobs, start runners."""
         await install_shipped(self.catalog)
         await self.purge_expired()
         if self.queue.consumed_here:

@@ -49,7 +49,7 @@ class WorkflowSettings(BaseModel):
         """The number of image worker processes to start."""
         if self.process_workers is not None:
             return self.process_workers
-        return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_PROCESS_WORKERS))
+        return max(1, min(len(os.sched_getaffinity(0)), MAX_DEFAULT_PROCESS_WORKERS))
 
     def webhook_delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
