@@ -11,10 +11,8 @@ small thread pool with one psycopg connection per thread.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -22,12 +20,12 @@ from dashboard.local_filestack.pg import PgDatabase, Statement
 from dashboard.local_filestack.storage import new_handle
 from dashboard.local_filestack.workflows.jobs import (
     JobRecord,
-    JobSource,
     JobStatus,
     TaskOutput,
     WebhookAttempt,
     WorkflowRecord,
 )
+from dashboard.local_filestack.workflows import store_rows
 from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
 from dashboard.local_filestack.workflows.store import JobNotFound, PurgeResult
 
@@ -93,32 +91,11 @@ _SCHEMA = (
 _SCHEMA_LOCK = 8_424_001
 """Advisory lock id held while creating the schema, so workers starting together do not race."""
 
-_JOB_COLUMNS = (
-    "uuid",
-    "workflow",
-    "source",
-    "source_handle",
-    "status",
-    "status_text",
-    "base_url",
-    "created_at",
-    "started_at",
-    "updated_at",
-    "finished_at",
-    "runs",
-)
-_UNFINISHED = [JobStatus.PENDING.value, JobStatus.RUNNING.value]
+_JOB_COLUMNS = store_rows.JOB_COLUMNS
+_UNFINISHED = list(store_rows.UNFINISHED)  # psycopg sends a list as an array for ANY(%s)
 
 
-def _valid_uuid(value: str) -> str | None:
-    try:
-        return str(UUID(str(value)))
-    except ValueError:
-        return None
-
-
-def _dump_datetime(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+_valid_uuid = store_rows.valid_uuid
 
 
 class PostgresJobStore:
@@ -175,21 +152,7 @@ class PostgresJobStore:
             (
                 f"INSERT INTO jobs (workflow_id, {', '.join(_JOB_COLUMNS)}) "
                 f"VALUES (%s, {', '.join(['%s'] * len(_JOB_COLUMNS))})",
-                (
-                    job.workflow_id,
-                    job.id,
-                    job.workflow.model_dump_json(),
-                    job.source.model_dump_json(),
-                    job.source_handle,
-                    job.status.value,
-                    job.status_text,
-                    job.base_url,
-                    job.created_at,
-                    job.started_at,
-                    job.updated_at,
-                    job.finished_at,
-                    job.runs,
-                ),
+                store_rows.job_values(job),
             )
         ]
         statements.extend(
@@ -331,18 +294,9 @@ class PostgresJobStore:
             self.db.execute,
             [
                 (
-                    "INSERT INTO webhook_attempts (job_uuid, attempt, url, at, status_code, error, delivered, "
-                    "duration_ms) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        str(attempt.job_uuid),
-                        attempt.attempt,
-                        attempt.url,
-                        attempt.at,
-                        attempt.status_code,
-                        attempt.error,
-                        attempt.delivered,
-                        attempt.duration_ms,
-                    ),
+                    f"INSERT INTO webhook_attempts ({store_rows.ATTEMPT_COLUMNS}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    store_rows.attempt_values(attempt),
                 )
             ],
         )
@@ -353,23 +307,11 @@ class PostgresJobStore:
             return []
         rows = await self._call(
             self.db.query,
-            "SELECT job_uuid, attempt, url, at, status_code, error, delivered, duration_ms "
+            f"SELECT {store_rows.ATTEMPT_COLUMNS} "
             "FROM webhook_attempts WHERE job_uuid = %s ORDER BY attempt, id",
             (key,),
         )
-        return [
-            WebhookAttempt(
-                job_uuid=UUID(row[0]),
-                attempt=row[1],
-                url=row[2],
-                at=row[3],
-                status_code=row[4],
-                error=row[5],
-                delivered=bool(row[6]),
-                duration_ms=row[7],
-            )
-            for row in rows
-        ]
+        return [store_rows.attempt_from_row(row) for row in rows]
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -386,15 +328,7 @@ class PostgresJobStore:
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
             "state = excluded.state, result = excluded.result, reason = excluded.reason, "
             "started_at = excluded.started_at, finished_at = excluded.finished_at",
-            (
-                job_id,
-                task_id,
-                TaskState(outcome.state).value,
-                json.dumps(outcome.result) if outcome.result is not None else None,
-                outcome.reason,
-                _dump_datetime(outcome.started_at),
-                _dump_datetime(outcome.finished_at),
-            ),
+            store_rows.task_values(job_id, task_id, outcome),
         )
 
     @staticmethod
@@ -415,34 +349,13 @@ class PostgresJobStore:
             f"{tail.split(' LIMIT ')[0] if tail else ''}",
             params,
         )
-        jobs: list[JobRecord] = []
-        for row in rows:
-            values = dict(zip(_JOB_COLUMNS, row[: len(_JOB_COLUMNS)], strict=True))
-            tasks = {
-                task_id: TaskOutcome(
-                    state=TaskState(state),
-                    result=json.loads(result) if result is not None else None,
-                    reason=reason,
-                    started_at=datetime.fromisoformat(started) if started else None,
-                    finished_at=datetime.fromisoformat(finished) if finished else None,
-                )
-                for task_id, state, result, reason, started, finished in row[len(_JOB_COLUMNS)]
-            }
-            jobs.append(
-                JobRecord(
-                    uuid=UUID(values["uuid"]),
-                    workflow=WorkflowRecord.model_validate_json(values["workflow"]),
-                    source=JobSource.model_validate_json(values["source"]),
-                    source_handle=values["source_handle"],
-                    status=JobStatus(values["status"]),
-                    status_text=values["status_text"],
-                    base_url=values["base_url"],
-                    created_at=values["created_at"],
-                    started_at=values["started_at"],
-                    updated_at=values["updated_at"],
-                    finished_at=values["finished_at"],
-                    runs=values["runs"],
-                    tasks=tasks,
-                )
+        return [
+            store_rows.job_from_row(
+                row,
+                {
+                    task_id: store_rows.outcome_from_row(*values)
+                    for task_id, *values in row[len(_JOB_COLUMNS)]
+                },
             )
-        return jobs
+            for row in rows
+        ]

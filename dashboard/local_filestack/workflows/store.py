@@ -13,12 +13,10 @@ writes serialised by a lock.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
@@ -28,12 +26,12 @@ from pydantic import BaseModel
 from dashboard.local_filestack.storage import new_handle
 from dashboard.local_filestack.workflows.jobs import (
     JobRecord,
-    JobSource,
     JobStatus,
     TaskOutput,
     WebhookAttempt,
     WorkflowRecord,
 )
+from dashboard.local_filestack.workflows import store_rows
 from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
 
 T = TypeVar("T")
@@ -97,21 +95,8 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS webhook_attempts_by_job ON webhook_attempts (job_uuid, attempt)",
 )
 
-_JOB_COLUMNS = (
-    "uuid",
-    "workflow",
-    "source",
-    "source_handle",
-    "status",
-    "status_text",
-    "base_url",
-    "created_at",
-    "started_at",
-    "updated_at",
-    "finished_at",
-    "runs",
-)
-_UNFINISHED = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
+_JOB_COLUMNS = store_rows.JOB_COLUMNS
+_UNFINISHED = store_rows.UNFINISHED
 
 
 class JobNotFound(LookupError):
@@ -206,16 +191,7 @@ class JobStore(Protocol):
         ...
 
 
-def _valid_uuid(value: str) -> Optional[str]:
-    """The canonical form of a UUID string, or ``None`` if it is not one."""
-    try:
-        return str(UUID(str(value)))
-    except ValueError:
-        return None
-
-
-def _dump_datetime(value: Optional[datetime]) -> Optional[str]:
-    return value.isoformat() if value is not None else None
+_valid_uuid = store_rows.valid_uuid
 
 
 class SqliteJobStore:
@@ -310,21 +286,7 @@ class SqliteJobStore:
             (
                 f"INSERT INTO jobs (workflow_id, {', '.join(_JOB_COLUMNS)}) "
                 f"VALUES (?, {', '.join('?' * len(_JOB_COLUMNS))})",
-                (
-                    job.workflow_id,
-                    job.id,
-                    job.workflow.model_dump_json(),
-                    job.source.model_dump_json(),
-                    job.source_handle,
-                    job.status.value,
-                    job.status_text,
-                    job.base_url,
-                    job.created_at,
-                    job.started_at,
-                    job.updated_at,
-                    job.finished_at,
-                    job.runs,
-                ),
+                store_rows.job_values(job),
             )
         ]
         statements.extend(
@@ -477,19 +439,9 @@ class SqliteJobStore:
             self._write,
             [
                 (
-                    "INSERT INTO webhook_attempts "
-                    "(job_uuid, attempt, url, at, status_code, error, delivered, "
-                    "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        str(attempt.job_uuid),
-                        attempt.attempt,
-                        attempt.url,
-                        attempt.at,
-                        attempt.status_code,
-                        attempt.error,
-                        int(attempt.delivered),
-                        attempt.duration_ms,
-                    ),
+                    f"INSERT INTO webhook_attempts ({store_rows.ATTEMPT_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    store_rows.attempt_values(attempt),
                 )
             ],
         )
@@ -500,23 +452,11 @@ class SqliteJobStore:
             return []
         rows = await self._call(
             self._query,
-            "SELECT job_uuid, attempt, url, at, status_code, error, delivered, duration_ms "
+            f"SELECT {store_rows.ATTEMPT_COLUMNS} "
             "FROM webhook_attempts WHERE job_uuid = ? ORDER BY attempt, id",
             (key,),
         )
-        return [
-            WebhookAttempt(
-                job_uuid=UUID(row[0]),
-                attempt=row[1],
-                url=row[2],
-                at=row[3],
-                status_code=row[4],
-                error=row[5],
-                delivered=bool(row[6]),
-                duration_ms=row[7],
-            )
-            for row in rows
-        ]
+        return [store_rows.attempt_from_row(row) for row in rows]
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -536,15 +476,7 @@ class SqliteJobStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(job_uuid, task_id) DO UPDATE SET "
             "state = excluded.state, result = excluded.result, reason = excluded.reason, "
             "started_at = excluded.started_at, finished_at = excluded.finished_at",
-            (
-                job_id,
-                task_id,
-                TaskState(outcome.state).value,
-                json.dumps(outcome.result) if outcome.result is not None else None,
-                outcome.reason,
-                _dump_datetime(outcome.started_at),
-                _dump_datetime(outcome.finished_at),
-            ),
+            store_rows.task_values(job_id, task_id, outcome),
         )
 
     @staticmethod
@@ -563,38 +495,14 @@ class SqliteJobStore:
         for chunk in _chunks(list(outcomes), 500):
             marks = ", ".join("?" * len(chunk))
             for job_id, task_id, state, result, reason, started, finished in self._query(
-                "SELECT job_uuid, task_id, state, result, reason, started_at, finished_at "
+                f"SELECT {store_rows.TASK_COLUMNS} "
                 f"FROM job_tasks WHERE job_uuid IN ({marks}) ORDER BY rowid",
                 chunk,
             ):
-                outcomes[job_id][task_id] = TaskOutcome(
-                    state=TaskState(state),
-                    result=json.loads(result) if result is not None else None,
-                    reason=reason,
-                    started_at=datetime.fromisoformat(started) if started else None,
-                    finished_at=datetime.fromisoformat(finished) if finished else None,
+                outcomes[job_id][task_id] = store_rows.outcome_from_row(
+                    state, result, reason, started, finished
                 )
-        jobs: list[JobRecord] = []
-        for row in rows:
-            values = dict(zip(_JOB_COLUMNS, row, strict=True))
-            jobs.append(
-                JobRecord(
-                    uuid=UUID(values["uuid"]),
-                    workflow=WorkflowRecord.model_validate_json(values["workflow"]),
-                    source=JobSource.model_validate_json(values["source"]),
-                    source_handle=values["source_handle"],
-                    status=JobStatus(values["status"]),
-                    status_text=values["status_text"],
-                    base_url=values["base_url"],
-                    created_at=values["created_at"],
-                    started_at=values["started_at"],
-                    updated_at=values["updated_at"],
-                    finished_at=values["finished_at"],
-                    runs=values["runs"],
-                    tasks=outcomes[values["uuid"]],
-                )
-            )
-        return jobs
+        return [store_rows.job_from_row(row, outcomes[row[0]]) for row in rows]
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
