@@ -19,14 +19,11 @@ import time
 from dashboard.local_filestack.blobs import BlobMissing, BlobStore
 from dashboard.local_filestack.file_index import FileIndex
 from dashboard.local_filestack.storage import (
-    DEFAULT_CONTAINER,
     FileNotFound,
     HandleInUse,
     StoredFile,
     is_valid_handle,
-    new_handle,
-    sanitize_filename,
-    storage_key,
+    new_record,
 )
 
 
@@ -76,29 +73,13 @@ class IndexedStorage:
         height: int | None = None,
         handle: str | None = None,
     ) -> StoredFile:
-        if handle is None:
-            handle = new_handle()
-        elif not is_valid_handle(handle):
-            raise ValueError(f"invalid handle {handle!r}")
-        elif self.index.get(handle) is not None:
+        if handle is not None and self.index.get(handle) is not None:
             raise HandleInUse(handle)
-        name = sanitize_filename(filename)
-        record = StoredFile(
-            handle=handle,
-            filename=name,
-            mimetype=mimetype,
-            size=len(data),
-            key=storage_key(handle, name, path),
-            container=container or DEFAULT_CONTAINER,
-            location=location,
-            path=path,
-            uploaded=time.time(),
-            width=width,
-            height=height,
-            md5=hashlib.md5(data).hexdigest(),
-            sha256=hashlib.sha256(data).hexdigest(),
-            access=access,
+        record = new_record(
+            data, handle=handle, filename=filename, mimetype=mimetype, path=path, container=container,
+            location=location, access=access, width=width, height=height,
         )
+        handle = record.handle
         blob = _blob_name(handle)
         self.blobs.write(blob, data)
         if not self.index.insert(record, blob):

@@ -131,6 +131,43 @@ def storage_key(handle: str, filename: str, path: str | None) -> str:
     return path
 
 
+def new_record(
+    data: bytes,
+    *,
+    handle: str | None,
+    filename: str,
+    mimetype: str,
+    path: str | None,
+    container: str | None,
+    location: str,
+    access: str,
+    width: int | None,
+    height: int | None,
+) -> StoredFile:
+    """The metadata of a new file: a fresh (or checked) handle, a clean name, its key and hashes."""
+    if handle is None:
+        handle = new_handle()
+    elif not is_valid_handle(handle):
+        raise ValueError(f"invalid handle {handle!r}")
+    name = sanitize_filename(filename)
+    return StoredFile(
+        handle=handle,
+        filename=name,
+        mimetype=mimetype,
+        size=len(data),
+        key=storage_key(handle, name, path),
+        container=container or DEFAULT_CONTAINER,
+        location=location,
+        path=path,
+        uploaded=time.time(),
+        width=width,
+        height=height,
+        md5=hashlib.md5(data).hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest(),
+        access=access,
+    )
+
+
 @runtime_checkable
 class Storage(Protocol):
     """Stored files by handle. Synchronous and thread-safe; callers use ``asyncio.to_thread``."""
@@ -243,27 +280,11 @@ class FileStorage:
 
         ``handle`` may be chosen by the caller (it must be unused); otherwise one is made.
         """
-        if handle is None:
-            handle = new_handle()
-        elif not is_valid_handle(handle):
-            raise ValueError(f"invalid handle {handle!r}")
-        name = sanitize_filename(filename)
-        record = StoredFile(
-            handle=handle,
-            filename=name,
-            mimetype=mimetype,
-            size=len(data),
-            key=storage_key(handle, name, path),
-            container=container or DEFAULT_CONTAINER,
-            location=location,
-            path=path,
-            uploaded=time.time(),
-            width=width,
-            height=height,
-            md5=hashlib.md5(data).hexdigest(),
-            sha256=hashlib.sha256(data).hexdigest(),
-            access=access,
+        record = new_record(
+            data, handle=handle, filename=filename, mimetype=mimetype, path=path, container=container,
+            location=location, access=access, width=width, height=height,
         )
+        handle = record.handle
         temp = self._write_temp(data)
         with self._write_lock:
             if self._exists(handle):
