@@ -44,6 +44,10 @@ SERVICE_ENV = {
 """Settings the service process is started with. The service reads its settings from the
 environment, so a setting it does not know yet is ignored rather than refused."""
 
+ALIAS = "conformance"
+"""A storage alias (``src://conformance/…``) the service is configured with: a local directory,
+named in ``STORAGE_ALIASES`` (JSON: alias -> ``file://`` directory or ``s3://`` bucket)."""
+
 SERVICE_ARGS: tuple[str, ...] = ()
 """Command-line flags for the service process."""
 
@@ -209,6 +213,10 @@ class Conformance:
     def secret(self) -> str:
         return self.service.credentials["app_secret"]
 
+    @property
+    def alias_dir(self) -> Path:
+        return self.work / "alias-files"
+
     def sign(self, **policy: Any) -> Signed:
         return sign(self.secret, **policy)
 
@@ -330,7 +338,10 @@ def start_conformance(work: Path) -> Iterator[Conformance]:
     """Start the service, the proxy and the origin; stop them after the session."""
     tls = make_tls_files(work / "tls", list(HOST_PREFIXES))
     origin, origin_server = serve_origin()
-    service = ServiceProcess(work / "service-data", args=SERVICE_ARGS, env=SERVICE_ENV)
+    alias_dir = work / "alias-files"
+    (alias_dir / "photos").mkdir(parents=True, exist_ok=True)
+    env = {**SERVICE_ENV, "STORAGE_ALIASES": json.dumps({ALIAS: alias_dir.as_uri()})}
+    service = ServiceProcess(work / "service-data", args=SERVICE_ARGS, env=env)
     service.start()
     proxy = ProxyProcess(tls, service.url, work / "proxy.log")
     try:
