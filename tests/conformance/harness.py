@@ -34,6 +34,7 @@ from .hostmap_proxy import HEALTH_PATH, HOST_PREFIXES
 
 HERE = Path(__file__).resolve().parent
 JS_DIR = HERE / "js"
+SDK_PYTHON = HERE.parents[1] / ".tools" / "sdk-python" / "bin" / "python"
 SDK_TIMEOUT_S = 180.0
 """How long one SDK run may take before it counts as hung (a guard, not a measurement)."""
 
@@ -305,7 +306,9 @@ class Conformance:
     def run_python_sdk(self, scenario: str, **params: Any) -> dict[str, Any]:
         """Run ``sdk_python.py SCENARIO`` (filestack-python) and return its JSON result."""
         params = {"apikey": self.api_key, "secret": self.secret, **params}
-        return self._run([sys.executable, str(HERE / "sdk_python.py")], scenario, params, HERE)
+        python = SDK_PYTHON
+        assert python.exists(), f"{python} is missing: run `make conformance-py` (filestack-python in its own venv)"
+        return self._run([str(python), str(HERE / "sdk_python.py")], scenario, params, HERE)
 
     def run_node_sdk(self, scenario: str, **params: Any) -> dict[str, Any]:
         """Run ``js/scenarios.cjs SCENARIO`` (filestack-js in Node) and return its JSON result."""
