@@ -58,9 +58,9 @@ class WorkflowsState(rx.State):
         """Read the workflows from the service."""
         try:
             async with connection.open_client() as fs:
-                workflows = await fs.list_workflows()
+                workflows = await fs.workflows_api.list_workflows()
         except FilestackError as err:
             self.workflows, self.error = [], f"The workflows could not be read: {err}"
             return
         self.error = ""
-        self.workflows = [describe(w.model_dump()) for w in workflows]
+        self.workflows = [describe({**w.definition(), "id": w.id}) for w in workflows]
