@@ -104,6 +104,13 @@ def seconds_text(seconds: Optional[float], *, observed: bool = False) -> str:
     return f"{mark}{minutes} min {rest} s"
 
 
+def milliseconds_text(milliseconds: Optional[float]) -> str:
+    """``3.2 ms`` below a second, else as :func:`seconds_text`."""
+    if milliseconds is None or milliseconds < 0:
+        return ""
+    return f"{milliseconds:.1f} ms" if milliseconds < 1000 else seconds_text(milliseconds / 1000)
+
+
 def observe(
     observed: Mapping[str, list[Optional[float]]], job: Job, now: float, began: Optional[float] = None
 ) -> Observed:
@@ -247,7 +254,7 @@ def attempt_row(attempt: WebhookAttempt) -> AttemptRow:
         attempt=attempt.attempt,
         at=when(attempt.at),
         status=status,
-        duration=seconds_text(attempt.duration_ms / 1000) if attempt.duration_ms is not None else "",
+        duration=milliseconds_text(attempt.duration_ms),
         error=attempt.error or "",
         delivered=attempt.delivered,
     )

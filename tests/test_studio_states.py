@@ -229,7 +229,7 @@ async def test_the_console_filters_pages_and_shows_a_job_with_its_webhook_attemp
         assert keep.state == "done" and keep.outputs and keep.outputs[0].label.startswith("coffee.jpg")
         assert detail.webhook == receiver.url
         assert [(a.attempt, a.status, a.delivered) for a in detail.attempts] == [(1, "HTTP 500", False), (2, "HTTP 200", True)]
-        assert detail.attempts[0].error == "answered HTTP 500" and detail.attempts[1].duration.endswith(" s")
+        assert detail.attempts[0].error == "answered HTTP 500" and detail.attempts[1].duration.endswith(" ms")
         assert {node["id"] for node in detail.graph_nodes} == {"keep"}
 
 

@@ -14,7 +14,7 @@ def output_thumb(output: Any) -> rx.Component:
     return rx.el.a(
         rx.el.img(src=output.thumb, alt=output.label, loading="lazy",
                   class_name="h-16 w-16 rounded-md border border-slate-200 bg-slate-100 object-cover"),
-        rx.el.span(output.label, class_name="max-w-[10rem] text-[11px] leading-tight text-slate-500"),
+        rx.el.span(output.label, class_name="max-w-[12rem] text-[11px] leading-tight text-slate-500"),
         href=output.url,
         target="_blank",
         rel="noopener",
@@ -30,7 +30,7 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
             state_chip(row.state),
             rx.el.code(row.id, class_name="font-mono text-sm font-medium text-slate-900"),
             rx.el.span(row.action, class_name="text-xs text-slate-500"),
-            rx.el.span(row.time, class_name="ml-auto font-mono text-xs tabular-nums text-slate-500"),
+            rx.el.span(row.time, class_name="task-time ml-auto font-mono text-xs tabular-nums text-slate-500"),
             class_name="flex flex-wrap items-center gap-2",
         ),
         rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-1 text-xs text-slate-600")),

@@ -63,8 +63,9 @@ def job_line(row) -> rx.Component:
     return rx.el.tr(
         rx.el.td(state_chip(row.state), class_name=TD),
         rx.el.td(
-            rx.el.a(row.uuid, href="/jobs/" + row.uuid,
-                    class_name="font-mono text-xs text-indigo-700 hover:underline"),
+            rx.el.a(row.uuid, href="/jobs/" + row.uuid, title=row.uuid,
+                    class_name="block max-w-[7rem] truncate font-mono text-xs text-indigo-700 hover:underline "
+                    "sm:max-w-none"),
             rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-0.5 max-w-md truncate text-xs text-rose-700")),
             class_name=TD,
         ),
@@ -145,11 +146,11 @@ def attempt_line(row) -> rx.Component:
         rx.el.td(row.attempt.to_string(), class_name=TD + " font-mono text-xs"),
         rx.el.td(
             rx.el.span(row.status, class_name=rx.cond(row.delivered, "font-medium text-emerald-700", "font-medium text-rose-700")),
-            class_name=TD + " text-xs",
+            class_name=TD + " whitespace-nowrap text-xs",
         ),
-        rx.el.td(row.duration, class_name=TD + " font-mono text-xs tabular-nums"),
-        rx.el.td(row.error, class_name=TD + " text-xs text-rose-700"),
-        rx.el.td(row.at, class_name=TD + " hidden whitespace-nowrap text-xs text-slate-500 md:table-cell"),
+        rx.el.td(row.duration, class_name=TD + " whitespace-nowrap font-mono text-xs tabular-nums"),
+        rx.el.td(row.error, class_name=TD + " break-words text-xs text-rose-700"),
+        rx.el.td(row.at, class_name=TD + " hidden whitespace-nowrap text-xs text-slate-500 xl:table-cell"),
         class_name="webhook-attempt border-t border-slate-100",
     )
 
@@ -170,7 +171,7 @@ def webhook_panel() -> rx.Component:
                     rx.el.thead(rx.el.tr(
                         rx.el.th("#", class_name=TH), rx.el.th("Status", class_name=TH),
                         rx.el.th("Took", class_name=TH), rx.el.th("Error", class_name=TH),
-                        rx.el.th("At", class_name=TH + " hidden md:table-cell"),
+                        rx.el.th("At", class_name=TH + " hidden xl:table-cell"),
                     )),
                     rx.el.tbody(rx.foreach(Detail.attempts, attempt_line)),
                     id="webhook-attempts",
