@@ -27,7 +27,7 @@ from dashboard.filestack import (
 )
 from dashboard.photo_checks import human_size
 
-#: Observed times of a job's tasks: task id -> [first seen running, first seen finished] (seconds).
+#: Observed times of a job's tasks: task id -> [start, end, 1.0 if the time is an upper bound] (seconds).
 Observed = dict[str, list[Optional[float]]]
 #: A time the follower did not see (it came after the task had started).
 UNKNOWN = math.nan
@@ -91,11 +91,10 @@ def when(moment: Optional[datetime]) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def seconds_text(seconds: Optional[float], *, observed: bool = False) -> str:
-    """``0.42 s``, ``12.3 s``, ``2 min 5 s``; ``~`` marks a time observed by polling."""
-    if seconds is None or seconds < 0:
+def seconds_text(seconds: Optional[float], *, mark: str = "") -> str:
+    """``0.42 s``, ``12.3 s``, ``2 min 5 s``, after ``mark`` (``~`` observed, ``≤`` at most)."""
+    if seconds is None or seconds < 0 or math.isnan(seconds):
         return ""
-    mark = "~" if observed else ""
     if seconds < 10:
         return f"{mark}{seconds:.2f} s"
     if seconds < 60:
@@ -112,35 +111,29 @@ def milliseconds_text(milliseconds: Optional[float]) -> str:
 
 
 def observe(
-    observed: Mapping[str, list[Optional[float]]], job: Job, now: float, began: Optional[float] = None
+    observed: Mapping[str, list[Optional[float]]], job: Job, now: float, last_look: Optional[float] = None
 ) -> Observed:
     """``observed`` updated with what ``job`` shows at ``now``.
 
-    ``began`` is when the job was started, if this follower started it: a task first seen
-    finished then ran since the last task seen finishing (or since ``began``). What a
-    follower that came later did not see stays unknown (``UNKNOWN``).
+    Each entry is ``[start, end, bound]``. ``last_look`` is when the follower looked before
+    (for the first look: when it started the job, or ``None`` if someone else did). A task
+    seen running starts when first seen so; one that went from waiting to finished between
+    two looks started after ``last_look``, so its time is an upper bound (``bound`` = 1).
+    What the follower could not see stays :data:`UNKNOWN`.
     """
-    first_look = not observed
     updated: Observed = {task: list(times) for task, times in observed.items()}
     for task_id, progress in job.tasks.items():
-        times = updated.setdefault(task_id, [None, None])
-        if times[0] is None and first_look and began is None and progress.state is not TaskState.PENDING:
+        first_look = task_id not in updated
+        times = updated.setdefault(task_id, [None, None, 0.0])
+        if first_look and last_look is None and progress.state is not TaskState.PENDING:
             times[0] = UNKNOWN
         if progress.state is TaskState.RUNNING and times[0] is None:
             times[0] = now
         if progress.state.finished and times[1] is None:
             times[1] = now
             if times[0] is None:
-                times[0] = _last_finish(updated, exclude=task_id) or began or UNKNOWN
+                times[0], times[2] = (last_look, 1.0) if last_look is not None else (UNKNOWN, 0.0)
     return updated
-
-
-def _last_finish(observed: Observed, exclude: str) -> Optional[float]:
-    finishes = [
-        times[1] for task, times in observed.items()
-        if task != exclude and times[1] is not None and not math.isnan(times[1])
-    ]
-    return max(finishes) if finishes else None
 
 
 def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]], now: float) -> str:
@@ -151,7 +144,8 @@ def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]],
     if not observed or observed[0] is None or math.isnan(observed[0]):
         return ""
     end = observed[1] if observed[1] is not None else (now if progress.state is TaskState.RUNNING else None)
-    return seconds_text(end - observed[0], observed=True) if end is not None else ""
+    bound = len(observed) > 2 and bool(observed[2])
+    return seconds_text(end - observed[0], mark="≤" if bound else "~") if end is not None else ""
 
 
 def _result_json(result: Optional[TaskResult]) -> str:

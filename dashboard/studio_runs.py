@@ -95,7 +95,10 @@ OnSnapshot = Callable[[JobSnapshot], Awaitable[bool]]
 async def read_snapshot(
     fs: FilestackClient, job_uuid: str, previous: Optional[JobSnapshot] = None, began: Optional[float] = None
 ) -> JobSnapshot:
-    """The job as it is now, with the results of its finished tasks (``began``: see :func:`observe`)."""
+    """The job as it is now, with the results of its finished tasks.
+
+    ``began`` is when this app started the job, if it did (see :func:`~dashboard.job_views.observe`).
+    """
     job = await fs.workflows_api.get_job(job_uuid)
     partial: dict[str, TaskResult] = {}
     if not job.results and any(p.state.finished for p in job.tasks.values()):
@@ -104,7 +107,7 @@ async def read_snapshot(
         except FilestackError:
             partial = dict(previous.partial) if previous else {}
     now = time.monotonic()
-    observed = observe(previous.observed if previous else {}, job, now, began)
+    observed = observe(previous.observed if previous else {}, job, now, previous.now if previous else began)
     return JobSnapshot(job=job, partial=partial, observed=observed, now=now)
 
 

@@ -19,14 +19,15 @@ def _job(states: dict[str, str], status: str = "running", **extra) -> Job:
 
 
 def test_a_follower_that_started_the_job_times_every_task() -> None:
-    seen = observe({}, _job({"scan": "pending", "thumb": "pending"}), now=10.0, began=9.5)
-    seen = observe(seen, _job({"scan": "running", "thumb": "pending"}), now=10.5, began=9.5)
-    seen = observe(seen, _job({"scan": "done", "thumb": "done"}), now=12.0, began=9.5)
-    assert seen == {"scan": [10.5, 12.0], "thumb": [12.0, 12.0]}
+    seen = observe({}, _job({"scan": "pending", "thumb": "pending"}), now=10.0, last_look=9.5)
+    seen = observe(seen, _job({"scan": "running", "thumb": "pending"}), now=10.5, last_look=10.0)
+    seen = observe(seen, _job({"scan": "done", "thumb": "pending"}), now=12.0, last_look=10.5)
+    seen = observe(seen, _job({"scan": "done", "thumb": "done"}), now=12.25, last_look=12.0)
+    assert seen == {"scan": [10.5, 12.0, 0.0], "thumb": [12.0, 12.25, 1.0]}
     job = _job({"scan": "done", "thumb": "done"}, status="done")
-    rows = task_rows(job, lambda handle: f"thumb/{handle}", observed=seen, now=12.0)
+    rows = task_rows(job, lambda handle: f"thumb/{handle}", observed=seen, now=12.25)
     assert [(r.id, r.action, r.state, r.time) for r in rows] == [
-        ("scan", "sfw", "done", "~1.50 s"), ("thumb", "process", "done", "~0.00 s")
+        ("scan", "sfw", "done", "~1.50 s"), ("thumb", "process", "done", "≤0.25 s")
     ]
 
 
@@ -43,7 +44,7 @@ def test_times_the_service_gives_win() -> None:
     progress = TaskProgress.model_validate(
         {"state": "done", "startedAt": start.isoformat(), "finishedAt": (start + timedelta(seconds=2.5)).isoformat()}
     )
-    assert task_time(progress, [1.0, 9.0], now=9.0) == "2.50 s"
+    assert task_time(progress, [1.0, 9.0, 0.0], now=9.0) == "2.50 s"
 
 
 def test_texts_of_durations_and_a_job_line() -> None:
