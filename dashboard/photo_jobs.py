@@ -65,7 +65,9 @@ def slot_spec(slot: str, settings: Settings | None = None) -> SlotSpec:
     raise ValueError(f"unknown photo slot {slot!r}")
 
 
-def photo_url(handle: str, settings: Settings | None = None, transformation: Transformation | None = None) -> str:
+def photo_url(
+    handle: str, settings: Settings | None = None, transformation: Transformation | None = None
+) -> str:
     """The URL the page shows for a stored file (through ``transformation``), signed when
     ``SECURE_URLS`` is on."""
     settings = settings or get_settings()

@@ -44,7 +44,9 @@ def sample_photos(directory: Path = SAMPLES_DIR) -> list[SamplePhoto]:
     if not directory.is_dir():
         return []
     return [
-        SamplePhoto(name=path.name, url=f"{SAMPLES_URL}/{path.name}", label=path.stem.replace("_", " ").capitalize())
+        SamplePhoto(
+            name=path.name, url=f"{SAMPLES_URL}/{path.name}", label=path.stem.replace("_", " ").capitalize()
+        )
         for path in sorted(directory.iterdir())
         if path.suffix.lower() in SAMPLE_SUFFIXES and path.is_file()
     ]
@@ -59,7 +61,9 @@ def sample_bytes(name: str, directory: Path = SAMPLES_DIR) -> bytes:
 
 def thumbnail_url(handle: str, settings: Optional[Settings] = None) -> str:
     """A small square preview of a stored file (signed when the page signs photo URLs)."""
-    return photo_url(handle, settings, Transformation().resize(width=THUMB_SIZE, height=THUMB_SIZE, fit="crop"))
+    return photo_url(
+        handle, settings, Transformation().resize(width=THUMB_SIZE, height=THUMB_SIZE, fit="crop")
+    )
 
 
 async def start_run(
@@ -112,7 +116,11 @@ async def read_snapshot(
 
 
 async def follow_job(
-    job_uuid: str, on_snapshot: OnSnapshot, settings: Optional[Settings] = None, *, started: Optional[float] = None
+    job_uuid: str,
+    on_snapshot: OnSnapshot,
+    settings: Optional[Settings] = None,
+    *,
+    started: Optional[float] = None,
 ) -> JobSnapshot:
     """Read the job until it ends, handing every snapshot to ``on_snapshot``.
 
@@ -146,7 +154,9 @@ def deliveries_settled(log: WebhookLog) -> bool:
     """Whether no more attempts will come: none wanted, delivered, or refused for good."""
     if not log.webhook:
         return True
-    return any(a.delivered for a in log.attempts) or any((a.error or "").startswith(REFUSED) for a in log.attempts)
+    return any(a.delivered for a in log.attempts) or any(
+        (a.error or "").startswith(REFUSED) for a in log.attempts
+    )
 
 
 async def follow_webhooks(

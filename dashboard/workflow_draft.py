@@ -122,7 +122,12 @@ def add_task(body: Body, action: str, params: Optional[Mapping[str, Any]] = None
     """Append a task running ``action``, with an id of its own."""
     edited = _edit(body)
     edited.setdefault("tasks", []).append(
-        {"id": unique_id(action, task_ids(body)), "action": action, "params": dict(params or {}), "requires": []}
+        {
+            "id": unique_id(action, task_ids(body)),
+            "action": action,
+            "params": dict(params or {}),
+            "requires": [],
+        }
     )
     return edited
 

@@ -101,7 +101,9 @@ class EditorView:
 
 
 #: The param field used for an action the service does not describe: the whole params object.
-RAW_PARAMS = FieldSpec(name="", label="Params (JSON)", kind=FieldKind.JSON, help="this action has no contract")
+RAW_PARAMS = FieldSpec(
+    name="", label="Params (JSON)", kind=FieldKind.JSON, help="this action has no contract"
+)
 
 
 def clean_help(text: str) -> str:
@@ -141,7 +143,9 @@ class _Problems:
         return self._left.pop(key, "")
 
     def take_under(self, prefix: str) -> str:
-        found = [self._left.pop(key) for key in list(self._left) if key == prefix or key.startswith(prefix + ".")]
+        found = [
+            self._left.pop(key) for key in list(self._left) if key == prefix or key.startswith(prefix + ".")
+        ]
         return "; ".join(dict.fromkeys(found))
 
     def rest(self) -> str:
@@ -177,15 +181,21 @@ def _param_rows(
 
 
 def _requirement_rows(
-    task_key: str, dom: str, task: Mapping[str, Any], contracts: Mapping[str, Mapping[str, Any]],
-    actions_by_id: Mapping[str, str], problems: _Problems,
+    task_key: str,
+    dom: str,
+    task: Mapping[str, Any],
+    contracts: Mapping[str, Mapping[str, Any]],
+    actions_by_id: Mapping[str, str],
+    problems: _Problems,
 ) -> list[RequirementRow]:
     rows = []
     requires = task.get("requires") if isinstance(task.get("requires"), list) else []
     for position, requirement in enumerate(requires):
         requirement = requirement if isinstance(requirement, Mapping) else {}
         key = f"{task_key}.requires.{position}"
-        condition = requirement.get("condition") if isinstance(requirement.get("condition"), Mapping) else None
+        condition = (
+            requirement.get("condition") if isinstance(requirement.get("condition"), Mapping) else None
+        )
         required = str(requirement.get("task") or "")
         action = actions_by_id.get(required, required)
         rows.append(

@@ -124,8 +124,14 @@ def _field(name: str, schema: dict[str, Any], root: dict[str, Any], required: bo
     label = str(resolved.get("title") or name.replace("_", " ").capitalize())
     help_text = str(resolved.get("description") or "").strip()
     default = resolved.get("default", ABSENT)
-    common = {"name": name, "label": label, "required": required, "default": default,
-              "help": help_text, "nullable": nullable}
+    common = {
+        "name": name,
+        "label": label,
+        "required": required,
+        "default": default,
+        "help": help_text,
+        "nullable": nullable,
+    }
     enum_values = next((o["enum"] for o in options if isinstance(o.get("enum"), list)), None)
     if enum_values is not None:
         choices = tuple(v if isinstance(v, str) else json.dumps(v) for v in enum_values)

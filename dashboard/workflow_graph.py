@@ -48,7 +48,9 @@ def _requires(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     requires = task.get("requires")
     if not isinstance(requires, list):
         return []
-    return [r for r in requires if isinstance(r, Mapping) and isinstance(r.get("task"), str) and r.get("task")]
+    return [
+        r for r in requires if isinstance(r, Mapping) and isinstance(r.get("task"), str) and r.get("task")
+    ]
 
 
 def _layers(order: list[str], parents: Mapping[str, list[str]]) -> dict[str, int]:
@@ -102,8 +104,14 @@ def graph_of(
         top = (tallest - len(column)) * ROW_GAP / 2
         for row_index, node in enumerate(column):
             nodes.append(
-                _node(node, action_of.get(node), node in implicit and node not in action_of,
-                      states.get(node, ""), column_index * COLUMN_GAP, top + row_index * ROW_GAP)
+                _node(
+                    node,
+                    action_of.get(node),
+                    node in implicit and node not in action_of,
+                    states.get(node, ""),
+                    column_index * COLUMN_GAP,
+                    top + row_index * ROW_GAP,
+                )
             )
     edges = [
         _edge(requirement["task"], task_id_of(task), position, requirement, states)
@@ -113,7 +121,9 @@ def graph_of(
     return nodes, edges
 
 
-def _node(node_id: str, action: Optional[str], implicit: bool, state: str, x: float, y: float) -> dict[str, Any]:
+def _node(
+    node_id: str, action: Optional[str], implicit: bool, state: str, x: float, y: float
+) -> dict[str, Any]:
     colours = STATE_STYLES.get(state, STATE_STYLES[""])
     second = "built-in, runs implicitly" if implicit else (action if action != node_id else "")
     if state:

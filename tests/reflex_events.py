@@ -30,7 +30,9 @@ class Events:
 
     async def run(self, state: type[rx.State], handler: str, **payload: Any) -> None:
         """Process ``state.handler(**payload)`` and every event it chains, to the end."""
-        future = await self.processor.enqueue(self.token, Event(name=f"{state.get_full_name()}.{handler}", payload=payload))
+        future = await self.processor.enqueue(
+            self.token, Event(name=f"{state.get_full_name()}.{handler}", payload=payload)
+        )
         await future.wait_all()
         if self.errors:
             raise self.errors[0]

@@ -49,9 +49,7 @@ async def studio_service(data_dir: Path, **config: Any) -> AsyncIterator[StudioS
         await service.shutdown()
 
 
-async def wait_until_finished(
-    get_job: Callable[[str], Any], job_uuid: str, *, attempts: int = 600
-) -> Job:
+async def wait_until_finished(get_job: Callable[[str], Any], job_uuid: str, *, attempts: int = 600) -> Job:
     """Read the job until it is done or failed (each read is an event, not a timer)."""
     for _ in range(attempts):
         job: Job = await get_job(job_uuid)

@@ -87,10 +87,18 @@ async def test_a_typed_spec_is_sent_as_its_fields(studio) -> None:
         name="typed",
         tasks=[
             TaskSpec(id="check", action="sfw"),
-            TaskSpec(id="gone", action="delete", requires=[Requirement(task="check", condition={"type": "gt", "value": 50, "path": ["nsfw"]})]),
+            TaskSpec(
+                id="gone",
+                action="delete",
+                requires=[Requirement(task="check", condition={"type": "gt", "value": 50, "path": ["nsfw"]})],
+            ),
         ],
     )
-    assert spec.body()["tasks"][1]["requires"][0]["condition"] == {"type": "gt", "value": 50, "path": ["nsfw"]}
+    assert spec.body()["tasks"][1]["requires"][0]["condition"] == {
+        "type": "gt",
+        "value": 50,
+        "path": ["nsfw"],
+    }
     async with studio.open_client() as fs:
         created = await fs.workflows_api.create_workflow(spec)
     assert created.tasks[1].requires[0].task == "check"
@@ -101,20 +109,79 @@ async def test_a_typed_spec_is_sent_as_its_fields(studio) -> None:
     [
         ({"name": " ", "tasks": [{"action": "sfw"}]}, "name", "must not be empty"),
         ({"name": "x", "tasks": [{"action": "sfw"}], "webhook": "ftp://x"}, "webhook", "http or https"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "teleport"}]}, "tasks.0.action", "unknown action 'teleport'"),
-        ({"name": "x", "tasks": [{"action": "sfw"}, {"action": "store", "params": {"location": "moon"}}]},
-         "tasks.1.params.location", "'moon'"),
-        ({"name": "x", "tasks": [{"id": "p", "action": "process", "params": {}}]}, "tasks.0.params.tasks", "Field required"),
+        (
+            {"name": "x", "tasks": [{"id": "a", "action": "teleport"}]},
+            "tasks.0.action",
+            "unknown action 'teleport'",
+        ),
+        (
+            {"name": "x", "tasks": [{"action": "sfw"}, {"action": "store", "params": {"location": "moon"}}]},
+            "tasks.1.params.location",
+            "'moon'",
+        ),
+        (
+            {"name": "x", "tasks": [{"id": "p", "action": "process", "params": {}}]},
+            "tasks.0.params.tasks",
+            "Field required",
+        ),
         ({"name": "x", "tasks": [{"action": "sfw"}, {"action": "sfw"}]}, "tasks.1.id", "unique id"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "sfw"}, {"id": "a", "action": "ocr"}]}, "tasks.1.id", "duplicate"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "ocr"}, {"task": "nobody"}]}]},
-         "tasks.0.requires.1.task", "unknown task 'nobody'"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "sfw", "condition": {"type": "gt", "value": "many"}}]}]},
-         "tasks.0.requires.0.condition.value", "numeric value"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "sfw", "condition": {"type": "near", "value": 1}}]}]},
-         "tasks.0.requires.0.condition.type", "'near'"),
-        ({"name": "x", "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "sfw", "condition": {"type": "equals", "value": 1, "path": [1.5]}}]}]},
-         "tasks.0.requires.0.condition.path", "neither a string nor an integer"),
+        (
+            {"name": "x", "tasks": [{"id": "a", "action": "sfw"}, {"id": "a", "action": "ocr"}]},
+            "tasks.1.id",
+            "duplicate",
+        ),
+        (
+            {
+                "name": "x",
+                "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "ocr"}, {"task": "nobody"}]}],
+            },
+            "tasks.0.requires.1.task",
+            "unknown task 'nobody'",
+        ),
+        (
+            {
+                "name": "x",
+                "tasks": [
+                    {
+                        "id": "a",
+                        "action": "sfw",
+                        "requires": [{"task": "sfw", "condition": {"type": "gt", "value": "many"}}],
+                    }
+                ],
+            },
+            "tasks.0.requires.0.condition.value",
+            "numeric value",
+        ),
+        (
+            {
+                "name": "x",
+                "tasks": [
+                    {
+                        "id": "a",
+                        "action": "sfw",
+                        "requires": [{"task": "sfw", "condition": {"type": "near", "value": 1}}],
+                    }
+                ],
+            },
+            "tasks.0.requires.0.condition.type",
+            "'near'",
+        ),
+        (
+            {
+                "name": "x",
+                "tasks": [
+                    {
+                        "id": "a",
+                        "action": "sfw",
+                        "requires": [
+                            {"task": "sfw", "condition": {"type": "equals", "value": 1, "path": [1.5]}}
+                        ],
+                    }
+                ],
+            },
+            "tasks.0.requires.0.condition.path",
+            "neither a string nor an integer",
+        ),
     ],
 )
 async def test_a_refused_workflow_names_the_field(studio, body: dict[str, Any], key: str, words: str) -> None:
@@ -154,7 +221,10 @@ async def test_a_job_runs_and_its_webhook_attempts_are_listed(studio) -> None:
             assert set(started.tasks) == {"check", "thumb"}
             job = await wait_until_finished(api.get_job, started.uuid)
             assert job.state is JobState.DONE, job.status.text
-            assert {name: p.state for name, p in job.tasks.items()} == {"check": TaskState.DONE, "thumb": TaskState.DONE}
+            assert {name: p.state for name, p in job.tasks.items()} == {
+                "check": TaskState.DONE,
+                "thumb": TaskState.DONE,
+            }
             assert job.results["check"].payload()["sfw"] is True
             (output,) = job.stored_outputs()
             assert output.task == "thumb" and output.width == 120 and output.handle
@@ -173,7 +243,10 @@ async def test_jobs_are_listed_newest_first_with_filters_and_pages(studio) -> No
         api = fs.workflows_api
         ok = await api.create_workflow({"name": "ok", "tasks": [{"id": "keep", "action": "store"}]})
         broken = await api.create_workflow(
-            {"name": "broken", "tasks": [{"id": "bad", "action": "process", "params": {"tasks": "resize=width:0"}}]}
+            {
+                "name": "broken",
+                "tasks": [{"id": "bad", "action": "process", "params": {"tasks": "resize=width:0"}}],
+            }
         )
         stored = await fs.upload(image_bytes(200, 150), filename="a.jpg")
         before = datetime.now(UTC) - timedelta(seconds=1)

@@ -8,14 +8,24 @@ from datetime import UTC, datetime, timedelta
 from dashboard.filestack import Job, TaskProgress
 from dashboard.job_views import job_row, milliseconds_text, observe, seconds_text, task_rows, task_time
 
-WORKFLOW = {"id": "wf", "name": "w", "tasks": [{"id": "scan", "action": "sfw"}, {"id": "thumb", "action": "process"}]}
+WORKFLOW = {
+    "id": "wf",
+    "name": "w",
+    "tasks": [{"id": "scan", "action": "sfw"}, {"id": "thumb", "action": "process"}],
+}
 
 
 def _job(states: dict[str, str], status: str = "running", **extra) -> Job:
-    return Job.model_validate({
-        "uuid": "u", "status": {"type": status, "text": ""}, "workflow": WORKFLOW, "handle": "h" * 20,
-        "tasks": {task: {"state": state} for task, state in states.items()}, **extra,
-    })
+    return Job.model_validate(
+        {
+            "uuid": "u",
+            "status": {"type": status, "text": ""},
+            "workflow": WORKFLOW,
+            "handle": "h" * 20,
+            "tasks": {task: {"state": state} for task, state in states.items()},
+            **extra,
+        }
+    )
 
 
 def test_a_follower_that_started_the_job_times_every_task() -> None:
@@ -27,7 +37,8 @@ def test_a_follower_that_started_the_job_times_every_task() -> None:
     job = _job({"scan": "done", "thumb": "done"}, status="done")
     rows = task_rows(job, lambda handle: f"thumb/{handle}", observed=seen, now=12.25)
     assert [(r.id, r.action, r.state, r.time) for r in rows] == [
-        ("scan", "sfw", "done", "~1.50 s"), ("thumb", "process", "done", "≤0.25 s")
+        ("scan", "sfw", "done", "~1.50 s"),
+        ("thumb", "process", "done", "≤0.25 s"),
     ]
 
 
@@ -42,7 +53,11 @@ def test_a_follower_that_came_late_does_not_make_times_up() -> None:
 def test_times_the_service_gives_win() -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     progress = TaskProgress.model_validate(
-        {"state": "done", "startedAt": start.isoformat(), "finishedAt": (start + timedelta(seconds=2.5)).isoformat()}
+        {
+            "state": "done",
+            "startedAt": start.isoformat(),
+            "finishedAt": (start + timedelta(seconds=2.5)).isoformat(),
+        }
     )
     assert task_time(progress, [1.0, 9.0, 0.0], now=9.0) == "2.50 s"
 
@@ -50,6 +65,12 @@ def test_times_the_service_gives_win() -> None:
 def test_texts_of_durations_and_a_job_line() -> None:
     assert (seconds_text(0.4), seconds_text(12.34), seconds_text(125)) == ("0.40 s", "12.3 s", "2 min 5 s")
     assert milliseconds_text(3.21) == "3.2 ms" and milliseconds_text(2500) == "2.50 s"
-    row = job_row(_job({"scan": "done", "thumb": "skipped"}, status="done",
-                       startedAt="2026-01-01T00:00:00.000Z", updatedAt="2026-01-01T00:00:01.250Z"))
+    row = job_row(
+        _job(
+            {"scan": "done", "thumb": "skipped"},
+            status="done",
+            startedAt="2026-01-01T00:00:00.000Z",
+            updatedAt="2026-01-01T00:00:01.250Z",
+        )
+    )
     assert (row.progress, row.duration, row.state, row.workflow_name) == ("2/2", "1.25 s", "done", "w")

@@ -76,11 +76,15 @@ async def test_a_workflow_built_in_the_forms_is_saved_exactly_as_the_json_tab_sh
                 "id": "thumb",
                 "action": "process",
                 "params": {"tasks": "resize=width:120/store=location:s3"},
-                "requires": [{"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}],
+                "requires": [
+                    {"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}
+                ],
             },
         ],
     }
-    assert {(e["source"], e["target"], e["label"]) for e in editor.graph_edges} == {("sfw", "thumb", "sfw = true")}
+    assert {(e["source"], e["target"], e["label"]) for e in editor.graph_edges} == {
+        ("sfw", "thumb", "sfw = true")
+    }
     assert editor.dirty
     events = await _drain(editor.save())
     assert not editor.is_new and not editor.dirty
@@ -134,7 +138,9 @@ async def test_the_json_tab_replaces_the_draft(studio) -> None:
     await editor.apply_json({"json": "{not json"})
     assert "not valid JSON" in editor.json_error and editor.tasks == []
     await editor.apply_json({"json": json.dumps({"name": "From JSON", "tasks": [{"action": "ocr"}]})})
-    assert editor.json_error == "" and editor.name == "From JSON" and [t.action for t in editor.tasks] == ["ocr"]
+    assert (
+        editor.json_error == "" and editor.name == "From JSON" and [t.action for t in editor.tasks] == ["ocr"]
+    )
 
 
 async def test_the_list_duplicates_and_deletes_through_the_api(studio) -> None:
@@ -172,10 +178,15 @@ async def test_a_test_run_on_a_sample_shows_each_task_finish_with_results_and_ou
         sfw, thumb = run.rows
         assert json.loads(sfw.result_json)["data"]["sfw"] is True
         (output,) = thumb.outputs
-        assert "resize=width:160,height:160,fit:crop" in output.thumb and output.label.startswith("chelsea.jpg · 120×")
+        assert "resize=width:160,height:160,fit:crop" in output.thumb and output.label.startswith(
+            "chelsea.jpg · 120×"
+        )
         assert thumb.time and sfw.time
         graph = await events.state(WorkflowEditorState)
-        assert {n["id"]: "done" in n["data"]["label"] for n in graph.graph_nodes} == {"sfw": True, "thumb": True}
+        assert {n["id"]: "done" in n["data"]["label"] for n in graph.graph_nodes} == {
+            "sfw": True,
+            "thumb": True,
+        }
         async with studio.open_client() as fs:
             job = await fs.workflows_api.get_job(run.job_uuid)
         assert job.workflow_id == editor.workflow_id and job.finished
@@ -201,8 +212,9 @@ async def test_the_console_filters_pages_and_shows_a_job_with_its_webhook_attemp
             hooked = await api.create_workflow(
                 {"name": "hooked", "tasks": [{"id": "keep", "action": "store"}], "webhook": receiver.url}
             )
-            stored = await fs.upload((Path(__file__).parents[1] / "assets/samples/coffee.jpg").read_bytes(),
-                                     filename="coffee.jpg")
+            stored = await fs.upload(
+                (Path(__file__).parents[1] / "assets/samples/coffee.jpg").read_bytes(), filename="coffee.jpg"
+            )
             uuids = []
             for _ in range(3):
                 job = await api.start_job(hooked.id, handle=stored.handle)
@@ -228,7 +240,10 @@ async def test_the_console_filters_pages_and_shows_a_job_with_its_webhook_attemp
         (keep,) = detail.rows
         assert keep.state == "done" and keep.outputs and keep.outputs[0].label.startswith("coffee.jpg")
         assert detail.webhook == receiver.url
-        assert [(a.attempt, a.status, a.delivered) for a in detail.attempts] == [(1, "HTTP 500", False), (2, "HTTP 200", True)]
+        assert [(a.attempt, a.status, a.delivered) for a in detail.attempts] == [
+            (1, "HTTP 500", False),
+            (2, "HTTP 200", True),
+        ]
         assert detail.attempts[0].error == "answered HTTP 500" and detail.attempts[1].duration.endswith(" ms")
         assert {node["id"] for node in detail.graph_nodes} == {"keep"}
 
@@ -236,8 +251,9 @@ async def test_the_console_filters_pages_and_shows_a_job_with_its_webhook_attemp
 async def test_jobs_page_through_the_cursor(studio, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("dashboard.state.jobs.PAGE_SIZE", 2)
     async with studio.open_client() as fs:
-        stored = await fs.upload((Path(__file__).parents[1] / "assets/samples/rocket.jpg").read_bytes(),
-                                 filename="rocket.jpg")
+        stored = await fs.upload(
+            (Path(__file__).parents[1] / "assets/samples/rocket.jpg").read_bytes(), filename="rocket.jpg"
+        )
         wf = await fs.workflows_api.create_workflow({"name": "keep", "tasks": [{"action": "store"}]})
         uuids = [(await fs.workflows_api.start_job(wf.id, handle=stored.handle)).uuid for _ in range(5)]
         for uuid in uuids:
@@ -274,3 +290,18 @@ async def test_one_function_decides_who_may_use_the_studio(studio, monkeypatch: 
     gate = StudioState()
     await gate.check_access()
     assert not gate.allowed
+
+
+async def test_the_editor_deletes_after_asking(studio) -> None:
+    async with studio.open_client() as fs:
+        created = await fs.workflows_api.create_workflow(
+            {"name": "short-lived", "tasks": [{"action": "sfw"}]}
+        )
+    editor = await _editor()
+    await _drain(editor.load(created.id))
+    editor.ask_delete(True)
+    assert editor.confirm_delete
+    events = await _drain(editor.delete())
+    assert not editor.confirm_delete and "/workflows" in _names(events)
+    async with studio.open_client() as fs:
+        assert created.id not in {w.id for w in await fs.workflows_api.list_workflows()}

@@ -8,7 +8,12 @@ BODY = {
     "name": "x",
     "tasks": [
         {"id": "scan", "action": "sfw"},
-        {"id": "thumb", "action": "process", "params": {"tasks": ""}, "requires": [{"task": "scan"}, {"task": "tags"}]},
+        {
+            "id": "thumb",
+            "action": "process",
+            "params": {"tasks": ""},
+            "requires": [{"task": "scan"}, {"task": "tags"}],
+        },
     ],
 }
 
@@ -29,21 +34,29 @@ def test_several_shape_problems_each_find_their_field() -> None:
 
 
 def test_params_problems_land_on_each_param() -> None:
-    found = _keys("task 'thumb': invalid params for action 'process': tasks: tasks must not be an empty string")
+    found = _keys(
+        "task 'thumb': invalid params for action 'process': tasks: tasks must not be an empty string"
+    )
     assert found == {"tasks.1.params.tasks": "tasks must not be an empty string"}
 
 
 def test_an_implicit_task_with_bad_defaults_is_blamed_on_the_requirement() -> None:
     found = _keys(
-        "task 'tags': invalid params for action 'tags' (required by 'thumb', run implicitly with default params): "
+        "task 'tags': invalid params for action 'tags' "
+        "(required by 'thumb', run implicitly with default params): "
         "level: Field required"
     )
-    assert list(found) == ["tasks.1.requires.1.task"] and "level: Field required" in found["tasks.1.requires.1.task"]
+    assert (
+        list(found) == ["tasks.1.requires.1.task"]
+        and "level: Field required" in found["tasks.1.requires.1.task"]
+    )
 
 
 def test_a_task_without_an_id_is_found_by_its_action() -> None:
     body = {"name": "x", "tasks": [{"action": "store", "params": {"location": "moon"}}]}
-    found = _keys("task 'store': invalid params for action 'store': location: Input should be 's3' (got 'moon')", body)
+    found = _keys(
+        "task 'store': invalid params for action 'store': location: Input should be 's3' (got 'moon')", body
+    )
     assert found == {"tasks.0.params.location": "Input should be 's3' (got 'moon')"}
 
 

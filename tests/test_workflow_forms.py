@@ -60,7 +60,10 @@ def test_fields_carry_types_choices_ranges_defaults_and_help() -> None:
     assert opacity.help == "how opaque the mark is, in percent" and not opacity.required
     scale = fields["scale"]
     assert scale.kind is FieldKind.NUMBER and scale.required and scale.range_text == "0–1"
-    assert fields["corner"].kind is FieldKind.CHOICE and fields["corner"].choices == ("top-left", "bottom-right")
+    assert fields["corner"].kind is FieldKind.CHOICE and fields["corner"].choices == (
+        "top-left",
+        "bottom-right",
+    )
     assert fields["tiled"].kind is FieldKind.BOOLEAN and fields["tiled"].default is False
     assert fields["text"].kind is FieldKind.TEXT and fields["text"].nullable
     assert fields["offsets"].kind is FieldKind.JSON
@@ -116,7 +119,10 @@ def test_draft_edits_keep_ids_unique_and_requirements_connected() -> None:
     body = draft.set_condition_value(body, 1, 0, 50)
     body = draft.set_condition_path(body, 1, 0, ["nsfw"])
     renamed = draft.set_task_id(body, 0, "scan")
-    assert renamed["tasks"][1]["requires"][0] == {"task": "scan", "condition": {"type": "gt", "value": 50, "path": ["nsfw"]}}
+    assert renamed["tasks"][1]["requires"][0] == {
+        "task": "scan",
+        "condition": {"type": "gt", "value": 50, "path": ["nsfw"]},
+    }
     assert body["tasks"][0]["id"] == "sfw"  # the argument is left alone
     gone = draft.remove_task(renamed, 0)
     assert draft.task_ids(gone) == ["sfw_2"] and gone["tasks"][0]["requires"] == []
@@ -133,7 +139,11 @@ def test_the_editor_puts_each_problem_at_its_field(contracts) -> None:
         "name": "",
         "tasks": [
             {"id": "keep", "action": "store", "params": {"location": "moon"}},
-            {"id": "scan", "action": "sfw", "requires": [{"task": "keep", "condition": {"type": "gt", "value": "x"}}]},
+            {
+                "id": "scan",
+                "action": "sfw",
+                "requires": [{"task": "keep", "condition": {"type": "gt", "value": "x"}}],
+            },
         ],
     }
     problems = {
@@ -146,19 +156,44 @@ def test_the_editor_puts_each_problem_at_its_field(contracts) -> None:
     assert view.name_error == "name must not be empty"
     location = next(p for p in view.tasks[0].params if p.name == "location")
     assert location.error == "Input should be 's3'" and location.value == "moon"
-    assert view.tasks[1].requires[0].value_error.startswith("condition gt") and view.tasks[1].requires[0].value == "x"
+    assert (
+        view.tasks[1].requires[0].value_error.startswith("condition gt")
+        and view.tasks[1].requires[0].value == "x"
+    )
     assert view.general_error == "webhook_secret must be a non-empty string"
     assert view.tasks[1].task_options == ["keep"] and view.tasks[1].builtin_options == list(contracts)
-    assert view.tasks[1].requires[0].path_hints == ["url", "handle", "filename", "size", "mimetype", "key",
-                                                    "container", "width", "height"]
+    assert view.tasks[1].requires[0].path_hints == [
+        "url",
+        "handle",
+        "filename",
+        "size",
+        "mimetype",
+        "key",
+        "container",
+        "width",
+        "height",
+    ]
 
 
 def test_the_graph_draws_tasks_and_labelled_requirements() -> None:
     body = {
         "name": "w",
         "tasks": [
-            {"id": "thumb", "action": "process", "requires": [{"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}]},
-            {"id": "gone", "action": "delete", "requires": [{"task": "sfw", "condition": {"type": "gt", "value": 50, "path": ["nsfw"]}}, {"task": "thumb"}]},
+            {
+                "id": "thumb",
+                "action": "process",
+                "requires": [
+                    {"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}
+                ],
+            },
+            {
+                "id": "gone",
+                "action": "delete",
+                "requires": [
+                    {"task": "sfw", "condition": {"type": "gt", "value": 50, "path": ["nsfw"]}},
+                    {"task": "thumb"},
+                ],
+            },
         ],
     }
     nodes, edges = graph_of(body, {"thumb": "done", "gone": "skipped"})
@@ -168,13 +203,25 @@ def test_the_graph_draws_tasks_and_labelled_requirements() -> None:
     assert by_id["sfw"]["position"]["x"] < by_id["thumb"]["position"]["x"] < by_id["gone"]["position"]["x"]
     assert "done" in by_id["thumb"]["data"]["label"] and by_id["thumb"]["style"]["background"] == "#ecfdf5"
     assert {(e["source"], e["target"], e["label"]) for e in edges} == {
-        ("sfw", "thumb", "sfw = true"), ("sfw", "gone", "nsfw > 50"), ("thumb", "gone", "done"),
+        ("sfw", "thumb", "sfw = true"),
+        ("sfw", "gone", "nsfw > 50"),
+        ("thumb", "gone", "done"),
     }
-    assert requirement_text({"task": "tags", "condition": {"type": "includes", "value": "cat", "path": ["tags", "auto"]}}) == 'tags.auto includes "cat"'
+    assert (
+        requirement_text(
+            {"task": "tags", "condition": {"type": "includes", "value": "cat", "path": ["tags", "auto"]}}
+        )
+        == 'tags.auto includes "cat"'
+    )
 
 
 def test_a_cycle_in_a_draft_is_still_drawn() -> None:
-    body = {"name": "w", "tasks": [{"id": "a", "action": "sfw", "requires": [{"task": "b"}]},
-                                   {"id": "b", "action": "ocr", "requires": [{"task": "a"}]}]}
+    body = {
+        "name": "w",
+        "tasks": [
+            {"id": "a", "action": "sfw", "requires": [{"task": "b"}]},
+            {"id": "b", "action": "ocr", "requires": [{"task": "a"}]},
+        ],
+    }
     nodes, edges = graph_of(body)
     assert {n["id"] for n in nodes} == {"a", "b"} and len(edges) == 2

@@ -59,8 +59,9 @@ class Controls(rx.Component):
     show_interactive: rx.Var[bool]
 
 
-def flow_graph(nodes: Any, edges: Any, *, key: Any = None, element_id: str = "workflow-graph",
-               height: str = "h-72") -> rx.Component:
+def flow_graph(
+    nodes: Any, edges: Any, *, key: Any = None, element_id: str = "workflow-graph", height: str = "h-72"
+) -> rx.Component:
     """The graph of a workflow in a box of the given height; read-only, zoomable."""
     return rx.el.div(
         ReactFlow.create(

@@ -12,8 +12,12 @@ from dashboard.components.studio_shell import state_chip
 def output_thumb(output: Any) -> rx.Component:
     """A stored output: its thumbnail, linked to the file."""
     return rx.el.a(
-        rx.el.img(src=output.thumb, alt=output.label, loading="lazy",
-                  class_name="h-16 w-16 rounded-md border border-slate-200 bg-slate-100 object-cover"),
+        rx.el.img(
+            src=output.thumb,
+            alt=output.label,
+            loading="lazy",
+            class_name="h-16 w-16 rounded-md border border-slate-200 bg-slate-100 object-cover",
+        ),
         rx.el.span(output.label, class_name="max-w-[12rem] text-[11px] leading-tight text-slate-500"),
         href=output.url,
         target="_blank",
@@ -30,7 +34,9 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
             state_chip(row.state),
             rx.el.code(row.id, class_name="font-mono text-sm font-medium text-slate-900"),
             rx.el.span(row.action, class_name="text-xs text-slate-500"),
-            rx.el.span(row.time, class_name="task-time ml-auto font-mono text-xs tabular-nums text-slate-500"),
+            rx.el.span(
+                row.time, class_name="task-time ml-auto font-mono text-xs tabular-nums text-slate-500"
+            ),
             class_name="flex flex-wrap items-center gap-2",
         ),
         rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-1 text-xs text-slate-600")),
@@ -41,10 +47,15 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
         rx.cond(
             row.result_json != "",
             rx.el.details(
-                rx.el.summary("Result JSON", class_name="cursor-pointer select-none text-xs font-medium text-indigo-700"),
-                rx.el.pre(row.result_json,
-                          class_name="mt-1 max-h-64 overflow-auto rounded-md bg-slate-950 p-2 font-mono text-[11px] "
-                          "leading-relaxed text-slate-100"),
+                rx.el.summary(
+                    "Result JSON", class_name="cursor-pointer select-none text-xs font-medium text-indigo-700"
+                ),
+                rx.el.pre(
+                    row.result_json,
+                    class_name="mt-1 max-h-64 overflow-auto rounded-md bg-slate-950 p-2 font-mono "
+                    "text-[11px] "
+                    "leading-relaxed text-slate-100",
+                ),
                 class_name="mt-2",
             ),
         ),

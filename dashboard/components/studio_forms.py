@@ -46,9 +46,19 @@ def _key(*parts: Any) -> Any:
     return key
 
 
-def text_field(label: str, element_id: Any, value: Any, on_blur: Any, error: Any, *extra: rx.Component,
-               placeholder: Any = "", help_text: str = "", mono: bool = False, list_id: Any = None,
-               key: Any = None) -> rx.Component:
+def text_field(
+    label: str,
+    element_id: Any,
+    value: Any,
+    on_blur: Any,
+    error: Any,
+    *extra: rx.Component,
+    placeholder: Any = "",
+    help_text: str = "",
+    mono: bool = False,
+    list_id: Any = None,
+    key: Any = None,
+) -> rx.Component:
     """A labelled one-line input sending its text when it loses focus, with the API's message under it."""
     return rx.el.div(
         rx.el.label(label, html_for=element_id, class_name=LABEL),
@@ -73,8 +83,14 @@ def workflow_fields() -> rx.Component:
     """Name and webhook."""
     return rx.el.section(
         rx.el.div(
-            text_field("Name", "workflow-name", Editor.name, Editor.set_name, Editor.name_error,
-                       placeholder="e.g. Profile picture"),
+            text_field(
+                "Name",
+                "workflow-name",
+                Editor.name,
+                Editor.set_name,
+                Editor.name_error,
+                placeholder="e.g. Profile picture",
+            ),
             text_field(
                 "Webhook",
                 "workflow-webhook",
@@ -123,21 +139,49 @@ def _param_input(task: Any, param: Any) -> rx.Component:
         (
             "integer",
             "number",
-            rx.el.input(type="text", input_mode=rx.cond(param.kind == "integer", "numeric", "decimal"),
-                        default_value=param.value, placeholder=param.placeholder, on_blur=on_blur,
-                        key=_key(param.dom_id), class_name=_input_class(param.error), **common),
+            rx.el.input(
+                type="text",
+                input_mode=rx.cond(param.kind == "integer", "numeric", "decimal"),
+                default_value=param.value,
+                placeholder=param.placeholder,
+                on_blur=on_blur,
+                key=_key(param.dom_id),
+                class_name=_input_class(param.error),
+                **common,
+            ),
         ),
         (
             "json",
-            rx.el.textarea(default_value=param.value, placeholder=param.placeholder, on_blur=on_blur, rows=3,
-                           key=_key(param.dom_id), class_name=_input_class(param.error, True), **common),
+            rx.el.textarea(
+                default_value=param.value,
+                placeholder=param.placeholder,
+                on_blur=on_blur,
+                rows=3,
+                key=_key(param.dom_id),
+                class_name=_input_class(param.error, True),
+                **common,
+            ),
         ),
         rx.cond(
             param.multiline,
-            rx.el.textarea(default_value=param.value, placeholder=param.placeholder, on_blur=on_blur, rows=2,
-                           key=_key(param.dom_id), class_name=_input_class(param.error, True), **common),
-            rx.el.input(type="text", default_value=param.value, placeholder=param.placeholder, on_blur=on_blur,
-                        key=_key(param.dom_id), class_name=_input_class(param.error, True), **common),
+            rx.el.textarea(
+                default_value=param.value,
+                placeholder=param.placeholder,
+                on_blur=on_blur,
+                rows=2,
+                key=_key(param.dom_id),
+                class_name=_input_class(param.error, True),
+                **common,
+            ),
+            rx.el.input(
+                type="text",
+                default_value=param.value,
+                placeholder=param.placeholder,
+                on_blur=on_blur,
+                key=_key(param.dom_id),
+                class_name=_input_class(param.error, True),
+                **common,
+            ),
         ),
     )
 
@@ -155,7 +199,10 @@ def param_field(task: Any, param: Any) -> rx.Component:
         _param_input(task, param),
         rx.el.p(
             param.help,
-            rx.cond(param.range_text != "", rx.el.span(" Range ", param.range_text, ".", class_name="text-slate-400")),
+            rx.cond(
+                param.range_text != "",
+                rx.el.span(" Range ", param.range_text, ".", class_name="text-slate-400"),
+            ),
             class_name="mt-1 text-xs text-slate-500",
         ),
         field_error(param.error, param.dom_id + "-error"),
@@ -182,12 +229,28 @@ def _requirement_task_select(task: Any, requirement: Any) -> rx.Component:
     )
 
 
-def _condition_input(task: Any, requirement: Any, part: str, label: str, value: Any, error: Any, handler: Any,
-                     placeholder: Any, *extra: rx.Component) -> rx.Component:
+def _condition_input(
+    task: Any,
+    requirement: Any,
+    part: str,
+    label: str,
+    value: Any,
+    error: Any,
+    handler: Any,
+    placeholder: Any,
+    *extra: rx.Component,
+) -> rx.Component:
     """The path or the value of a condition."""
     return text_field(
-        label, requirement.dom_id + "-" + part, value, handler(task.index, requirement.position), error, *extra,
-        placeholder=placeholder, mono=True, list_id=requirement.dom_id + "-paths" if part == "path" else None,
+        label,
+        requirement.dom_id + "-" + part,
+        value,
+        handler(task.index, requirement.position),
+        error,
+        *extra,
+        placeholder=placeholder,
+        mono=True,
+        list_id=requirement.dom_id + "-paths" if part == "path" else None,
         key=_key(requirement.dom_id, part),
     )
 
@@ -217,8 +280,14 @@ def requirement_row(task: Any, requirement: Any) -> rx.Component:
             rx.cond(
                 requirement.condition != "",
                 _condition_input(
-                    task, requirement, "path", "Path in its result", requirement.path, requirement.path_error,
-                    Editor.set_condition_path, "e.g. nsfw or x.0.y",
+                    task,
+                    requirement,
+                    "path",
+                    "Path in its result",
+                    requirement.path,
+                    requirement.path_error,
+                    Editor.set_condition_path,
+                    "e.g. nsfw or x.0.y",
                     rx.el.datalist(
                         rx.foreach(requirement.path_hints, lambda hint: rx.el.option(value=hint)),
                         id=requirement.dom_id + "-paths",
@@ -228,7 +297,12 @@ def requirement_row(task: Any, requirement: Any) -> rx.Component:
             rx.cond(
                 requirement.condition != "",
                 _condition_input(
-                    task, requirement, "value", "Value", requirement.value, requirement.value_error,
+                    task,
+                    requirement,
+                    "value",
+                    "Value",
+                    requirement.value,
+                    requirement.value_error,
                     Editor.set_condition_value,
                     rx.match(requirement.condition, ("gt", "a number"), ("lt", "a number"), "JSON or text"),
                 ),
@@ -236,7 +310,10 @@ def requirement_row(task: Any, requirement: Any) -> rx.Component:
             class_name="grid flex-1 grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-4",
         ),
         rx.el.div(
-            rx.el.code(requirement.summary, class_name="rounded bg-indigo-50 px-1.5 py-0.5 text-[11px] text-indigo-700"),
+            rx.el.code(
+                requirement.summary,
+                class_name="rounded bg-indigo-50 px-1.5 py-0.5 text-[11px] text-indigo-700",
+            ),
             rx.el.button(
                 rx.icon("x", class_name="h-4 w-4"),
                 type="button",
@@ -291,15 +368,32 @@ def _task_header(task: Any) -> rx.Component:
             class_name="order-last w-full sm:order-none sm:w-40",
         ),
         rx.el.div(
-            rx.el.button(rx.icon("arrow-up", class_name="h-4 w-4"), type="button", title="Move up",
-                         aria_label="Move task up", disabled=task.index == 0,
-                         on_click=Editor.move_task(task.index, -1), class_name=ICON_BUTTON),
-            rx.el.button(rx.icon("arrow-down", class_name="h-4 w-4"), type="button", title="Move down",
-                         aria_label="Move task down", disabled=task.index == Editor.tasks.length() - 1,
-                         on_click=Editor.move_task(task.index, 1), class_name=ICON_BUTTON),
-            rx.el.button(rx.icon("trash-2", class_name="h-4 w-4"), type="button", title="Remove task",
-                         aria_label="Remove task", on_click=Editor.remove_task(task.index),
-                         class_name=ICON_BUTTON + " hover:text-rose-600"),
+            rx.el.button(
+                rx.icon("arrow-up", class_name="h-4 w-4"),
+                type="button",
+                title="Move up",
+                aria_label="Move task up",
+                disabled=task.index == 0,
+                on_click=Editor.move_task(task.index, -1),
+                class_name=ICON_BUTTON,
+            ),
+            rx.el.button(
+                rx.icon("arrow-down", class_name="h-4 w-4"),
+                type="button",
+                title="Move down",
+                aria_label="Move task down",
+                disabled=task.index == Editor.tasks.length() - 1,
+                on_click=Editor.move_task(task.index, 1),
+                class_name=ICON_BUTTON,
+            ),
+            rx.el.button(
+                rx.icon("trash-2", class_name="h-4 w-4"),
+                type="button",
+                title="Remove task",
+                aria_label="Remove task",
+                on_click=Editor.remove_task(task.index),
+                class_name=ICON_BUTTON + " hover:text-rose-600",
+            ),
             class_name="flex shrink-0 items-center",
         ),
         class_name="flex flex-wrap items-start gap-2",
@@ -315,7 +409,9 @@ def task_card(task: Any) -> rx.Component:
             task.params.length() > 0,
             rx.el.div(
                 rx.el.h4("Params", class_name="text-xs font-semibold uppercase tracking-wide text-slate-400"),
-                rx.cond(task.params_help != "", rx.el.p(task.params_help, class_name="text-xs text-slate-500")),
+                rx.cond(
+                    task.params_help != "", rx.el.p(task.params_help, class_name="text-xs text-slate-500")
+                ),
                 rx.el.div(
                     rx.foreach(task.params, lambda param: param_field(task, param)),
                     class_name="grid grid-cols-1 gap-3 sm:grid-cols-2",
@@ -327,7 +423,9 @@ def task_card(task: Any) -> rx.Component:
         ),
         rx.el.div(
             rx.el.div(
-                rx.el.h4("Runs after", class_name="text-xs font-semibold uppercase tracking-wide text-slate-400"),
+                rx.el.h4(
+                    "Runs after", class_name="text-xs font-semibold uppercase tracking-wide text-slate-400"
+                ),
                 rx.el.button(
                     rx.icon("plus", class_name="h-3.5 w-3.5"),
                     "Add requirement",
@@ -340,7 +438,10 @@ def task_card(task: Any) -> rx.Component:
             ),
             rx.cond(
                 task.requires.length() > 0,
-                rx.el.ul(rx.foreach(task.requires, lambda r: requirement_row(task, r)), class_name="flex flex-col gap-2"),
+                rx.el.ul(
+                    rx.foreach(task.requires, lambda r: requirement_row(task, r)),
+                    class_name="flex flex-col gap-2",
+                ),
                 rx.el.p("Runs as soon as the job starts.", class_name="text-xs text-slate-400"),
             ),
             field_error(task.requires_error, task.dom_id + "-requires-error"),
@@ -363,8 +464,14 @@ def add_task_bar() -> rx.Component:
             on_change=Editor.set_new_task_action,
             class_name=SELECT_INLINE + " min-w-0 flex-1 sm:w-48 sm:flex-none",
         ),
-        rx.el.button(rx.icon("plus", class_name="h-4 w-4"), "Add task", type="button", id="add-task",
-                     on_click=Editor.add_task, class_name=SECONDARY),
+        rx.el.button(
+            rx.icon("plus", class_name="h-4 w-4"),
+            "Add task",
+            type="button",
+            id="add-task",
+            on_click=Editor.add_task,
+            class_name=SECONDARY,
+        ),
         class_name="flex items-center gap-2 rounded-xl border border-dashed border-slate-300 bg-white/60 p-3",
     )
 
@@ -390,8 +497,10 @@ def json_tab() -> rx.Component:
     return rx.el.form(
         rx.el.p(
             "The exact body sent to ",
-            rx.el.code(rx.cond(Editor.is_new, "POST /workflows", "PUT /workflows/" + Editor.workflow_id),
-                       class_name="font-mono text-xs"),
+            rx.el.code(
+                rx.cond(Editor.is_new, "POST /workflows", "PUT /workflows/" + Editor.workflow_id),
+                class_name="font-mono text-xs",
+            ),
             ". Edit it and apply to load it into the forms.",
             class_name="text-xs text-slate-500",
         ),
@@ -402,8 +511,9 @@ def json_tab() -> rx.Component:
             key=Editor.json_text,
             rows=24,
             spell_check=False,
-            class_name="mt-2 block w-full rounded-lg border border-slate-300 bg-slate-950 p-3 font-mono text-xs "
-            "leading-relaxed text-slate-100 focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500",
+            class_name="mt-2 block w-full rounded-lg border border-slate-300 bg-slate-950 p-3 font-mono "
+            "text-xs leading-relaxed text-slate-100 focus:border-indigo-500 focus:outline-none focus:ring-1 "
+            "focus:ring-indigo-500",
         ),
         field_error(Editor.json_error, "workflow-json-error"),
         rx.el.div(
@@ -429,8 +539,10 @@ def editor_tabs() -> rx.Component:
             on_click=Editor.set_tab(value),
             class_name=rx.cond(
                 Editor.tab == value,
-                "inline-flex items-center gap-1.5 border-b-2 border-indigo-600 px-3 py-2 text-sm font-medium text-indigo-700",
-                "inline-flex items-center gap-1.5 border-b-2 border-transparent px-3 py-2 text-sm font-medium "
+                "inline-flex items-center gap-1.5 border-b-2 border-indigo-600 px-3 py-2 text-sm "
+                "font-medium text-indigo-700",
+                "inline-flex items-center gap-1.5 border-b-2 border-transparent px-3 py-2 text-sm "
+                "font-medium "
                 "text-slate-500 hover:text-slate-800",
             ),
         )

@@ -9,7 +9,8 @@ import reflex as rx
 from dashboard.components.job_tasks import task_run_list
 from dashboard.components.studio_shell import CARD, PANEL_TITLE, PRIMARY, state_chip
 from dashboard.settings import get_settings
-from dashboard.state.sample_run import ACCEPT, UPLOAD_ID, SampleRunState as Run
+from dashboard.photo_checks import DROPZONE_ACCEPT
+from dashboard.state.sample_run import UPLOAD_ID, SampleRunState as Run
 from dashboard.state.workflow_editor import WorkflowEditorState as Editor
 
 
@@ -43,10 +44,12 @@ def run_panel() -> rx.Component:
             rx.cond(
                 Run.job_uuid != "",
                 rx.el.a(
-                    "Open job", rx.icon("arrow-up-right", class_name="h-3.5 w-3.5"),
+                    "Open job",
+                    rx.icon("arrow-up-right", class_name="h-3.5 w-3.5"),
                     href="/jobs/" + Run.job_uuid,
                     id="run-job-link",
-                    class_name="inline-flex items-center gap-0.5 text-xs font-medium text-indigo-700 hover:underline",
+                    class_name="inline-flex items-center gap-0.5 text-xs font-medium text-indigo-700 "
+                    "hover:underline",
                 ),
             ),
             class_name="flex items-center justify-between",
@@ -55,8 +58,11 @@ def run_panel() -> rx.Component:
             rx.cond(
                 Editor.is_new,
                 "Save the workflow to run it.",
-                rx.cond(Editor.dirty, "Save your changes first: a run uses the saved workflow.",
-                        "Runs the saved workflow on a photo."),
+                rx.cond(
+                    Editor.dirty,
+                    "Save your changes first: a run uses the saved workflow.",
+                    "Runs the saved workflow on a photo.",
+                ),
             ),
             class_name="mt-0.5 text-xs text-slate-500",
         ),
@@ -78,15 +84,16 @@ def run_panel() -> rx.Component:
                     class_name="flex items-center gap-1.5",
                 ),
                 id=UPLOAD_ID,
-                accept=ACCEPT,
+                accept=DROPZONE_ACCEPT,
                 max_files=1,
                 multiple=False,
                 max_size=get_settings().max_upload_bytes,
                 disabled=_run_blocked(),
                 on_drop=Run.run_upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 on_drop_rejected=Run.on_rejected,
-                class_name="flex flex-1 cursor-pointer items-center justify-center rounded-md border border-dashed "
-                "border-slate-300 px-3 py-1.5 text-sm text-slate-600 hover:border-indigo-400 hover:text-indigo-700",
+                class_name="flex flex-1 cursor-pointer items-center justify-center rounded-md border "
+                "border-dashed border-slate-300 px-3 py-1.5 text-sm text-slate-600 hover:border-indigo-400 "
+                "hover:text-indigo-700",
             ),
             class_name="mt-3 flex items-stretch gap-2",
         ),
@@ -94,13 +101,23 @@ def run_panel() -> rx.Component:
             Run.phase != "idle",
             rx.el.div(
                 rx.el.div(
-                    rx.cond(Run.source_thumb != "",
-                            rx.el.img(src=Run.source_thumb, alt="source photo",
-                                      class_name="h-10 w-10 rounded object-cover")),
+                    rx.cond(
+                        Run.source_thumb != "",
+                        rx.el.img(
+                            src=Run.source_thumb,
+                            alt="source photo",
+                            class_name="h-10 w-10 rounded object-cover",
+                        ),
+                    ),
                     rx.el.div(
                         rx.el.p(Run.source_name, class_name="truncate text-xs font-medium text-slate-800"),
-                        rx.el.p(Run.message, id="run-status", role="status", aria_live="polite",
-                                class_name="truncate text-xs text-slate-500"),
+                        rx.el.p(
+                            Run.message,
+                            id="run-status",
+                            role="status",
+                            aria_live="polite",
+                            class_name="truncate text-xs text-slate-500",
+                        ),
                         class_name="min-w-0 flex-1",
                     ),
                     rx.cond(Run.job_state != "", state_chip(Run.job_state, "run-state")),

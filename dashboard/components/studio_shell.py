@@ -10,7 +10,8 @@ from dashboard.components.layout import page
 from dashboard.state.studio import StudioState
 
 BUTTON = (
-    "inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium "
+    "inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm "
+    "font-medium "
     "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-1 "
     "disabled:cursor-not-allowed disabled:opacity-50"
 )
@@ -101,7 +102,9 @@ def page_header(title: Any, subtitle: Any, *actions: rx.Component, crumbs: Any =
     return rx.el.div(
         rx.el.div(
             crumbs if crumbs is not None else rx.fragment(),
-            rx.el.h1(title, class_name="truncate text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl"),
+            rx.el.h1(
+                title, class_name="truncate text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl"
+            ),
             rx.el.p(subtitle, class_name="mt-0.5 text-sm text-slate-500"),
             class_name="min-w-0",
         ),
@@ -116,7 +119,8 @@ def crumb(label: str, href: str) -> rx.Component:
         rx.icon("chevron-left", class_name="h-3.5 w-3.5"),
         label,
         href=href,
-        class_name="mb-1 inline-flex items-center gap-0.5 text-xs font-medium text-slate-500 hover:text-indigo-600",
+        class_name="mb-1 inline-flex items-center gap-0.5 text-xs font-medium text-slate-500 "
+        "hover:text-indigo-600",
     )
 
 
@@ -140,6 +144,7 @@ def error_banner(message: Any, element_id: str = "page-error") -> rx.Component:
             rx.el.p(message),
             id=element_id,
             role="alert",
-            class_name="mb-4 flex gap-2 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800",
+            class_name="mb-4 flex gap-2 rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm "
+            "text-rose-800",
         ),
     )

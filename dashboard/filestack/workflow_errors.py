@@ -31,7 +31,9 @@ _LOCATION = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d
 _LOCATION_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _TASK_AT = re.compile(r"^task (?:'(?:[^']*)'|#\d+) \(tasks\[(\d+)\]\)(?:: (.*))?$", re.S)
 _UNKNOWN_ACTION = re.compile(r"^task '([^']*)': unknown action ")
-_INVALID_PARAMS = re.compile(r"^task '([^']*)': invalid params for action '[^']*'(?: \(([^)]*)\))?: (.*)$", re.S)
+_INVALID_PARAMS = re.compile(
+    r"^task '([^']*)': invalid params for action '[^']*'(?: \(([^)]*)\))?: (.*)$", re.S
+)
 _UNKNOWN_REQUIRED = re.compile(r"^task '([^']*)': requires unknown task '([^']*)'")
 _ANONYMOUS_TWINS = re.compile(r"^tasks (\d+) and (\d+) both use action ")
 _DUPLICATE_ID = re.compile(r"^duplicate task id '([^']*)'")
@@ -58,7 +60,7 @@ def locate_problems(message: str, body: Any) -> list[FieldProblem]:
     text = message.strip()
     found: list[FieldProblem]
     if text.startswith(_INVALID):
-        found = [_pydantic_part(part, body) for part in _split(text[len(_INVALID):])]
+        found = [_pydantic_part(part, body) for part in _split(text[len(_INVALID) :])]
     else:
         found = _engine_problem(text, body)
     return found or [FieldProblem((), text)]

@@ -64,16 +64,27 @@ class WorkflowsApi:
         return f"{self._config.workflows_url}{path}"
 
     async def _send(
-        self, method: str, path: str, *, idempotent: bool, json_body: Any = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        json_body: Any = None,
         params: Optional[Mapping[str, str]] = None,
     ) -> Any:
         response = await self._sender.request(
-            method, self._url(path), headers=self._auth(), json_body=json_body, params=params,
+            method,
+            self._url(path),
+            headers=self._auth(),
+            json_body=json_body,
+            params=params,
             idempotent=idempotent,
         )
         return response
 
-    async def _list(self, path: str, model: type[ModelT], params: Optional[Mapping[str, str]] = None) -> list[ModelT]:
+    async def _list(
+        self, path: str, model: type[ModelT], params: Optional[Mapping[str, str]] = None
+    ) -> list[ModelT]:
         response = await self._send("GET", path, idempotent=True, params=params)
         payload = read_json(response)
         items = payload.get("workflows", payload.get("data")) if isinstance(payload, dict) else payload
@@ -106,7 +117,9 @@ class WorkflowsApi:
 
     async def get_workflow(self, workflow_id: str) -> Workflow:
         """``GET /workflows/{id}``."""
-        response = await self._send("GET", f"/workflows/{check_id('workflow_id', workflow_id)}", idempotent=True)
+        response = await self._send(
+            "GET", f"/workflows/{check_id('workflow_id', workflow_id)}", idempotent=True
+        )
         return read_model(response, Workflow)
 
     async def create_workflow(self, workflow: WorkflowBody) -> Workflow:
@@ -118,7 +131,9 @@ class WorkflowsApi:
 
     async def update_workflow(self, workflow_id: str, workflow: WorkflowBody) -> Workflow:
         """``PUT /workflows/{id}``: replace the definition (the id and creation time stay)."""
-        return await self._write_workflow("PUT", f"/workflows/{check_id('workflow_id', workflow_id)}", workflow)
+        return await self._write_workflow(
+            "PUT", f"/workflows/{check_id('workflow_id', workflow_id)}", workflow
+        )
 
     async def delete_workflow(self, workflow_id: str) -> None:
         """``DELETE /workflows/{id}``; jobs already started keep running."""
@@ -126,13 +141,18 @@ class WorkflowsApi:
 
     # -- jobs ----------------------------------------------------------------
 
-    async def start_job(self, workflow_id: str, *, handle: Optional[str] = None, url: Optional[str] = None) -> Job:
+    async def start_job(
+        self, workflow_id: str, *, handle: Optional[str] = None, url: Optional[str] = None
+    ) -> Job:
         """``POST /jobs`` on a stored file (``handle``) or an external ``url``; sent once."""
         if (handle is None) == (url is None):
             raise ValueError("give exactly one of handle and url")
         source = {"handle": check_id("handle", handle)} if handle is not None else {"url": url}
         response = await self._send(
-            "POST", "/jobs", idempotent=False, json_body={"workflow": check_id("workflow_id", workflow_id), **source}
+            "POST",
+            "/jobs",
+            idempotent=False,
+            json_body={"workflow": check_id("workflow_id", workflow_id), **source},
         )
         return read_model(response, Job)
 
@@ -143,7 +163,9 @@ class WorkflowsApi:
 
     async def job_webhooks(self, job_uuid: str) -> WebhookLog:
         """``GET /jobs/{uuid}/webhooks``: every delivery attempt of the job's webhook."""
-        response = await self._send("GET", f"/jobs/{check_id('job_uuid', job_uuid)}/webhooks", idempotent=True)
+        response = await self._send(
+            "GET", f"/jobs/{check_id('job_uuid', job_uuid)}/webhooks", idempotent=True
+        )
         return read_model(response, WebhookLog)
 
     async def list_jobs(self, query: JobQuery = JobQuery()) -> JobPage:

@@ -29,7 +29,9 @@ TD = "px-3 py-2 align-top"
 
 def _select(element_id: str, label: str, value, on_change, *options: rx.Component) -> rx.Component:
     return rx.el.div(
-        rx.el.label(label, html_for=element_id, class_name="mb-1 block text-[11px] font-medium text-slate-500"),
+        rx.el.label(
+            label, html_for=element_id, class_name="mb-1 block text-[11px] font-medium text-slate-500"
+        ),
         rx.el.select(*options, id=element_id, value=value, on_change=on_change, class_name=INPUT),
         class_name="min-w-0 flex-1 sm:max-w-xs",
     )
@@ -39,21 +41,36 @@ def filters() -> rx.Component:
     """Workflow, status and time filters."""
     return rx.el.div(
         _select(
-            "filter-workflow", "Workflow", Jobs.workflow_filter, Jobs.set_workflow_filter,
+            "filter-workflow",
+            "Workflow",
+            Jobs.workflow_filter,
+            Jobs.set_workflow_filter,
             rx.el.option("All workflows", value=""),
             rx.foreach(Jobs.workflows, lambda w: rx.el.option(w.name, value=w.id)),
         ),
         _select(
-            "filter-status", "Status", Jobs.status_filter, Jobs.set_status_filter,
+            "filter-status",
+            "Status",
+            Jobs.status_filter,
+            Jobs.set_status_filter,
             rx.el.option("Any status", value=""),
             *[rx.el.option(status, value=status) for status in STATUSES],
         ),
         _select(
-            "filter-time", "Created", Jobs.time_filter, Jobs.set_time_filter,
+            "filter-time",
+            "Created",
+            Jobs.time_filter,
+            Jobs.set_time_filter,
             *[rx.el.option(label, value=value) for value, (label, _) in TIME_WINDOWS.items()],
         ),
-        rx.el.button(rx.icon("refresh-cw", class_name="h-4 w-4"), "Refresh", type="button", id="refresh-jobs",
-                     on_click=Jobs.refresh, class_name=SECONDARY + " self-end"),
+        rx.el.button(
+            rx.icon("refresh-cw", class_name="h-4 w-4"),
+            "Refresh",
+            type="button",
+            id="refresh-jobs",
+            on_click=Jobs.refresh,
+            class_name=SECONDARY + " self-end",
+        ),
         class_name="mb-4 flex flex-col gap-3 sm:flex-row sm:items-end",
     )
 
@@ -63,18 +80,36 @@ def job_line(row) -> rx.Component:
     return rx.el.tr(
         rx.el.td(state_chip(row.state), class_name=TD),
         rx.el.td(
-            rx.el.a(row.uuid, href="/jobs/" + row.uuid, title=row.uuid,
-                    class_name="block max-w-[7rem] truncate font-mono text-xs text-indigo-700 hover:underline "
-                    "sm:max-w-none"),
-            rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-0.5 max-w-md truncate text-xs text-rose-700")),
+            rx.el.a(
+                row.uuid,
+                href="/jobs/" + row.uuid,
+                title=row.uuid,
+                class_name="block max-w-[7rem] truncate font-mono text-xs text-indigo-700 hover:underline "
+                "sm:max-w-none",
+            ),
+            rx.cond(
+                row.reason != "",
+                rx.el.p(row.reason, class_name="mt-0.5 max-w-md truncate text-xs text-rose-700"),
+            ),
             class_name=TD,
         ),
-        rx.el.td(rx.el.a(row.workflow_name, href="/workflows/" + row.workflow_id,
-                         class_name="text-sm text-slate-800 hover:text-indigo-700"), class_name=TD),
-        rx.el.td(rx.el.code(row.source, class_name="font-mono text-xs text-slate-500"), class_name=TD + " hidden md:table-cell"),
+        rx.el.td(
+            rx.el.a(
+                row.workflow_name,
+                href="/workflows/" + row.workflow_id,
+                class_name="text-sm text-slate-800 hover:text-indigo-700",
+            ),
+            class_name=TD,
+        ),
+        rx.el.td(
+            rx.el.code(row.source, class_name="font-mono text-xs text-slate-500"),
+            class_name=TD + " hidden md:table-cell",
+        ),
         rx.el.td(row.progress, class_name=TD + " font-mono text-xs tabular-nums text-slate-600"),
         rx.el.td(row.duration, class_name=TD + " font-mono text-xs tabular-nums text-slate-600"),
-        rx.el.td(row.created, class_name=TD + " hidden whitespace-nowrap text-xs text-slate-500 lg:table-cell"),
+        rx.el.td(
+            row.created, class_name=TD + " hidden whitespace-nowrap text-xs text-slate-500 lg:table-cell"
+        ),
         id="job-" + row.uuid,
         class_name="border-t border-slate-100 hover:bg-slate-50",
     )
@@ -106,10 +141,24 @@ def jobs_table() -> rx.Component:
         rx.el.div(
             rx.el.span("Page ", Jobs.page.to_string(), class_name="text-xs text-slate-500", id="jobs-page"),
             rx.el.div(
-                rx.el.button(rx.icon("chevron-left", class_name="h-4 w-4"), "Newer", type="button", id="jobs-newer",
-                             disabled=Jobs.page <= 1, on_click=Jobs.previous_page, class_name=SECONDARY + " text-xs"),
-                rx.el.button("Older", rx.icon("chevron-right", class_name="h-4 w-4"), type="button", id="jobs-older",
-                             disabled=~Jobs.has_next, on_click=Jobs.next_page, class_name=SECONDARY + " text-xs"),
+                rx.el.button(
+                    rx.icon("chevron-left", class_name="h-4 w-4"),
+                    "Newer",
+                    type="button",
+                    id="jobs-newer",
+                    disabled=Jobs.page <= 1,
+                    on_click=Jobs.previous_page,
+                    class_name=SECONDARY + " text-xs",
+                ),
+                rx.el.button(
+                    "Older",
+                    rx.icon("chevron-right", class_name="h-4 w-4"),
+                    type="button",
+                    id="jobs-older",
+                    disabled=~Jobs.has_next,
+                    on_click=Jobs.next_page,
+                    class_name=SECONDARY + " text-xs",
+                ),
                 class_name="flex gap-2",
             ),
             class_name="flex items-center justify-between border-t border-slate-100 px-3 py-2",
@@ -127,8 +176,11 @@ def jobs_page() -> rx.Component:
         rx.cond(
             Jobs.rows.length() > 0,
             jobs_table(),
-            rx.cond(Jobs.loading, rx.el.p("Loading…", class_name="text-sm text-slate-500"),
-                    empty_state("inbox", "No jobs", "No job matches these filters.")),
+            rx.cond(
+                Jobs.loading,
+                rx.el.p("Loading…", class_name="text-sm text-slate-500"),
+                empty_state("inbox", "No jobs", "No job matches these filters."),
+            ),
         ),
     )
 
@@ -145,7 +197,12 @@ def attempt_line(row) -> rx.Component:
     return rx.el.tr(
         rx.el.td(row.attempt.to_string(), class_name=TD + " font-mono text-xs"),
         rx.el.td(
-            rx.el.span(row.status, class_name=rx.cond(row.delivered, "font-medium text-emerald-700", "font-medium text-rose-700")),
+            rx.el.span(
+                row.status,
+                class_name=rx.cond(
+                    row.delivered, "font-medium text-emerald-700", "font-medium text-rose-700"
+                ),
+            ),
             class_name=TD + " whitespace-nowrap text-xs",
         ),
         rx.el.td(row.duration, class_name=TD + " whitespace-nowrap font-mono text-xs tabular-nums"),
@@ -161,25 +218,34 @@ def webhook_panel() -> rx.Component:
         rx.el.h2("Webhook", class_name=PANEL_TITLE),
         rx.cond(
             Detail.webhook != "",
-            rx.el.p(rx.el.code(Detail.webhook, class_name="font-mono text-xs"), class_name="mt-1 break-all text-slate-600"),
+            rx.el.p(
+                rx.el.code(Detail.webhook, class_name="font-mono text-xs"),
+                class_name="mt-1 break-all text-slate-600",
+            ),
             rx.el.p("This workflow has no webhook.", class_name="mt-1 text-xs text-slate-400"),
         ),
         rx.cond(
             Detail.attempts.length() > 0,
             rx.el.div(
                 rx.el.table(
-                    rx.el.thead(rx.el.tr(
-                        rx.el.th("#", class_name=TH), rx.el.th("Status", class_name=TH),
-                        rx.el.th("Took", class_name=TH), rx.el.th("Error", class_name=TH),
-                        rx.el.th("At", class_name=TH + " hidden xl:table-cell"),
-                    )),
+                    rx.el.thead(
+                        rx.el.tr(
+                            rx.el.th("#", class_name=TH),
+                            rx.el.th("Status", class_name=TH),
+                            rx.el.th("Took", class_name=TH),
+                            rx.el.th("Error", class_name=TH),
+                            rx.el.th("At", class_name=TH + " hidden xl:table-cell"),
+                        )
+                    ),
                     rx.el.tbody(rx.foreach(Detail.attempts, attempt_line)),
                     id="webhook-attempts",
                     class_name="w-full",
                 ),
                 class_name="mt-2 overflow-x-auto",
             ),
-            rx.cond(Detail.webhook != "", rx.el.p("No attempt yet.", class_name="mt-2 text-xs text-slate-400")),
+            rx.cond(
+                Detail.webhook != "", rx.el.p("No attempt yet.", class_name="mt-2 text-xs text-slate-400")
+            ),
         ),
         class_name=f"{CARD} p-4",
     )
@@ -201,22 +267,42 @@ def job_detail_page() -> rx.Component:
                 rx.el.div(
                     rx.el.section(
                         rx.el.div(
-                            rx.cond(Detail.source_thumb != "",
-                                    rx.el.img(src=Detail.source_thumb, alt="source",
-                                              class_name="h-16 w-16 shrink-0 rounded-md object-cover")),
+                            rx.cond(
+                                Detail.source_thumb != "",
+                                rx.el.img(
+                                    src=Detail.source_thumb,
+                                    alt="source",
+                                    class_name="h-16 w-16 shrink-0 rounded-md object-cover",
+                                ),
+                            ),
                             rx.el.dl(
-                                _fact("Workflow", rx.el.a(Detail.workflow_name, href="/workflows/" + Detail.workflow_id,
-                                                          class_name="text-indigo-700 hover:underline")),
-                                _fact("Source", rx.el.code(Detail.source, class_name="break-all font-mono text-xs"), "job-source"),
+                                _fact(
+                                    "Workflow",
+                                    rx.el.a(
+                                        Detail.workflow_name,
+                                        href="/workflows/" + Detail.workflow_id,
+                                        class_name="text-indigo-700 hover:underline",
+                                    ),
+                                ),
+                                _fact(
+                                    "Source",
+                                    rx.el.code(Detail.source, class_name="break-all font-mono text-xs"),
+                                    "job-source",
+                                ),
                                 _fact("Created", Detail.created),
                                 _fact("Took", Detail.duration, "job-duration"),
                                 class_name="grid flex-1 grid-cols-2 gap-3 sm:grid-cols-4",
                             ),
                             class_name="flex gap-4",
                         ),
-                        rx.cond(Detail.status_text != "",
-                                rx.el.p(Detail.status_text, id="job-reason",
-                                        class_name="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800")),
+                        rx.cond(
+                            Detail.status_text != "",
+                            rx.el.p(
+                                Detail.status_text,
+                                id="job-reason",
+                                class_name="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800",
+                            ),
+                        ),
                         class_name=f"{CARD} p-4",
                     ),
                     rx.el.section(
@@ -229,8 +315,13 @@ def job_detail_page() -> rx.Component:
                 rx.el.div(
                     rx.el.section(
                         rx.el.h2("Graph", class_name=PANEL_TITLE + " mb-2"),
-                        flow_graph(Detail.graph_nodes, Detail.graph_edges, key=Detail.job_uuid, element_id="job-graph",
-                                   height="h-64"),
+                        flow_graph(
+                            Detail.graph_nodes,
+                            Detail.graph_edges,
+                            key=Detail.job_uuid,
+                            element_id="job-graph",
+                            height="h-64",
+                        ),
                         class_name=f"{CARD} p-4",
                     ),
                     webhook_panel(),

@@ -26,8 +26,11 @@ ON_LOAD = [StudioState.check_access, Editor.load_page, SampleRunState.prepare]
 
 def _subtitle() -> rx.Component:
     return rx.el.span(
-        rx.cond(Editor.is_new, "Not saved yet",
-                rx.el.code(Editor.workflow_id, id="workflow-id", class_name="font-mono text-xs text-slate-500")),
+        rx.cond(
+            Editor.is_new,
+            "Not saved yet",
+            rx.el.code(Editor.workflow_id, id="workflow-id", class_name="font-mono text-xs text-slate-500"),
+        ),
         rx.cond(Editor.updated != "", rx.el.span(" · saved ", Editor.updated)),
         rx.cond(Editor.dirty, rx.el.span(" · unsaved changes", id="unsaved", class_name="text-amber-700")),
     )
@@ -38,14 +41,44 @@ def _actions() -> list[rx.Component]:
         rx.cond(
             Editor.is_new,
             rx.fragment(),
-            rx.el.a(rx.icon("history", class_name="h-4 w-4"), "Jobs", href="/jobs?workflow=" + Editor.workflow_id,
-                    class_name=GHOST),
+            rx.el.a(
+                rx.icon("history", class_name="h-4 w-4"),
+                "Jobs",
+                href="/jobs?workflow=" + Editor.workflow_id,
+                class_name=GHOST,
+            ),
         ),
         rx.cond(
             Editor.is_new,
             rx.fragment(),
-            rx.el.button(rx.icon("trash-2", class_name="h-4 w-4"), "Delete", type="button", id="delete-workflow",
-                         on_click=Editor.delete, class_name=DANGER),
+            rx.cond(
+                Editor.confirm_delete,
+                rx.el.span(
+                    rx.el.span("Delete this workflow?", class_name="text-xs text-rose-800"),
+                    rx.el.button(
+                        "Cancel",
+                        type="button",
+                        on_click=Editor.ask_delete(False),
+                        class_name=GHOST + " text-xs",
+                    ),
+                    rx.el.button(
+                        "Delete",
+                        type="button",
+                        id="confirm-delete-workflow",
+                        on_click=Editor.delete,
+                        class_name=DANGER + " text-xs",
+                    ),
+                    class_name="flex items-center gap-1 rounded-md bg-rose-50 px-2 py-1",
+                ),
+                rx.el.button(
+                    rx.icon("trash-2", class_name="h-4 w-4"),
+                    "Delete",
+                    type="button",
+                    id="delete-workflow",
+                    on_click=Editor.ask_delete(True),
+                    class_name=DANGER,
+                ),
+            ),
         ),
         rx.el.button(
             rx.icon("save", class_name="h-4 w-4"),
@@ -64,7 +97,9 @@ def graph_panel() -> rx.Component:
     return rx.el.section(
         rx.el.div(
             rx.el.h2("Graph", class_name=PANEL_TITLE),
-            rx.el.span("edges: what a task waits for, and the condition", class_name="text-[11px] text-slate-400"),
+            rx.el.span(
+                "edges: what a task waits for, and the condition", class_name="text-[11px] text-slate-400"
+            ),
             class_name="mb-2 flex items-baseline justify-between gap-2",
         ),
         flow_graph(Editor.graph_nodes, Editor.graph_edges, key=Editor.revision),

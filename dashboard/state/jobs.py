@@ -107,7 +107,12 @@ class JobListState(StudioState):
             async with connection.open_client() as fs:
                 page = await fs.workflows_api.list_jobs(query)
         except FilestackError as err:
-            self.rows, self.error, self.loading, self.has_next = [], f"The jobs could not be read: {err}", False, False
+            self.rows, self.error, self.loading, self.has_next = (
+                [],
+                f"The jobs could not be read: {err}",
+                False,
+                False,
+            )
             return
         self._cursors, self._next = cursors, page.next_cursor or ""
         self.rows = [job_row(job) for job in page.jobs]
@@ -216,10 +221,18 @@ class JobDetailState(StudioState):
         self.workflow_id, self.workflow_name = job.workflow_id, job.workflow.name
         self.state, self.status_text = job.state.value, job.status.text
         self.source = job.handle or ""
-        self.source_thumb = studio_runs.thumbnail_url(job.handle) if job.handle and len(job.handle) == 20 else ""
-        self.created, self.started, self.updated = when(job.created_at), when(job.started_at), when(job.updated_at)
+        self.source_thumb = (
+            studio_runs.thumbnail_url(job.handle) if job.handle and len(job.handle) == 20 else ""
+        )
+        self.created, self.started, self.updated = (
+            when(job.created_at),
+            when(job.started_at),
+            when(job.updated_at),
+        )
         self.duration = job_duration(job)
-        self.rows = task_rows(job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now)
+        self.rows = task_rows(
+            job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+        )
         self.graph_nodes, self.graph_edges = graph_of(job.workflow.definition(), job_states(job))
         if log is not None:
             self._show_attempts(log)

@@ -15,16 +15,12 @@ import reflex as rx
 from dashboard import studio_runs
 from dashboard.filestack import FilestackError
 from dashboard.job_views import TaskRunRow, job_states, task_rows, when
-from dashboard.photo_checks import DROPZONE_ACCEPT, RejectedPhoto
+from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import get_settings
 from dashboard.state.studio import StudioState
 from dashboard.state.workflow_editor import WorkflowEditorState
 
 UPLOAD_ID = "run-upload"
-ACCEPT = DROPZONE_ACCEPT
-
-#: Where a run stands, as the page shows it.
-PHASES = ("idle", "starting", "running", "done", "failed", "timed out")
 
 
 class SampleRunState(StudioState):
@@ -32,6 +28,7 @@ class SampleRunState(StudioState):
 
     samples: list[studio_runs.SamplePhoto] = []
     selected: str = ""
+    #: idle | starting | running | done | failed | timed out
     phase: str = "idle"
     message: str = ""
     job_uuid: str = ""
@@ -132,7 +129,9 @@ class SampleRunState(StudioState):
             return
 
         async def push(snapshot: studio_runs.JobSnapshot) -> bool:
-            rows = task_rows(snapshot.job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now)
+            rows = task_rows(
+                snapshot.job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+            )
             async with self:
                 if self.job_uuid != job_uuid:
                     return False

@@ -52,6 +52,8 @@ class WorkflowEditorState(StudioState):
     tab: str = "form"
     dirty: bool = False
     saving: bool = False
+    #: The person clicked Delete and is asked to confirm.
+    confirm_delete: bool = False
     #: Bumped when the draft is replaced or reshaped, so uncontrolled inputs show the new values.
     revision: int = 0
 
@@ -86,6 +88,7 @@ class WorkflowEditorState(StudioState):
             return
         self.loaded, self.load_error, self.workflow_id = False, "", workflow_id
         self._problems, self._run_states, self.tab, self.json_error = {}, {}, "form", ""
+        self.confirm_delete = False
         try:
             async with connection.open_client() as fs:
                 contracts = await fs.workflows_api.action_contracts()
@@ -137,7 +140,8 @@ class WorkflowEditorState(StudioState):
             self._problems = {}
         else:
             self._problems = {
-                key: message for key, message in self._problems.items()
+                key: message
+                for key, message in self._problems.items()
                 if not any(key == c or key.startswith(c + ".") for c in clears)
             }
         self._show(reshaped=reshaped)
@@ -198,7 +202,9 @@ class WorkflowEditorState(StudioState):
     @rx.event
     async def set_task_id(self, index: int, task_id: str):
         """Rename a task (the requirements on it follow)."""
-        return await self._apply(draft.set_task_id, index, task_id, clears=(f"tasks.{index}.id",), reshaped=False)
+        return await self._apply(
+            draft.set_task_id, index, task_id, clears=(f"tasks.{index}.id",), reshaped=False
+        )
 
     @rx.event
     async def set_action(self, index: int, action: str):
@@ -253,7 +259,10 @@ class WorkflowEditorState(StudioState):
     async def set_condition_value(self, index: int, position: int, text: str):
         """The value compared with (JSON when it reads as JSON, else text)."""
         return await self._apply(
-            draft.set_condition_value, index, position, loose_value(text),
+            draft.set_condition_value,
+            index,
+            position,
+            loose_value(text),
             clears=(f"tasks.{index}.requires.{position}.condition.value",),
         )
 
@@ -261,7 +270,10 @@ class WorkflowEditorState(StudioState):
     async def set_condition_path(self, index: int, position: int, text: str):
         """Where in the required task's result the value is read (``nsfw``, ``x.0.y``)."""
         return await self._apply(
-            draft.set_condition_path, index, position, path_from_text(text),
+            draft.set_condition_path,
+            index,
+            position,
+            path_from_text(text),
             clears=(f"tasks.{index}.requires.{position}.condition.path",),
         )
 
@@ -302,7 +314,8 @@ class WorkflowEditorState(StudioState):
             self._problems = {}
             for problem in err.problems:
                 self._problems[problem.key] = (
-                    f"{self._problems[problem.key]}; {problem.message}" if problem.key in self._problems
+                    f"{self._problems[problem.key]}; {problem.message}"
+                    if problem.key in self._problems
                     else problem.message
                 )
             self._show()
@@ -323,8 +336,14 @@ class WorkflowEditorState(StudioState):
             yield rx.redirect(f"/workflows/{saved.id}")
 
     @rx.event
+    def ask_delete(self, asking: bool):
+        """Show (or hide) the confirmation before deleting."""
+        self.confirm_delete = asking
+
+    @rx.event
     async def delete(self):
         """Delete this workflow and go back to the list."""
+        self.confirm_delete = False
         if not await self._permitted() or self.is_new:
             return
         try:

@@ -29,7 +29,10 @@ class WorkflowRow:
 def _used_by(workflow_id: str) -> str:
     """Which photo slot of the profile page runs this workflow, if any."""
     settings = get_settings()
-    slots = {settings.filestack_profile_workflow_id: "avatar", settings.filestack_cover_workflow_id: "cover photo"}
+    slots = {
+        settings.filestack_profile_workflow_id: "avatar",
+        settings.filestack_cover_workflow_id: "cover photo",
+    }
     return f"runs on every {slots[workflow_id]} upload" if workflow_id in slots else ""
 
 

@@ -35,7 +35,9 @@ def _credentials(running_app: Any) -> tuple[str, str]:
 
 
 def _rest(running_app: Any, path: str) -> Any:
-    response = httpx.get(f"{running_app.backend}/workflows-beta{path}", auth=_credentials(running_app), timeout=20)
+    response = httpx.get(
+        f"{running_app.backend}/workflows-beta{path}", auth=_credentials(running_app), timeout=20
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -129,13 +131,16 @@ def test_build_a_workflow_in_the_forms_run_it_on_a_sample_and_find_its_job(runni
         page.wait_for_selector("#run-task-sfw[data-state=done]")
         page.wait_for_function("() => document.getElementById('run-status').textContent.includes('Finished')")
         seen = page.evaluate("() => window.__runStates")
-        assert "run-task-thumb:done" in seen and any(s.startswith("run-task-thumb:") and s != "run-task-thumb:done"
-                                                     for s in seen), seen
+        assert "run-task-thumb:done" in seen and any(
+            s.startswith("run-task-thumb:") and s != "run-task-thumb:done" for s in seen
+        ), seen
         thumb = page.locator("#run-task-thumb .output-thumb img")
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
         page.click("#run-task-sfw summary")
         assert '"sfw": true' in page.locator("#run-task-sfw pre").text_content()
-        assert re.fullmatch(r"[~≤]\d+\.\d+ s", page.locator("#run-task-thumb .task-time").text_content().strip())
+        assert re.fullmatch(
+            r"[~≤]\d+\.\d+ s", page.locator("#run-task-thumb .task-time").text_content().strip()
+        )
         graph_nodes = page.locator("#workflow-graph .react-flow__node").all_text_contents()
         assert all("done" in text for text in graph_nodes), graph_nodes
         page.wait_for_selector("[data-sonner-toast]", state="detached", timeout=30_000)
@@ -148,7 +153,9 @@ def test_build_a_workflow_in_the_forms_run_it_on_a_sample_and_find_its_job(runni
         page.wait_for_selector("#jobs-table")
         page.select_option("#filter-workflow", workflow_id)
         # Only this workflow's one job is left.
-        page.wait_for_function("() => document.querySelectorAll('#jobs-table tbody tr').length === 1", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('#jobs-table tbody tr').length === 1", timeout=30_000
+        )
         page.wait_for_selector(f"#job-{job_uuid}")
         page.select_option("#filter-status", "failed")
         page.wait_for_selector(f"#job-{job_uuid}", state="detached")
