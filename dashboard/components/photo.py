@@ -6,7 +6,9 @@ import reflex as rx
 
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
+from dashboard.slot_phase import SlotPhase
 from dashboard.state import AvatarState, CoverState, ProfileState
+from dashboard.state.rows import TaskRow
 
 TASK_CHIP = {
     "queued": "bg-slate-100 text-slate-600",
@@ -42,24 +44,24 @@ def status_line(state: Any, element_id: str) -> rx.Component:
         aria_live="polite",
         class_name=rx.match(
             state.phase,
-            ("failed", "text-sm text-rose-700"),
-            ("rejected", "text-sm text-rose-700"),
-            ("done", "text-sm text-emerald-700"),
-            ("processing", "text-sm text-amber-700"),
-            ("uploading", "text-sm text-indigo-700"),
+            (SlotPhase.FAILED.value, "text-sm text-rose-700"),
+            (SlotPhase.REJECTED.value, "text-sm text-rose-700"),
+            (SlotPhase.DONE.value, "text-sm text-emerald-700"),
+            (SlotPhase.PROCESSING.value, "text-sm text-amber-700"),
+            (SlotPhase.UPLOADING.value, "text-sm text-indigo-700"),
             "text-sm text-slate-500",
         ),
     )
 
 
-def task_chip(task: dict) -> rx.Component:
+def task_chip(task: TaskRow) -> rx.Component:
     """One task of the job and its state."""
     return rx.el.li(
-        rx.el.span(task["id"], class_name="font-medium"),
-        rx.el.span(task["state"]),
-        title=task["reason"],
+        rx.el.span(task.id, class_name="font-medium"),
+        rx.el.span(task.state),
+        title=task.reason,
         class_name=rx.match(
-            task["state"],
+            task.state,
             ("queued", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["queued"]),
             ("running", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["running"]),
             ("done", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["done"]),
@@ -85,7 +87,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
         ),
         status_line(state, status_id),
         rx.cond(
-            state.phase == "uploading",
+            state.phase == SlotPhase.UPLOADING.value,
             rx.el.div(
                 rx.el.div(
                     class_name="h-full rounded-full bg-indigo-500 transition-all",

@@ -9,6 +9,8 @@ import reflex as rx
 
 from dashboard import connection
 from dashboard.filestack import FilestackError
+from dashboard.state.rows import WorkflowRow, WorkflowTaskRow
+from dashboard.state.session import SessionState
 
 
 def _condition_text(requirement: dict[str, Any]) -> str:
@@ -29,33 +31,36 @@ def _params_text(params: dict[str, Any]) -> str:
     return json.dumps(params, separators=(", ", ": "))
 
 
-def describe(workflow: dict[str, Any]) -> dict[str, Any]:
+def describe(workflow: dict[str, Any]) -> WorkflowRow:
     """A workflow as rows the page can show."""
-    return {
-        "id": str(workflow.get("id", "")),
-        "name": str(workflow.get("name", "")),
-        "webhook": str(workflow.get("webhook") or ""),
-        "tasks": [
-            {
-                "id": str(task.get("id") or task.get("action", "")),
-                "action": str(task.get("action", "")),
-                "params": _params_text(task.get("params") or {}),
-                "requires": "; ".join(_condition_text(r) for r in task.get("requires") or []) or "at once",
-            }
+    return WorkflowRow(
+        id=str(workflow.get("id", "")),
+        name=str(workflow.get("name", "")),
+        webhook=str(workflow.get("webhook") or ""),
+        tasks=[
+            WorkflowTaskRow(
+                id=str(task.get("id") or task.get("action", "")),
+                action=str(task.get("action", "")),
+                params=_params_text(task.get("params") or {}),
+                requires="; ".join(_condition_text(r) for r in task.get("requires") or []) or "at once",
+            )
             for task in workflow.get("tasks", [])
         ],
-    }
+    )
 
 
-class WorkflowsState(rx.State):
-    """Every workflow, as the Workflows REST API lists it."""
+class WorkflowsState(SessionState):
+    """Every workflow, as the Workflows REST API lists it (for signed-in people)."""
 
-    workflows: list[dict[str, Any]] = []
+    workflows: list[WorkflowRow] = []
     error: str = ""
 
     @rx.event
     async def load(self):
         """Read the workflows from the service."""
+        if await self._account() is None:
+            self.workflows, self.error = [], ""
+            return
         try:
             async with connection.open_client() as fs:
                 workflows = await fs.list_workflows()

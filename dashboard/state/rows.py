@@ -1,0 +1,53 @@
+"""Typed rows the pages show (dataclasses serialised to the browser as objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task of a photo's workflow job, as a chip."""
+
+    id: str = ""
+    state: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """One photo job in the activity panel."""
+
+    id: int = 0
+    slot: str = ""
+    slot_label: str = ""
+    filename: str = ""
+    thumb: str = ""
+    workflow: str = ""
+    status: str = ""
+    status_label: str = ""
+    duration: str = ""
+    tasks: str = ""
+    error: str = ""
+    when: str = ""
+    can_retry: bool = False
+
+
+@dataclass(frozen=True)
+class WorkflowTaskRow:
+    """One task of a workflow definition."""
+
+    id: str = ""
+    action: str = ""
+    params: str = ""
+    requires: str = ""
+
+
+@dataclass(frozen=True)
+class WorkflowRow:
+    """One workflow definition and its tasks."""
+
+    id: str = ""
+    name: str = ""
+    webhook: str = ""
+    tasks: list[WorkflowTaskRow] = field(default_factory=list)
