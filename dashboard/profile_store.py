@@ -92,7 +92,7 @@ def load_profile(owner_id: int, username: str = "") -> Profile:
     return find_profile(owner_id) or create_profile(owner_id, username)
 
 
-def update_profile(owner_id: int, **fields: Any) -> Profile:
+def update_profile(owner_id: int, /, **fields: Any) -> Profile:
     """Change some fields of the owner's profile and return it."""
     with rx.session() as session:
         profile = _profile_of(session, owner_id)
@@ -141,7 +141,7 @@ def _owned_job(session: sqlmodel.Session, owner_id: int, photo_job_id: int) -> P
     ).first()
 
 
-def update_job(owner_id: int, photo_job_id: int, **fields: Any) -> PhotoJob:
+def update_job(owner_id: int, photo_job_id: int, /, **fields: Any) -> PhotoJob:
     """Change some fields of one of the owner's job rows."""
     with rx.session() as session:
         job = _owned_job(session, owner_id, photo_job_id)
