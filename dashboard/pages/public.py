@@ -92,6 +92,22 @@ def _profile() -> rx.Component:
                 aria_label="About",
             ),
         ),
+        rx.cond(
+            PublicProfileState.signed_in_as == "",
+            rx.el.aside(
+                rx.el.p("Want a page like this?", class_name="text-sm font-semibold text-slate-900"),
+                rx.el.p("Upload a photo and write a few words; it takes a minute.", class_name="text-sm text-slate-600"),
+                rx.el.a(
+                    "Create your profile",
+                    href="/signup",
+                    class_name=(
+                        "mt-1 self-start rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white "
+                        "shadow-sm hover:bg-indigo-700"
+                    ),
+                ),
+                class_name="mt-6 flex flex-col gap-1 rounded-xl border border-indigo-100 bg-indigo-50/60 p-5",
+            ),
+        ),
         class_name="flex flex-col",
     )
 
