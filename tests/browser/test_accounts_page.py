@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
@@ -104,6 +105,8 @@ def test_two_people_and_a_visitor(running_app, browser, tmp_path, artifacts):
     avatar_src = visitor.get_attribute("#avatar-image", "src")
     assert handle_of(avatar_src) == handle_of(ada_avatar)
     assert decode(avatar_src).size == (400, 400)
+    # Security is required by default: the same file without the app's signature is refused.
+    assert httpx.get(f"{running_app.backend}/cdn/{handle_of(avatar_src)}", timeout=10).status_code == 403
     assert handle_of(visitor.get_attribute("#cover-image", "src")) == handle_of(ada_cover)
     visitor.screenshot(path=str(artifacts / "public-1280.png"), full_page=True)
     seen = [visitor.content(), *frames, *_bodies(responses)]
