@@ -17,7 +17,7 @@ from dashboard.local_filestack.app import create_app
 from dashboard.models import Account, AuthSession, PhotoJob, Profile, SignInFailure
 from dashboard.settings import Settings
 from dashboard.state import SessionState
-from tests.local_service import API_KEY, SECRET, make_config
+from local_service import API_KEY, SECRET, make_config
 
 BASE = "http://testserver"
 PASSWORD = "correct horse battery staple"

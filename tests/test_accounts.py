@@ -20,7 +20,7 @@ from dashboard.accounts import (
 )
 from dashboard.accounts.tokens import token_hash
 from dashboard.models import AuthSession
-from tests.app_env import PASSWORD, clear_tables
+from app_env import PASSWORD, clear_tables
 
 RULE = ThrottleRule(max_failures=5, window_s=900, lockout_s=300)
 DAY = 86_400.0

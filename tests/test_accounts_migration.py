@@ -10,7 +10,7 @@ from reflex.model import _alembic_upgrade
 from dashboard import photo_jobs, profile_store
 from dashboard.accounts import store
 from dashboard.models import PhotoJob, Profile
-from tests.app_env import PASSWORD, clear_tables
+from app_env import PASSWORD, clear_tables
 
 BEFORE_ACCOUNTS = "8ecb42c67bf0"
 

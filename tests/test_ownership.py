@@ -13,8 +13,8 @@ from dashboard import photo_jobs, profile_store
 from dashboard.accounts import store
 from dashboard.slot_phase import SlotPhase
 from dashboard.state import AccountState, ActivityState, AvatarState, CoverState, ProfileState, PublicProfileState
-from tests.app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
-from tests.local_service import image_bytes
+from app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 
 def _upload(name: str, data: bytes) -> list[rx.UploadFile]:

@@ -63,6 +63,8 @@ def _signed_in(account: Account) -> SignedIn:
 
 
 def _open_session(session: sqlmodel.Session, account_id: int, ttl_s: float, now: float) -> str:
+    # Housekeeping on the way: sessions nobody used for a whole period go (one indexed delete).
+    session.exec(sqlmodel.delete(AuthSession).where(AuthSession.expires_at <= now))  # type: ignore[call-overload]
     token = tokens.new_token()
     session.add(
         AuthSession(
@@ -140,6 +142,10 @@ def sign_in(
             ok = passwords.verify_password(account.password_hash, password)
         user_key, addr_key = throttle_keys(username, client_addr)
         if not ok:
+            # Failures too old to count any more go first (one indexed delete), then this one is counted.
+            session.exec(  # type: ignore[call-overload]
+                sqlmodel.delete(SignInFailure).where(SignInFailure.at < now - max(rule.window_s, rule.lockout_s))
+            )
             session.add(SignInFailure(key=user_key, at=now))
             session.add(SignInFailure(key=addr_key, at=now))
             session.commit()
@@ -249,17 +255,6 @@ def delete_account_rows(account_id: int) -> None:
         session.commit()
 
 
-def forget_old_failures(rule: ThrottleRule, now: float | None = None) -> int:
-    """Delete failures older than the window and the lockout (housekeeping); returns how many."""
-    now = time.time() if now is None else now
-    with rx.session() as session:
-        result = session.exec(  # type: ignore[call-overload]
-            sqlmodel.delete(SignInFailure).where(SignInFailure.at < now - max(rule.window_s, rule.lockout_s))
-        )
-        session.commit()
-        return int(result.rowcount or 0)
-
-
 __all__ = [
     "NewSession",
     "SignedIn",
@@ -273,7 +268,6 @@ __all__ = [
     "delete_account_rows",
     "end_session",
     "find_account",
-    "forget_old_failures",
     "resolve_session",
     "sign_in",
     "sign_in_wait",

@@ -58,7 +58,7 @@ class AccountState(SessionState):
             profile_store.create_profile, opened.account.account_id, opened.account.username
         )
         log.info("account %s created", opened.account.account_id)
-        await self._open(opened)
+        await self._replace_session(opened)
         self.working = False
         yield rx.redirect(self._next())
 
@@ -86,9 +86,16 @@ class AccountState(SessionState):
         except AccountError as err:
             self.error, self.working = str(err), False
             return
-        await self._open(opened)
+        await self._replace_session(opened)
         self.working = False
         yield rx.redirect(self._next())
+
+    async def _replace_session(self, opened: store.NewSession) -> None:
+        """Another account signs in in this browser: the previous session ends and its data is forgotten."""
+        if self.session_token:
+            await asyncio.to_thread(store.end_session, self.session_token)
+            await self._forget()
+        await self._open(opened)
 
     @rx.event
     async def change_password(self, form_data: dict):

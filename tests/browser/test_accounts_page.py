@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.steps import (
+from .steps import (
     PASSWORD,
     decode,
     file_status,

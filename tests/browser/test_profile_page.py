@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.steps import new_username, photo, sign_up, upload_and_follow, wait_for_photo
+from .steps import new_username, photo, sign_up, upload_and_follow, wait_for_photo
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.steps import new_username, sign_up
+from .steps import new_username, sign_up
 
 pytestmark = pytest.mark.browser
 
