@@ -120,16 +120,11 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
     )
 
 
-def cover() -> rx.Component:
-    """The cover photo (1500×500), a dropzone over its whole area."""
-    image = rx.cond(
-        CoverState.photo_url != "",
-        rx.el.img(
-            src=CoverState.photo_url,
-            id="cover-image",
-            alt="Cover photo of " + ProfileState.name,
-            class_name="h-full w-full object-cover",
-        ),
+def cover_picture(url: rx.Var, name: rx.Var) -> rx.Component:
+    """The cover photo (``#cover-image``), or a soft gradient when there is none."""
+    return rx.cond(
+        url != "",
+        rx.el.img(src=url, id="cover-image", alt="Cover photo of " + name, class_name="h-full w-full object-cover"),
         rx.el.div(
             id="cover-image",
             role="img",
@@ -137,6 +132,26 @@ def cover() -> rx.Component:
             class_name="h-full w-full bg-gradient-to-br from-indigo-400 via-sky-400 to-emerald-300",
         ),
     )
+
+
+def avatar_picture(url: rx.Var, name: rx.Var) -> rx.Component:
+    """The profile picture (``#avatar-image``), or the name's initial when there is none."""
+    return rx.cond(
+        url != "",
+        rx.el.img(src=url, id="avatar-image", alt="Profile picture of " + name, class_name="h-full w-full object-cover"),
+        rx.el.div(
+            rx.el.span(name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
+            id="avatar-image",
+            role="img",
+            aria_label="Default profile picture: initials",
+            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
+        ),
+    )
+
+
+def cover() -> rx.Component:
+    """The cover photo (1500×500), a dropzone over its whole area."""
+    image = cover_picture(CoverState.photo_url, ProfileState.name)
     overlay = rx.el.span(
         rx.cond(CoverState.busy, "Processing…", "Change cover"),
         class_name=(
@@ -157,22 +172,7 @@ def cover() -> rx.Component:
 
 def avatar() -> rx.Component:
     """The profile picture (400×400, shown round), a dropzone."""
-    image = rx.cond(
-        AvatarState.photo_url != "",
-        rx.el.img(
-            src=AvatarState.photo_url,
-            id="avatar-image",
-            alt="Profile picture of " + ProfileState.name,
-            class_name="h-full w-full object-cover",
-        ),
-        rx.el.div(
-            rx.el.span(ProfileState.name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
-            id="avatar-image",
-            role="img",
-            aria_label="Default profile picture: initials",
-            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
-        ),
-    )
+    image = avatar_picture(AvatarState.photo_url, ProfileState.name)
     badge = rx.el.span(
         rx.cond(AvatarState.busy, "…", "✎"),
         aria_hidden="true",

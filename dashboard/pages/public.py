@@ -3,26 +3,13 @@
 import reflex as rx
 
 from dashboard.components.layout import page
+from dashboard.components.photo import avatar_picture, cover_picture
 from dashboard.state import PublicProfileState
 
 
 def _cover() -> rx.Component:
     return rx.el.div(
-        rx.cond(
-            PublicProfileState.cover_url != "",
-            rx.el.img(
-                src=PublicProfileState.cover_url,
-                id="cover-image",
-                alt="Cover photo of " + PublicProfileState.name,
-                class_name="h-full w-full object-cover",
-            ),
-            rx.el.div(
-                id="cover-image",
-                role="img",
-                aria_label="Default cover: a soft gradient",
-                class_name="h-full w-full bg-gradient-to-br from-indigo-400 via-sky-400 to-emerald-300",
-            ),
-        ),
+        cover_picture(PublicProfileState.cover_url, PublicProfileState.name),
         class_name="aspect-[3/1] w-full overflow-hidden rounded-2xl bg-slate-200 shadow-sm",
     )
 
@@ -30,22 +17,7 @@ def _cover() -> rx.Component:
 def _avatar() -> rx.Component:
     return rx.el.div(
         rx.el.div(
-            rx.cond(
-                PublicProfileState.avatar_url != "",
-                rx.el.img(
-                    src=PublicProfileState.avatar_url,
-                    id="avatar-image",
-                    alt="Profile picture of " + PublicProfileState.name,
-                    class_name="h-full w-full object-cover",
-                ),
-                rx.el.div(
-                    rx.el.span(PublicProfileState.name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
-                    id="avatar-image",
-                    role="img",
-                    aria_label="Default profile picture: initials",
-                    class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
-                ),
-            ),
+            avatar_picture(PublicProfileState.avatar_url, PublicProfileState.name),
             class_name="h-full w-full overflow-hidden rounded-full",
         ),
         class_name="h-28 w-28 shrink-0 rounded-full bg-white p-1 shadow-md sm:h-36 sm:w-36",
