@@ -40,8 +40,8 @@ def job_row(job: ActivityRow) -> rx.Component:
                 class_name="flex min-w-0 gap-2 text-sm",
             ),
             rx.el.div(
-                rx.el.span(job.when),
-                rx.el.span(job.duration),
+                rx.el.span(job.when, class_name="whitespace-nowrap"),
+                rx.el.span(job.duration, class_name="whitespace-nowrap"),
                 rx.el.span(job.tasks, class_name="truncate"),
                 class_name="flex min-w-0 gap-3 text-xs text-slate-500",
             ),
