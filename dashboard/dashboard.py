@@ -8,7 +8,8 @@ from typing import AsyncIterator
 import reflex as rx
 
 from dashboard import photo_jobs, profile_store
-from dashboard.pages import jobs, studio, workflows
+from dashboard.pages import auth, jobs, public, studio, workflows
+from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
 from dashboard.settings import get_settings
 from dashboard.upload_limit import upload_limit
@@ -49,7 +50,12 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
 
 
 app.register_lifespan_task(photo_jobs_lifespan)
-app.add_page(profile_page, route="/", title="Profile", on_load=ON_LOAD)
+app.add_page(auth.home_page, route="/", title="Profile Studio", on_load=auth.HOME_ON_LOAD)
+app.add_page(auth.signup_page, route="/signup", title="Create account", on_load=auth.LOGIN_ON_LOAD)
+app.add_page(auth.login_page, route="/login", title="Sign in", on_load=auth.LOGIN_ON_LOAD)
+app.add_page(profile_page, route="/profile", title="Your profile", on_load=ON_LOAD)
+app.add_page(settings_page.settings_page, route="/settings", title="Settings", on_load=settings_page.SETTINGS_ON_LOAD)
+app.add_page(public.public_page, route="/u/[username]", title="Profile", on_load=public.ON_LOAD)
 app.add_page(workflows.workflows_page, route="/workflows", title="Workflows", on_load=workflows.ON_LOAD)
 app.add_page(studio.studio_editor_page, route=studio.ROUTE, title="Workflow studio", on_load=studio.ON_LOAD)
 app.add_page(jobs.jobs_page, route="/jobs", title="Jobs", on_load=jobs.LIST_ON_LOAD)

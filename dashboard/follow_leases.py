@@ -42,37 +42,37 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-async def remember_client(redis_url: str | None, job_id: int, client_token: str) -> None:
-    """Note the page (client token) that shows job ``job_id``."""
+async def remember_client(redis_url: str | None, photo_job_id: int, client_token: str) -> None:
+    """Note the page (client token) that shows job ``photo_job_id`` (the photo job row)."""
     if redis_url:
-        await _redis(redis_url).set(f"{_PREFIX}:client:{job_id}", client_token, ex=CLIENT_TTL_S)
+        await _redis(redis_url).set(f"{_PREFIX}:client:{photo_job_id}", client_token, ex=CLIENT_TTL_S)
 
 
-async def client_of(redis_url: str | None, job_id: int) -> str | None:
+async def client_of(redis_url: str | None, photo_job_id: int) -> str | None:
     """The client token of the page that shows the job, if known."""
     if not redis_url:
         return None
-    value = await _redis(redis_url).get(f"{_PREFIX}:client:{job_id}")
+    value = await _redis(redis_url).get(f"{_PREFIX}:client:{photo_job_id}")
     return value.decode() if isinstance(value, bytes) else value
 
 
-async def try_claim(redis_url: str | None, job_id: int, owner: str) -> bool:
+async def try_claim(redis_url: str | None, photo_job_id: int, owner: str) -> bool:
     """Take the job's lease if nobody holds it (always ``True`` without Redis)."""
     if not redis_url:
         return True
-    return bool(await _redis(redis_url).set(f"{_PREFIX}:lease:{job_id}", owner, nx=True, ex=int(LEASE_TTL_S)))
+    return bool(await _redis(redis_url).set(f"{_PREFIX}:lease:{photo_job_id}", owner, nx=True, ex=int(LEASE_TTL_S)))
 
 
 @contextlib.asynccontextmanager
 async def holding(
-    redis_url: str | None, job_id: int, owner: str, *, take: bool = True
+    redis_url: str | None, photo_job_id: int, owner: str, *, take: bool = True
 ) -> AsyncIterator[None]:
     """Hold (``take``: set it whoever had it) and renew the job's lease while the block runs."""
     if not redis_url:
         yield
         return
     client = _redis(redis_url)
-    key = f"{_PREFIX}:lease:{job_id}"
+    key = f"{_PREFIX}:lease:{photo_job_id}"
     if take:
         await client.set(key, owner, ex=int(LEASE_TTL_S))
 
@@ -81,7 +81,7 @@ async def holding(
             await asyncio.sleep(LEASE_TTL_S / 3)
             await client.set(key, owner, ex=int(LEASE_TTL_S))
 
-    renewer = asyncio.create_task(renew(), name=f"photo-follow-lease-{job_id}")
+    renewer = asyncio.create_task(renew(), name=f"photo-follow-lease-{photo_job_id}")
     try:
         yield
     finally:

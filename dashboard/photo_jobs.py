@@ -1,6 +1,7 @@
 """The life of a profile photo: upload, instant preview, workflow, final file, original deleted.
 
 No UI here: state handlers call these functions and show what they return. Every
+function works for one owner (an account id) and reaches only that owner's rows. Every
 step is written to the database first, so a reload or a restart can pick a job up
 again, and the steps are safe to repeat: finishing a job twice saves one photo and
 deletes the original at most once.
@@ -11,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, TypedDict
 
 from dashboard import profile_store
 from dashboard.connection import client_config, open_client
-from dashboard.filestack_protocol.security import scoped_security
 from dashboard.filestack import (
     FilestackError,
     FilestackNotFound,
@@ -25,21 +26,34 @@ from dashboard.filestack import (
     WorkflowStatus,
     WorkflowTimeout,
 )
-from dashboard.models import PhotoJob
+from dashboard.filestack_protocol.security import scoped_security
+from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import check_photo
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-TaskStates = dict[str, dict[str, str]]
+
+class TaskState(TypedDict):
+    """One workflow task as the job last reported it."""
+
+    state: str
+    reason: str
+
+
+TaskStates = dict[str, TaskState]
 OnProgress = Callable[[TaskStates], Awaitable[None]]
+
+
+class UploadLimitReached(ValueError):
+    """The account uploaded as many photos as the window allows; the message says when to try again."""
 
 
 @dataclass(frozen=True)
 class SlotSpec:
     """How one photo slot is previewed and processed."""
 
-    slot: str
+    slot: Slot
     label: str
     workflow_id: str
     preview: Transformation
@@ -48,16 +62,16 @@ class SlotSpec:
 def slot_spec(slot: str, settings: Settings | None = None) -> SlotSpec:
     """The preview transformation and workflow of ``avatar`` or ``cover``."""
     settings = settings or get_settings()
-    if slot == "avatar":
+    if slot == Slot.AVATAR:
         return SlotSpec(
-            "avatar",
+            Slot.AVATAR,
             "Profile picture",
             settings.filestack_profile_workflow_id,
             Transformation().resize(width=400, height=400, fit="crop"),
         )
-    if slot == "cover":
+    if slot == Slot.COVER:
         return SlotSpec(
-            "cover",
+            Slot.COVER,
             "Cover photo",
             settings.filestack_cover_workflow_id,
             Transformation().resize(width=1500, height=500, fit="crop"),
@@ -65,14 +79,14 @@ def slot_spec(slot: str, settings: Settings | None = None) -> SlotSpec:
     raise ValueError(f"unknown photo slot {slot!r}")
 
 
-def photo_url(
-    handle: str, settings: Settings | None = None, transformation: Transformation | None = None
-) -> str:
-    """The URL the page shows for a stored file (through ``transformation``), signed when
-    ``SECURE_URLS`` is on."""
-    settings = settings or get_settings()
+def storage_path(owner_id: int, slot: str) -> str:
+    """Where an owner's uploads are stored (Filestack's ``path`` store option): one folder per account."""
+    return f"users/{owner_id}/{Slot(slot)}/"
+
+
+def _shown_url(handle: str, chain: Transformation, settings: Settings) -> str:
+    """``chain`` applied to ``handle``, signed (read, convert; this handle only) when URLs are signed."""
     config = client_config(settings)
-    chain = transformation or Transformation()
     if settings.sign_urls and config.app_secret is not None:
         chain = chain.security(
             scoped_security(
@@ -85,6 +99,19 @@ def photo_url(
     return chain.url(handle, cdn_url=config.cdn_url)
 
 
+def photo_url(
+    handle: str, settings: Settings | None = None, transformation: Transformation | None = None
+) -> str:
+    """The URL the page shows for a stored file (through ``transformation``, if any)."""
+    return _shown_url(handle, transformation or Transformation(), settings or get_settings())
+
+
+def preview_url(slot: str, handle: str, settings: Settings | None = None) -> str:
+    """The instant preview of an upload: the slot's resize of the original."""
+    settings = settings or get_settings()
+    return _shown_url(handle, slot_spec(slot, settings).preview, settings)
+
+
 def task_states(status: WorkflowStatus) -> TaskStates:
     """Each task's state as the job reports it.
 
@@ -92,63 +119,93 @@ def task_states(status: WorkflowStatus) -> TaskStates:
     results, so a task with a result is done (or failed) and the job is running.
     """
     extra = status.model_extra or {}
-    reported = extra.get("tasks")
+    reported = getattr(status, "tasks", None) or extra.get("tasks")
     states: TaskStates = {}
     if isinstance(reported, dict):
         for task_id, info in reported.items():
             if isinstance(info, dict):
-                states[str(task_id)] = {
-                    "state": str(info.get("state", "pending")),
-                    "reason": str(info.get("reason") or ""),
-                }
+                states[str(task_id)] = TaskState(
+                    state=str(info.get("state", "pending")), reason=str(info.get("reason") or "")
+                )
         return states
     for name, result in status.results.items():
+        result_extra = result.model_extra or {}
         if result.failed:
-            states[name] = {"state": "failed", "reason": str(result.error)}
-        elif (result.model_extra or {}).get("skipped"):
-            states[name] = {"state": "skipped", "reason": str((result.model_extra or {}).get("reason", ""))}
+            states[name] = TaskState(state="failed", reason=str(result.error))
+        elif result_extra.get("skipped"):
+            states[name] = TaskState(state="skipped", reason=str(result_extra.get("reason", "")))
         else:
-            states[name] = {"state": "done", "reason": ""}
+            states[name] = TaskState(state="done", reason="")
     return states
 
 
-async def upload(slot: str, data: bytes, filename: str, settings: Settings | None = None) -> PhotoJob:
-    """Check the file, upload it and record the job with its instant preview URL.
+def check_upload_rate(owner_id: int, settings: Settings, now: float | None = None) -> None:
+    """Raise :class:`UploadLimitReached` when the owner used up the window's uploads."""
+    now = time.time() if now is None else now
+    window = settings.upload_rate_window_s
+    recent = sorted(profile_store.uploads_since(owner_id, now - window))
+    if len(recent) >= settings.upload_rate_limit:
+        wait = recent[-settings.upload_rate_limit] + window - now
+        minutes = max(1, int(-(-wait // 60)))
+        raise UploadLimitReached(
+            f"You have uploaded {settings.upload_rate_limit} photos in the last {window / 60:.0f} minutes, "
+            f"the most allowed. Try again in {minutes} min."
+        )
 
-    Raises :class:`~dashboard.photo_checks.RejectedPhoto` for a file the page does not
-    take (nothing is uploaded then) and :class:`FilestackError` when the service fails.
+
+async def upload(
+    owner_id: int, slot: str, data: bytes, filename: str, settings: Settings | None = None
+) -> PhotoJob:
+    """Check the file, upload it under the owner's path and record the job with its instant preview URL.
+
+    Raises :class:`UploadLimitReached` or :class:`~dashboard.photo_checks.RejectedPhoto` for
+    a file the page does not take (nothing is uploaded then) and :class:`FilestackError`
+    when the service fails.
     """
     settings = settings or get_settings()
     spec = slot_spec(slot, settings)
+    await asyncio.to_thread(check_upload_rate, owner_id, settings)
     mimetype = check_photo(data, filename, settings.max_upload_bytes, max_pixels=settings.max_pixels)
     async with open_client(settings) as fs:
-        stored = await fs.upload(data, filename=filename, mimetype=mimetype)
-        preview = fs.transform_url(stored.handle, spec.preview, sign=settings.sign_urls)
-    return await asyncio.to_thread(profile_store.add_job, slot, stored.handle, filename, preview)
+        stored = await fs.upload(data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot))
+    preview = preview_url(spec.slot, stored.handle, settings)
+    return await asyncio.to_thread(profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview)
 
 
 async def run_workflow(job: PhotoJob, settings: Settings | None = None) -> PhotoJob:
     """Start (or start again) the slot's workflow on the job's original upload."""
     settings = settings or get_settings()
     spec = slot_spec(job.slot, settings)
+    owner_id, photo_job_id = _ids(job)
     try:
         async with open_client(settings) as fs:
             run = await fs.run_workflow(spec.workflow_id, job.original_handle)
     except FilestackError as err:
         await asyncio.to_thread(
-            profile_store.update_job, job.id, status="failed", error=f"could not start the workflow: {err}"
+            profile_store.update_job,
+            owner_id,
+            photo_job_id,
+            status=JobStatus.FAILED,
+            error=f"could not start the workflow: {err}",
         )
         raise
     return await asyncio.to_thread(
         profile_store.update_job,
-        job.id,
+        owner_id,
+        photo_job_id,
         jobid=run.jobid,
         workflow_id=spec.workflow_id,
-        status="processing",
+        status=JobStatus.PROCESSING,
         error="",
         tasks={},
         finished_at=None,
     )
+
+
+def _ids(job: PhotoJob) -> tuple[int, int]:
+    if job.owner_id is None or job.id is None:
+        raise LookupError("photo job has no owner or no id")
+    return job.owner_id, job.id
 
 
 def poll_timing(settings: Settings) -> dict[str, float]:
@@ -158,17 +215,19 @@ def poll_timing(settings: Settings) -> dict[str, float]:
     return {"interval_s": 2.0, "backoff": 1.5, "max_interval_s": 10.0, "timeout_s": settings.job_timeout_s}
 
 
-async def follow(job_id: int, on_progress: OnProgress | None = None, settings: Settings | None = None) -> PhotoJob:
-    """Wait for the job to end and finish it; return the job row as it ends.
+async def follow(
+    owner_id: int, photo_job_id: int, on_progress: OnProgress | None = None, settings: Settings | None = None
+) -> PhotoJob:
+    """Wait for the owner's job to end and finish it; return the job row as it ends.
 
     A failed or timed-out job is recorded as failed with its reason: the previous photo
     and the original upload both stay, so nothing is lost and a retry can run again.
     """
     settings = settings or get_settings()
-    job = await asyncio.to_thread(profile_store.get_job, job_id)
+    job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
     if job is None:
-        raise LookupError(f"photo job {job_id} not found")
-    if job.status != "processing" or not job.jobid:
+        raise LookupError(f"photo job {photo_job_id} not found")
+    if job.status != JobStatus.PROCESSING or not job.workflow_job_id:
         return job
     last: TaskStates = {}
 
@@ -177,20 +236,24 @@ async def follow(job_id: int, on_progress: OnProgress | None = None, settings: S
         states = task_states(status)
         if states != last:
             last = states
-            await asyncio.to_thread(profile_store.update_job, job_id, tasks=states)
+            await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, tasks=states)
             if on_progress is not None:
                 await on_progress(states)
 
     try:
         async with open_client(settings) as fs:
-            status = await fs.wait_for_job(job.jobid, on_update=report, **poll_timing(settings))
+            status = await fs.wait_for_job(job.workflow_job_id, on_update=report, **poll_timing(settings))
+        if await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id) is None:
+            # The account was deleted while its job ran: what the job stored goes too.
+            await delete_files([f.handle for f in status.stored_files() if f.handle], settings)
+            raise LookupError(f"photo job {photo_job_id} was deleted while it ran")
     except WorkflowFailed as err:
-        return await _fail(job_id, _failure_text(err.job), task_states(err.job))
+        return await _fail(owner_id, photo_job_id, _failure_text(err.job), task_states(err.job))
     except WorkflowTimeout as err:
-        return await _fail(job_id, f"the workflow did not finish within {err.waited_s:.0f} s", last)
+        return await _fail(owner_id, photo_job_id, f"the workflow did not finish within {err.waited_s:.0f} s", last)
     except FilestackNotFound:
-        return await _fail(job_id, "the workflow job is gone from the service", last)
-    return await finish(job_id, status, settings)
+        return await _fail(owner_id, photo_job_id, "the workflow job is gone from the service", last)
+    return await finish(owner_id, photo_job_id, status, settings)
 
 
 def _failure_text(status: WorkflowStatus) -> str:
@@ -204,47 +267,51 @@ def _failure_text(status: WorkflowStatus) -> str:
     return "the workflow failed"
 
 
-async def _fail(job_id: int, reason: str, states: TaskStates) -> PhotoJob:
+async def _fail(owner_id: int, photo_job_id: int, reason: str, states: TaskStates) -> PhotoJob:
     return await asyncio.to_thread(
         profile_store.update_job,
-        job_id,
-        status="failed",
+        owner_id,
+        photo_job_id,
+        status=JobStatus.FAILED,
         error=reason,
         tasks=states,
         finished_at=time.time(),
     )
 
 
-async def finish(job_id: int, status: WorkflowStatus, settings: Settings | None = None) -> PhotoJob:
+async def finish(
+    owner_id: int, photo_job_id: int, status: WorkflowStatus, settings: Settings | None = None
+) -> PhotoJob:
     """Save the job's final file as the slot's photo, then delete the original.
 
     The original is deleted only after the final file is saved in the profile, and
     only when the final file is a different file that exists.
     """
     settings = settings or get_settings()
-    job = await asyncio.to_thread(profile_store.get_job, job_id)
+    job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
     if job is None:
-        raise LookupError(f"photo job {job_id} not found")
+        raise LookupError(f"photo job {photo_job_id} not found")
     stored = [f for f in status.stored_files() if f.handle and f.handle != job.original_handle]
     if not stored:
-        return await _fail(job_id, "the workflow finished without storing a file", task_states(status))
+        return await _fail(owner_id, photo_job_id, "the workflow finished without storing a file", task_states(status))
     final = ([f for f in stored if f.is_stored] or stored)[-1]
-    final_url = photo_url(final.handle or "", settings)
+    final_handle = final.handle or ""
+    final_url = photo_url(final_handle, settings)
     fields: dict[str, Any] = {
-        "status": "finished",
+        "status": JobStatus.FINISHED,
         "final_url": final_url,
-        "final_handle": final.handle,
+        "final_handle": final_handle,
         "tasks": task_states(status),
         "error": "",
         "finished_at": time.time(),
     }
-    if job.status == "processing":
-        latest = await asyncio.to_thread(profile_store.latest_job, job.slot)
+    if job.status == JobStatus.PROCESSING:
+        latest = await asyncio.to_thread(profile_store.latest_job, owner_id, job.slot)
         if latest is not None and latest.id == job.id:
-            await asyncio.to_thread(profile_store.set_photo, job.slot, final_url, final.handle or "")
+            await asyncio.to_thread(profile_store.set_photo, owner_id, job.slot, final_url, final_handle)
         else:
-            fields["status"] = "superseded"
-    job = await asyncio.to_thread(profile_store.update_job, job_id, **fields)
+            fields["status"] = JobStatus.SUPERSEDED
+    job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
     return await delete_original(job, settings)
 
 
@@ -254,30 +321,64 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
     The row is claimed first with a conditional update, so when several app workers
     finish the same job only one of them sends the delete.
     """
+    owner_id, photo_job_id = _ids(job)
     if job.original_deleted:
         return job
-    if not await asyncio.to_thread(profile_store.claim_original_delete, job.id):
-        return await asyncio.to_thread(profile_store.get_job, job.id) or job
+    if not await asyncio.to_thread(profile_store.claim_original_delete, owner_id, photo_job_id):
+        return await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id) or job
     try:
         async with open_client(settings or get_settings()) as fs:
             await fs.delete(job.original_handle)
     except FilestackNotFound:
         pass  # already gone: the goal is reached
     except FilestackError as err:
-        log.warning("original %s of job %s not deleted: %s", job.original_handle, job.id, err)
-        await asyncio.to_thread(profile_store.claim_original_delete, job.id, False)
+        log.warning("original %s of photo job %s not deleted: %s", job.original_handle, photo_job_id, err)
+        await asyncio.to_thread(profile_store.claim_original_delete, owner_id, photo_job_id, False)
         return await asyncio.to_thread(
-            profile_store.update_job, job.id, error=f"the original could not be deleted yet: {err}"
+            profile_store.update_job, owner_id, photo_job_id, error=f"the original could not be deleted yet: {err}"
         )
-    return await asyncio.to_thread(profile_store.update_job, job.id, original_deleted=True)
+    return await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, original_deleted=True)
+
+
+async def delete_files(handles: list[str], settings: Settings | None = None) -> list[str]:
+    """Delete files through the client; returns the handles that could not be deleted (a 404 counts as done)."""
+    left: list[str] = []
+    if not handles:
+        return left
+    async with open_client(settings or get_settings()) as fs:
+        for handle in dict.fromkeys(handles):
+            try:
+                await fs.delete(handle)
+            except FilestackNotFound:
+                continue
+            except FilestackError as err:
+                log.warning("file %s not deleted: %s", handle, err)
+                left.append(handle)
+    return left
+
+
+async def delete_everything_of(owner_id: int, settings: Settings | None = None) -> None:
+    """Delete every file the owner has (photos, finals, kept originals) through the client, then their rows.
+
+    Raises :class:`FilestackError` naming what is left when a file could not be deleted;
+    the rows stay then, so trying again finds the same files.
+    """
+    handles = await asyncio.to_thread(profile_store.owned_handles, owner_id)
+    left = await delete_files(handles, settings)
+    if left:
+        raise FilestackError(f"{len(left)} file(s) could not be deleted; nothing else was removed, try again")
+    await asyncio.to_thread(profile_store.delete_owner_rows, owner_id)
 
 
 async def resume_open_jobs(settings: Settings | None = None) -> int:
-    """Follow every job left processing (after a restart) to its end; returns how many."""
+    """Follow every job left processing (after a restart), each with its own owner; returns how many."""
     settings = settings or get_settings()
-    jobs = [job for slot in ("avatar", "cover") if (job := await asyncio.to_thread(profile_store.open_job, slot))]
-    results = await asyncio.gather(*(follow(job.id, settings=settings) for job in jobs), return_exceptions=True)
+    jobs = await asyncio.to_thread(profile_store.open_jobs_of_everyone)
+    jobs = [job for job in jobs if job.status == JobStatus.PROCESSING and job.workflow_job_id]
+    results = await asyncio.gather(
+        *(follow(*_ids(job), settings=settings) for job in jobs), return_exceptions=True
+    )
     for job, result in zip(jobs, results):
         if isinstance(result, BaseException):
-            log.warning("could not resume photo job %s: %s", job.id, result)
+            log.warning("could not resume photo job %s of account %s: %s", job.id, job.owner_id, result)
     return len(jobs)

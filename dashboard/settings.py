@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / "uploaded_files" / "local_filestack")
     #: Base URL under which the embedded service is reachable (the Reflex backend).
     embedded_base_url: str = "http://localhost:8000"
-    #: Make every embedded call carry a valid policy, like Filestack's "security on".
-    local_filestack_require_security: bool = False
+    #: Make every embedded call carry a valid policy, like Filestack's "security on". The app
+    #: signs every call it makes, so this is on by default; turn it off only for local experiments.
+    local_filestack_require_security: bool = True
 
     #: The app's database, and the embedded service's jobs and file records when it is PostgreSQL.
     database_url: str | None = None
@@ -64,6 +65,19 @@ class Settings(BaseSettings):
     job_timeout_s: float = 120.0
     #: Sign every photo URL the page shows (for a Filestack app with security on).
     secure_urls: bool = False
+
+    #: Accounts: a session lasts this long after the browser was last seen (sliding expiry).
+    session_ttl_s: float = 14 * 24 * 3600.0
+    #: Send the session cookie over HTTPS only (turn on when the app is served over HTTPS).
+    session_cookie_secure: bool = False
+    #: Failed sign-ins per username, and per client address, within the window before a wait.
+    signin_max_failures: int = 5
+    signin_failure_window_s: float = 900.0
+    #: How long a username or an address waits after too many failures (from the last one).
+    signin_lockout_s: float = 300.0
+    #: Photo uploads one account may make per window.
+    upload_rate_limit: int = 30
+    upload_rate_window_s: float = 600.0
 
     @property
     def sign_urls(self) -> bool:

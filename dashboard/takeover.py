@@ -19,15 +19,16 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard.accounts import store
 from dashboard.filestack import FilestackError
-from dashboard.models import SLOTS, PhotoJob
+from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.settings import Settings
-from dashboard.state.photo import AvatarState, CoverState, PhotoSlot, _task_rows, show_result
+from dashboard.state.photo import AvatarState, CoverState, PhotoSlot, show_job_end, task_rows
 
 log = logging.getLogger(__name__)
 
 SCAN_INTERVAL_S = 2.0
-_SLOT_STATES: dict[str, type[PhotoSlot]] = {"avatar": AvatarState, "cover": CoverState}
+_SLOT_STATES: dict[str, type[PhotoSlot]] = {Slot.AVATAR: AvatarState, Slot.COVER: CoverState}
 
 
 class Takeover:
@@ -54,43 +55,49 @@ class Takeover:
             await asyncio.gather(*self._followers.values(), return_exceptions=True)
 
     async def scan(self) -> int:
-        """Claim every open job nobody follows; return how many were claimed."""
+        """Claim every open job nobody follows, whoever owns it; return how many were claimed."""
         claimed = 0
-        for slot in SLOTS:
-            job = await asyncio.to_thread(profile_store.open_job, slot)
-            if job is None or job.id is None or not job.jobid or job.status != "processing":
+        for job in await asyncio.to_thread(profile_store.open_jobs_of_everyone):
+            if job.id is None or job.owner_id is None or not job.workflow_job_id:
                 continue
-            if job.id in self._followers:
+            if job.status != JobStatus.PROCESSING or job.id in self._followers:
                 continue
             owner = follow_leases.new_owner()
             if await follow_leases.try_claim(self.redis_url, job.id, owner):
                 follower = asyncio.create_task(self._follow(job, owner), name=f"photo-takeover-{job.id}")
                 self._followers[job.id] = follower
-                follower.add_done_callback(lambda _t, job_id=job.id: self._followers.pop(job_id, None))
+                follower.add_done_callback(lambda _t, photo_job_id=job.id: self._followers.pop(photo_job_id, None))
                 claimed += 1
         return claimed
 
     async def _follow(self, job: PhotoJob, owner: str) -> None:
-        job_id = job.id or 0
-        log.info("following photo job %s whose follower is gone", job_id)
+        photo_job_id, owner_id = job.id or 0, job.owner_id or 0
+        log.info("following photo job %s of account %s whose follower is gone", photo_job_id, owner_id)
         try:
-            async with follow_leases.holding(self.redis_url, job_id, owner, take=False):
-                token = await follow_leases.client_of(self.redis_url, job_id)
+            async with follow_leases.holding(self.redis_url, photo_job_id, owner, take=False):
+                token = await follow_leases.client_of(self.redis_url, photo_job_id)
 
-                async def push(states: dict[str, dict[str, str]]) -> None:
-                    await self._tell(token, job, lambda slot: setattr(slot, "tasks", _task_rows(states)))
+                async def push(states: photo_jobs.TaskStates) -> None:
+                    await self._tell(token, job, lambda slot: setattr(slot, "tasks", task_rows(states)))
 
-                ended = await photo_jobs.follow(job_id, on_progress=push, settings=self.settings)
-            await self._tell(token, job, lambda slot: show_result(slot, ended))
+                ended = await photo_jobs.follow(owner_id, photo_job_id, on_progress=push, settings=self.settings)
+            await self._tell(token, job, lambda slot: show_job_end(slot, ended))
         except (FilestackError, LookupError, RedisError, SQLAlchemyError) as err:
-            log.warning("could not follow photo job %s: %s", job_id, err)
+            log.warning("could not follow photo job %s: %s", photo_job_id, err)
 
     async def _tell(self, token: str | None, job: PhotoJob, change: Any) -> None:
-        """Apply ``change`` to the page's slot state, if the page still shows this job."""
+        """Apply ``change`` to the page's slot state, if that page still shows this job to its owner."""
         state_class = _SLOT_STATES.get(job.slot)
         if token is None or state_class is None:
             return
         async with self.app.modify_state(rx.BaseStateToken(ident=token, cls=state_class)) as root:
             state = root if isinstance(root, state_class) else await root.get_state(state_class)
-            if state.job_id == job.id:
-                change(state)
+            if state._photo_job_id != job.id:
+                return
+            viewer = await asyncio.to_thread(
+                store.resolve_session, state.session_token, ttl_s=self.settings.session_ttl_s
+            )
+            if viewer is None or viewer.account_id != job.owner_id:
+                log.warning("page of photo job %s is signed in as someone else now; not told", job.id)
+                return
+            change(state)

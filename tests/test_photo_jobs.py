@@ -1,7 +1,7 @@
 """A profile photo's life through the app's own code: upload, preview, workflow, final file, original deleted.
 
 The app's client talks to the embedded service in-process (the same HTTP requests,
-over an ASGI transport), and the app's database is a fresh SQLite file.
+over an ASGI transport, security required), and the app's database is a fresh SQLite file.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackClient
 from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import Settings
-from tests.app_env import BASE, env  # noqa: F401  (fixture)
-from tests.local_service import image_bytes
+from app_env import BASE, Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
+
 
 def _size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
@@ -24,65 +25,71 @@ def _size(data: bytes) -> tuple[int, int]:
 
 
 async def test_avatar_flow_saves_final_file_then_deletes_original(env) -> None:
-    settings, _service, http = env
-    job = await photo_jobs.upload("avatar", image_bytes(1600, 1200), "me.jpg", settings)
+    settings, service, http = env
+    ada = Person("ada")
+    job = await photo_jobs.upload(ada.id, "avatar", image_bytes(1600, 1200), "me.jpg", settings)
     preview = await http.get(job.preview_url)
     assert preview.status_code == 200 and _size(preview.content) == (400, 400)
+    # Stored under the account's own path.
+    assert service.storage.get(job.original_handle).path.startswith(f"users/{ada.id}/avatar/")
 
     job = await photo_jobs.run_workflow(job, settings)
-    assert job.status == "processing" and job.jobid
+    assert job.status == "processing" and job.workflow_job_id
     seen: list[dict] = []
 
     async def progress(states):
         seen.append(states)
 
-    job = await photo_jobs.follow(job.id, on_progress=progress, settings=settings)
+    job = await photo_jobs.follow(ada.id, job.id, on_progress=progress, settings=settings)
     assert job.status == "finished", job.error
     assert job.original_deleted
     assert seen and seen[-1]["avatar"]["state"] == "done"
 
     final = await http.get(job.final_url)
     assert final.status_code == 200 and _size(final.content) == (400, 400)
-    assert (await http.get(f"/cdn/{job.original_handle}")).status_code == 404
-    profile = profile_store.load_profile()
+    assert (await http.get(photo_jobs.photo_url(job.original_handle, settings))).status_code == 404
+    profile = profile_store.load_profile(ada.id)
     assert profile.avatar_handle == job.final_handle and profile.avatar_url == job.final_url
 
 
 async def test_failed_workflow_keeps_previous_photo_and_original(env) -> None:
     settings, _service, http = env
-    good = await photo_jobs.upload("cover", image_bytes(1800, 900), "good.jpg", settings)
-    good = await photo_jobs.follow((await photo_jobs.run_workflow(good, settings)).id, settings=settings)
+    ada = Person("ada")
+    good = await photo_jobs.upload(ada.id, "cover", image_bytes(1800, 900), "good.jpg", settings)
+    good = await photo_jobs.follow(ada.id, (await photo_jobs.run_workflow(good, settings)).id, settings=settings)
     assert good.status == "finished"
 
     jpeg = image_bytes(1800, 900)
     # Pillow opens a cut JPEG's header happily, so the page accepts it; processing then fails.
-    broken = await photo_jobs.upload("cover", jpeg[: len(jpeg) // 4], "cut.jpg", settings)
-    broken = await photo_jobs.follow((await photo_jobs.run_workflow(broken, settings)).id, settings=settings)
+    broken = await photo_jobs.upload(ada.id, "cover", jpeg[: len(jpeg) // 4], "cut.jpg", settings)
+    broken = await photo_jobs.follow(ada.id, (await photo_jobs.run_workflow(broken, settings)).id, settings=settings)
     assert broken.status == "failed"
     assert "cover" in broken.error and broken.error
     assert not broken.original_deleted
-    assert (await http.get(f"/cdn/{broken.original_handle}")).status_code == 200
-    profile = profile_store.load_profile()
+    assert (await http.get(photo_jobs.photo_url(broken.original_handle, settings))).status_code == 200
+    profile = profile_store.load_profile(ada.id)
     assert profile.cover_handle == good.final_handle  # the good picture stays
 
 
 async def test_rejected_file_uploads_nothing(env) -> None:
     settings, service, _http = env
+    ada = Person("ada")
     with pytest.raises(RejectedPhoto, match="not an image"):
-        await photo_jobs.upload("avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings)
+        await photo_jobs.upload(ada.id, "avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings)
     too_big = Settings(data_dir=settings.data_dir, embedded_base_url=BASE, max_upload_bytes=1000)
     with pytest.raises(RejectedPhoto, match="limit"):
-        await photo_jobs.upload("avatar", image_bytes(300, 300), "big.jpg", too_big)
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(300, 300), "big.jpg", too_big)
     assert not list((service.config.data_dir / "files").glob("*"))
-    assert profile_store.latest_job("avatar") is None
+    assert profile_store.latest_job(ada.id, "avatar") is None
 
 
 async def test_finishing_again_neither_saves_nor_deletes_twice(env, monkeypatch) -> None:
     settings, _service, _http = env
-    job = await photo_jobs.upload("avatar", image_bytes(800, 800), "me.jpg", settings)
+    ada = Person("ada")
+    job = await photo_jobs.upload(ada.id, "avatar", image_bytes(800, 800), "me.jpg", settings)
     job = await photo_jobs.run_workflow(job, settings)
     async with photo_jobs.open_client(settings) as fs:
-        status = await fs.wait_for_job(job.jobid, interval_s=0.05, timeout_s=30)
+        status = await fs.wait_for_job(job.workflow_job_id, interval_s=0.05, timeout_s=30)
     deletes: list[str] = []
     original_delete = FilestackClient.delete
 
@@ -91,20 +98,38 @@ async def test_finishing_again_neither_saves_nor_deletes_twice(env, monkeypatch)
         return await original_delete(self, handle)
 
     monkeypatch.setattr(FilestackClient, "delete", counting_delete)
-    first = await photo_jobs.finish(job.id, status, settings)
+    first = await photo_jobs.finish(ada.id, job.id, status, settings)
     assert first.original_deleted and deletes == [job.original_handle]
-    saved_at = profile_store.load_profile().updated_at
-    again = await photo_jobs.finish(job.id, status, settings)
+    saved_at = profile_store.load_profile(ada.id).updated_at
+    again = await photo_jobs.finish(ada.id, job.id, status, settings)
     assert again.final_handle == first.final_handle
     assert deletes == [job.original_handle]  # no second delete
-    assert profile_store.load_profile().updated_at == saved_at  # no second save
+    assert profile_store.load_profile(ada.id).updated_at == saved_at  # no second save
 
 
 async def test_newer_upload_supersedes_older_job(env) -> None:
     settings, _service, _http = env
-    old = await photo_jobs.run_workflow(await photo_jobs.upload("avatar", image_bytes(600, 600), "a.jpg", settings), settings)
-    new = await photo_jobs.run_workflow(await photo_jobs.upload("avatar", image_bytes(700, 700), "b.jpg", settings), settings)
-    new = await photo_jobs.follow(new.id, settings=settings)
-    old_row = profile_store.get_job(old.id)
+    ada = Person("ada")
+    old = await photo_jobs.run_workflow(
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(600, 600), "a.jpg", settings), settings
+    )
+    new = await photo_jobs.run_workflow(
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(700, 700), "b.jpg", settings), settings
+    )
+    new = await photo_jobs.follow(ada.id, new.id, settings=settings)
+    old_row = profile_store.get_job(ada.id, old.id)
     assert old_row.status == "superseded"
-    assert profile_store.load_profile().avatar_handle == new.final_handle
+    assert profile_store.load_profile(ada.id).avatar_handle == new.final_handle
+
+
+async def test_upload_rate_limit_per_account(env) -> None:
+    settings, _service, _http = env
+    ada, bob = Person("ada"), Person("bob")
+    limited = Settings(data_dir=settings.data_dir, embedded_base_url=BASE, upload_rate_limit=2)
+    for name in ("a.jpg", "b.jpg"):
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(300, 300), name, limited)
+    with pytest.raises(photo_jobs.UploadLimitReached, match="Try again in"):
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(300, 300), "c.jpg", limited)
+    assert len(profile_store.recent_jobs(ada.id)) == 2
+    # Someone else's uploads are counted apart.
+    await photo_jobs.upload(bob.id, "avatar", image_bytes(300, 300), "d.jpg", limited)

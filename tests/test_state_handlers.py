@@ -1,4 +1,4 @@
-"""The page's event handlers without a browser: what the person would see change in the state."""
+"""The page's event handlers without a browser: what a signed-in person would see change in the state."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import reflex as rx
 
 from dashboard import profile_store
+from dashboard.slot_phase import SlotPhase
 from dashboard.state import AvatarState, ProfileState
-from tests.app_env import env  # noqa: F401  (fixture)
-from tests.local_service import image_bytes
+from app_env import Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 
 def _upload(name: str, data: bytes) -> list[rx.UploadFile]:
@@ -22,49 +23,64 @@ async def _drain(generator) -> list:
 
 
 async def test_upload_shows_preview_at_once_and_starts_following(env) -> None:
-    state = AvatarState()
+    ada = Person("ada")
+    state = ada.state(AvatarState)
     events = await _drain(state.handle_upload(_upload("me.jpg", image_bytes(1200, 900))))
     assert "resize=" in state.photo_url and "/cdn/" in state.photo_url
-    assert state.phase == "processing" and state.message.startswith("Processing")
-    job = profile_store.get_job(state.job_id)
-    assert job is not None and job.jobid and job.status == "processing"
-    assert any(getattr(e, "fn", None) is not None and "follow_job" in str(e) for e in events if e is not None)
+    assert state.phase == SlotPhase.PROCESSING and state.message.startswith("Processing")
+    job = profile_store.get_job(ada.id, state._photo_job_id)
+    assert job is not None and job.workflow_job_id and job.status == "processing"
+    assert any("follow_job" in str(e) for e in events if e is not None)
+
+
+async def test_signed_out_upload_stores_nothing(env) -> None:
+    stranger = rx.State()
+    state = stranger.get_substate(AvatarState.get_full_name().split("."))
+    events = await _drain(state.handle_upload(_upload("me.jpg", image_bytes(300, 300))))
+    assert any("login" in str(e) for e in events)
+    assert state.photo_url == "" and state.phase == SlotPhase.IDLE
 
 
 async def test_text_file_is_refused_and_photo_stays(env) -> None:
-    state = AvatarState()
-    state.saved_url = state.photo_url = "http://testserver/cdn/AAAAAAAAAAAAAAAAAAAA"
+    ada = Person("ada")
+    state = ada.state(AvatarState)
+    state._saved_url = state.photo_url = "http://testserver/cdn/AAAAAAAAAAAAAAAAAAAA"
     await _drain(state.handle_upload(_upload("holiday.jpg", b"not a picture at all\n" * 40)))
     assert state.photo_url == "http://testserver/cdn/AAAAAAAAAAAAAAAAAAAA"
-    assert "not an image" in state.message and state.phase == "rejected"
-    assert profile_store.latest_job("avatar") is None
+    assert "not an image" in state.message and state.phase == SlotPhase.REJECTED
+    assert profile_store.latest_job(ada.id, "avatar") is None
 
 
 def test_dropzone_rejection_explains_why() -> None:
     state = AvatarState()
     state.on_rejected([{"file": {"name": "x.exe"}, "errors": [{"code": "file-invalid-type", "message": "File type must be image/*"}]}])
     assert "File type must be image/*" in state.message
-    assert state.phase == "rejected"
+    assert state.phase == SlotPhase.REJECTED
 
 
 async def test_reload_during_processing_picks_the_job_up(env) -> None:
-    first = AvatarState()
+    ada = Person("ada")
+    first = ada.state(AvatarState)
     await _drain(first.handle_upload(_upload("me.jpg", image_bytes(900, 900))))
-    reloaded = AvatarState()
-    follow = await reloaded.load_slot()
-    assert reloaded.phase == "processing" and reloaded.job_id == first.job_id
-    assert reloaded.photo_url == first.photo_url
+    reloaded = Person.__new__(Person)
+    reloaded.root = rx.State()
+    reloaded.state(AvatarState).session_token = ada.token
+    again = reloaded.state(AvatarState)
+    follow = await again.load_slot()
+    assert again.phase == SlotPhase.PROCESSING and again._photo_job_id == first._photo_job_id
+    assert "resize=" in again.photo_url
     assert follow is not None and "follow_job" in str(follow)
 
 
 async def test_profile_fields_are_saved(env) -> None:
-    state = ProfileState()
+    ada = Person("ada")
+    state = ada.state(ProfileState)
     await state.load()
-    assert state.name  # a default profile
+    assert state.name == "ada" and state.public_path == "/u/ada"
     state.start_editing("bio")
     await state.save_field({"value": "  Builds engines.  "})
     assert state.bio == "Builds engines." and state.editing == ""
-    assert profile_store.load_profile().bio == "Builds engines."
+    assert profile_store.load_profile(ada.id).bio == "Builds engines."
     state.start_editing("name")
     await state.save_field({"value": "   "})
-    assert profile_store.load_profile().name == state.name != ""
+    assert profile_store.load_profile(ada.id).name == state.name != ""

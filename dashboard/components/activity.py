@@ -1,49 +1,73 @@
-"""The activity panel: recent photo jobs, their status, duration and task outcomes."""
+"""The activity panel: your recent photo jobs, their status, duration and task outcomes."""
 
 import reflex as rx
 
-from dashboard.state import ActivityState
+from dashboard.models import JobStatus, Slot
+from dashboard.state import ActivityState, AvatarState, CoverState
+from dashboard.state.rows import ActivityRow
+
+BADGE = "rounded-full px-2 py-0.5 text-xs font-medium "
 
 
-def job_row(job: dict) -> rx.Component:
+def _retry_button(job: ActivityRow) -> rx.Component:
+    """Run a failed job's workflow again on its kept original."""
+    button_class = (
+        "rounded-md px-2 py-1 text-xs font-semibold text-rose-700 ring-1 ring-rose-200 hover:bg-rose-50 "
+        "focus:outline-none focus-visible:ring-2 focus-visible:ring-rose-500"
+    )
+    return rx.cond(
+        job.can_retry,
+        rx.cond(
+            job.slot == Slot.AVATAR.value,
+            rx.el.button("Retry", type="button", on_click=AvatarState.retry_job(job.id), class_name=button_class),
+            rx.el.button("Retry", type="button", on_click=CoverState.retry_job(job.id), class_name=button_class),
+        ),
+    )
+
+
+def job_row(job: ActivityRow) -> rx.Component:
     """One job."""
     return rx.el.li(
         rx.cond(
-            job["thumb"] != "",
-            rx.el.img(src=job["thumb"], alt="Photo of job " + job["id"], class_name="h-10 w-10 rounded-md object-cover"),
+            job.thumb != "",
+            rx.el.img(src=job.thumb, alt="Photo of job " + job.id.to_string(), class_name="h-10 w-10 rounded-md object-cover"),
             rx.el.div(class_name="h-10 w-10 rounded-md bg-slate-200"),
         ),
         rx.el.div(
             rx.el.div(
-                rx.el.span(job["workflow"], class_name="font-medium text-slate-900"),
-                rx.el.span(job["filename"], class_name="truncate text-slate-500"),
+                rx.el.span(job.workflow, class_name="font-medium text-slate-900"),
+                rx.el.span(job.filename, class_name="truncate text-slate-500"),
                 class_name="flex min-w-0 gap-2 text-sm",
             ),
             rx.el.div(
-                rx.el.span(job["when"]),
-                rx.el.span(job["duration"]),
-                rx.el.span(job["tasks"], class_name="truncate"),
+                rx.el.span(job.when, class_name="whitespace-nowrap"),
+                rx.el.span(job.duration, class_name="whitespace-nowrap"),
+                rx.el.span(job.tasks, class_name="truncate"),
                 class_name="flex min-w-0 gap-3 text-xs text-slate-500",
             ),
-            rx.cond(job["error"] != "", rx.el.p(job["error"], class_name="text-xs text-rose-700")),
+            rx.cond(job.error != "", rx.el.p(job.error, class_name="text-xs text-rose-700")),
             class_name="flex min-w-0 flex-1 flex-col gap-0.5",
         ),
-        rx.el.span(
-            job["status"],
-            class_name=rx.match(
-                job["status"],
-                ("Finished", "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800"),
-                ("Failed", "rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800"),
-                ("Processing", "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800"),
-                "rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700",
+        rx.el.div(
+            _retry_button(job),
+            rx.el.span(
+                job.status_label,
+                class_name=rx.match(
+                    job.status,
+                    (JobStatus.FINISHED.value, BADGE + "bg-emerald-100 text-emerald-800"),
+                    (JobStatus.FAILED.value, BADGE + "bg-rose-100 text-rose-800"),
+                    (JobStatus.PROCESSING.value, BADGE + "bg-amber-100 text-amber-800"),
+                    BADGE + "bg-slate-100 text-slate-700",
+                ),
             ),
+            class_name="flex shrink-0 items-center gap-2",
         ),
         class_name="flex items-center gap-3 py-2.5",
     )
 
 
 def activity_panel() -> rx.Component:
-    """Recent jobs, newest first."""
+    """Your recent jobs, newest first."""
     return rx.el.section(
         rx.el.div(
             rx.el.h2("Activity", class_name="text-sm font-semibold uppercase tracking-wide text-slate-500"),

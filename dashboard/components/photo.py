@@ -6,7 +6,9 @@ import reflex as rx
 
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
+from dashboard.slot_phase import SlotPhase
 from dashboard.state import AvatarState, CoverState, ProfileState
+from dashboard.state.rows import TaskRow
 
 TASK_CHIP = {
     "queued": "bg-slate-100 text-slate-600",
@@ -42,24 +44,24 @@ def status_line(state: Any, element_id: str) -> rx.Component:
         aria_live="polite",
         class_name=rx.match(
             state.phase,
-            ("failed", "text-sm text-rose-700"),
-            ("rejected", "text-sm text-rose-700"),
-            ("done", "text-sm text-emerald-700"),
-            ("processing", "text-sm text-amber-700"),
-            ("uploading", "text-sm text-indigo-700"),
+            (SlotPhase.FAILED.value, "text-sm text-rose-700"),
+            (SlotPhase.REJECTED.value, "text-sm text-rose-700"),
+            (SlotPhase.DONE.value, "text-sm text-emerald-700"),
+            (SlotPhase.PROCESSING.value, "text-sm text-amber-700"),
+            (SlotPhase.UPLOADING.value, "text-sm text-indigo-700"),
             "text-sm text-slate-500",
         ),
     )
 
 
-def task_chip(task: dict) -> rx.Component:
+def task_chip(task: TaskRow) -> rx.Component:
     """One task of the job and its state."""
     return rx.el.li(
-        rx.el.span(task["id"], class_name="font-medium"),
-        rx.el.span(task["state"]),
-        title=task["reason"],
+        rx.el.span(task.id, class_name="font-medium"),
+        rx.el.span(task.state),
+        title=task.reason,
         class_name=rx.match(
-            task["state"],
+            task.state,
             ("queued", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["queued"]),
             ("running", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["running"]),
             ("done", "flex gap-1.5 rounded-full px-2.5 py-0.5 text-xs " + TASK_CHIP["done"]),
@@ -85,7 +87,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
         ),
         status_line(state, status_id),
         rx.cond(
-            state.phase == "uploading",
+            state.phase == SlotPhase.UPLOADING.value,
             rx.el.div(
                 rx.el.div(
                     class_name="h-full rounded-full bg-indigo-500 transition-all",
@@ -118,16 +120,11 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
     )
 
 
-def cover() -> rx.Component:
-    """The cover photo (1500×500), a dropzone over its whole area."""
-    image = rx.cond(
-        CoverState.photo_url != "",
-        rx.el.img(
-            src=CoverState.photo_url,
-            id="cover-image",
-            alt="Cover photo of " + ProfileState.name,
-            class_name="h-full w-full object-cover",
-        ),
+def cover_picture(url: rx.Var, name: rx.Var) -> rx.Component:
+    """The cover photo (``#cover-image``), or a soft gradient when there is none."""
+    return rx.cond(
+        url != "",
+        rx.el.img(src=url, id="cover-image", alt="Cover photo of " + name, class_name="h-full w-full object-cover"),
         rx.el.div(
             id="cover-image",
             role="img",
@@ -135,6 +132,26 @@ def cover() -> rx.Component:
             class_name="h-full w-full bg-gradient-to-br from-indigo-400 via-sky-400 to-emerald-300",
         ),
     )
+
+
+def avatar_picture(url: rx.Var, name: rx.Var) -> rx.Component:
+    """The profile picture (``#avatar-image``), or the name's initial when there is none."""
+    return rx.cond(
+        url != "",
+        rx.el.img(src=url, id="avatar-image", alt="Profile picture of " + name, class_name="h-full w-full object-cover"),
+        rx.el.div(
+            rx.el.span(name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
+            id="avatar-image",
+            role="img",
+            aria_label="Default profile picture: initials",
+            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
+        ),
+    )
+
+
+def cover() -> rx.Component:
+    """The cover photo (1500×500), a dropzone over its whole area."""
+    image = cover_picture(CoverState.photo_url, ProfileState.name)
     overlay = rx.el.span(
         rx.cond(CoverState.busy, "Processing…", "Change cover"),
         class_name=(
@@ -155,22 +172,7 @@ def cover() -> rx.Component:
 
 def avatar() -> rx.Component:
     """The profile picture (400×400, shown round), a dropzone."""
-    image = rx.cond(
-        AvatarState.photo_url != "",
-        rx.el.img(
-            src=AvatarState.photo_url,
-            id="avatar-image",
-            alt="Profile picture of " + ProfileState.name,
-            class_name="h-full w-full object-cover",
-        ),
-        rx.el.div(
-            rx.el.span(ProfileState.name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
-            id="avatar-image",
-            role="img",
-            aria_label="Default profile picture: initials",
-            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
-        ),
-    )
+    image = avatar_picture(AvatarState.photo_url, ProfileState.name)
     badge = rx.el.span(
         rx.cond(AvatarState.busy, "…", "✎"),
         aria_hidden="true",

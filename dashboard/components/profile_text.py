@@ -77,7 +77,11 @@ def name_block() -> rx.Component:
         editable(
             "headline",
             ProfileState.headline,
-            rx.el.p(ProfileState.headline, id="profile-headline", class_name="text-slate-600"),
+            rx.el.p(
+                rx.cond(ProfileState.headline != "", ProfileState.headline, "Add a headline: what you do, in a line"),
+                id="profile-headline",
+                class_name=rx.cond(ProfileState.headline != "", "text-slate-600", "italic text-slate-400"),
+            ),
             False,
             "Headline",
         ),
@@ -92,7 +96,13 @@ def bio_block() -> rx.Component:
         editable(
             "bio",
             ProfileState.bio,
-            rx.el.p(ProfileState.bio, id="profile-bio", class_name="whitespace-pre-line leading-relaxed"),
+            rx.el.p(
+                rx.cond(ProfileState.bio != "", ProfileState.bio, "Tell visitors a little about yourself."),
+                id="profile-bio",
+                class_name=rx.cond(
+                    ProfileState.bio != "", "whitespace-pre-line leading-relaxed", "italic text-slate-400"
+                ),
+            ),
             True,
             "Bio",
         ),

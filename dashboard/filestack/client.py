@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import mimetypes
+import re
 import time
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Union
 
@@ -120,14 +121,16 @@ class FilestackClient:
         return secret.get_secret_value() if secret is not None else None
 
     def security(
-        self, calls: Iterable[str], handle: str | None = None, ttl_s: int | None = None
+        self, calls: Iterable[str], handle: str | None = None, ttl_s: int | None = None, path: str | None = None
     ) -> Security | None:
-        """A short-lived policy for ``calls`` (scoped to ``handle``), or ``None`` without a secret."""
+        """A short-lived policy for ``calls`` (scoped to ``handle`` and a store ``path`` regex), or ``None`` without a secret."""
         secret = self._secret()
         if secret is None:
             return None
         ttl = self.config.policy_ttl_s if ttl_s is None else ttl_s
-        return scoped_security(secret, calls=list(calls), handle=handle, ttl_seconds=ttl, now=self._clock())
+        return scoped_security(
+            secret, calls=list(calls), handle=handle, ttl_seconds=ttl, now=self._clock(), path=path
+        )
 
     def sign_policy(self, policy: Mapping[str, Any]) -> Security:
         """Encode and sign an arbitrary policy dict with the app secret."""
@@ -188,7 +191,8 @@ class FilestackClient:
             raise ValueError(f"access must be one of {', '.join(sorted(ACCESS_MODES))}; got {access!r}")
         kind = mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         options = _drop_none(path=path, container=container, access=access)
-        security = self.security(["store"])
+        # A store under a path gets a policy that allows that path only.
+        security = self.security(["store"], path=re.escape(path) if path else None)
         if len(data) > multipart_threshold:
             job = MultipartJob(
                 apikey=self.config.api_key,

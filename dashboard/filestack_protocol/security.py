@@ -90,8 +90,9 @@ def scoped_security(
     handle: str | None = None,
     ttl_seconds: int = 300,
     now: float | None = None,
+    path: str | None = None,
 ) -> Security:
-    """A short-lived policy limited to some calls and, optionally, one handle."""
+    """A short-lived policy limited to some calls and, optionally, one handle and a store ``path`` regex."""
     expiry = int((time.time() if now is None else now) + ttl_seconds)
     body: dict[str, Any] = {"expiry": expiry}
     if calls is not None:
@@ -101,6 +102,8 @@ def scoped_security(
         body["call"] = sorted(set(calls))
     if handle:
         body["handle"] = handle
+    if path:
+        body["path"] = path
     return make_security(body, secret)
 
 

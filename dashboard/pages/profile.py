@@ -1,4 +1,4 @@
-"""The profile page: cover, avatar, name, bio, job progress and activity."""
+"""Your own profile (``/profile``): cover, avatar, name, bio, job progress, activity, and a link to the public page."""
 
 import reflex as rx
 
@@ -6,18 +6,39 @@ from dashboard.components.activity import activity_panel
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
 from dashboard.components.profile_text import bio_block, name_block
-from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState
+from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState, SessionState
 
-ON_LOAD = [ProfileState.load, AvatarState.load_slot, CoverState.load_slot, ActivityState.refresh]
+ON_LOAD = [
+    SessionState.require_account,
+    ProfileState.load,
+    AvatarState.load_slot,
+    CoverState.load_slot,
+    ActivityState.refresh,
+]
+
+
+def public_link() -> rx.Component:
+    """Where others see this profile."""
+    return rx.el.a(
+        rx.el.span("View public page", class_name="font-semibold"),
+        rx.el.span(ProfileState.public_path, class_name="hidden text-indigo-400 sm:inline"),
+        href=ProfileState.public_path,
+        id="public-profile-link",
+        class_name=(
+            "inline-flex items-center gap-2 self-start rounded-full bg-indigo-50 px-3 py-1.5 text-xs "
+            "text-indigo-700 ring-1 ring-indigo-100 hover:bg-indigo-100 focus:outline-none "
+            "focus-visible:ring-2 focus-visible:ring-indigo-500"
+        ),
+    )
 
 
 def profile_page() -> rx.Component:
-    """The page at ``/``."""
+    """The page at ``/profile``."""
     return page(
         cover(),
         rx.el.div(
             rx.el.div(avatar(), class_name="-mt-14 sm:-mt-20"),
-            rx.el.div(name_block(), class_name="min-w-0 flex-1 pt-1 sm:pt-3"),
+            rx.el.div(name_block(), public_link(), class_name="flex min-w-0 flex-1 flex-col gap-2 pt-1 sm:pt-3"),
             class_name="flex flex-col items-start gap-3 px-2 sm:flex-row sm:items-end sm:gap-5 sm:px-6",
         ),
         rx.el.div(

@@ -1,4 +1,4 @@
-"""ActivityState: the recent photo jobs, with each task's outcome."""
+"""ActivityState: the signed-in account's recent photo jobs, with each task's outcome."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import time
 
 import reflex as rx
 
-from dashboard import profile_store
+from dashboard import photo_jobs, profile_store
+from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.settings import get_settings
+from dashboard.state.rows import ActivityRow
+from dashboard.state.session import SessionState
 
 STATUS_LABELS = {
-    "uploaded": "Uploaded",
-    "processing": "Processing",
-    "finished": "Finished",
-    "failed": "Failed",
-    "superseded": "Superseded",
+    JobStatus.UPLOADED: "Uploaded",
+    JobStatus.PROCESSING: "Processing",
+    JobStatus.FINISHED: "Finished",
+    JobStatus.FAILED: "Failed",
+    JobStatus.SUPERSEDED: "Superseded",
 }
 
 
@@ -42,30 +45,49 @@ def _tasks_text(tasks_json: str) -> str:
         return ""
     if not isinstance(tasks, dict):
         return ""
-    return ", ".join(f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items())
+    return ", ".join(f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items() if isinstance(info, dict))
 
 
-class ActivityState(rx.State):
-    """The newest photo jobs first."""
+def _thumb(job: PhotoJob) -> str:
+    """The job's final file, else its kept original's preview; never an expired signed URL from the row."""
+    if job.final_handle:
+        return photo_jobs.photo_url(job.final_handle)
+    if not job.original_deleted and job.original_handle:
+        return photo_jobs.preview_url(job.slot, job.original_handle)
+    return ""
 
-    jobs: list[dict[str, str]] = []
+
+def activity_row(job: PhotoJob) -> ActivityRow:
+    """How one job shows in the panel."""
+    status = JobStatus(job.status)
+    return ActivityRow(
+        id=job.id or 0,
+        slot=job.slot,
+        slot_label="Avatar" if job.slot == Slot.AVATAR else "Cover",
+        filename=job.filename or job.original_handle,
+        thumb=_thumb(job),
+        workflow=_workflow_name(job.workflow_id),
+        status=status.value,
+        status_label=STATUS_LABELS.get(status, status.value),
+        duration=_duration(job.created_at, job.finished_at),
+        tasks=_tasks_text(job.tasks_json),
+        error=job.error,
+        when=time.strftime("%H:%M:%S", time.localtime(job.created_at)),
+        can_retry=status == JobStatus.FAILED and not job.original_deleted,
+    )
+
+
+class ActivityState(SessionState):
+    """The newest photo jobs of the signed-in account first."""
+
+    jobs: list[ActivityRow] = []
 
     @rx.event
     async def refresh(self):
-        """Read the recent jobs from the database."""
-        rows = await asyncio.to_thread(profile_store.recent_jobs, 12)
-        self.jobs = [
-            {
-                "id": str(job.id),
-                "slot": "Avatar" if job.slot == "avatar" else "Cover",
-                "filename": job.filename or job.original_handle,
-                "thumb": job.final_url or job.preview_url,
-                "workflow": _workflow_name(job.workflow_id),
-                "status": STATUS_LABELS.get(job.status, job.status),
-                "duration": _duration(job.created_at, job.finished_at),
-                "tasks": _tasks_text(job.tasks_json),
-                "error": job.error,
-                "when": time.strftime("%H:%M:%S", time.localtime(job.created_at)),
-            }
-            for job in rows
-        ]
+        """Read the account's recent jobs from the database."""
+        account = await self._account()
+        if account is None:
+            self.jobs = []
+            return
+        rows = await asyncio.to_thread(profile_store.recent_jobs, account.account_id, 12)
+        self.jobs = [activity_row(job) for job in rows]

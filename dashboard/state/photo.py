@@ -1,8 +1,10 @@
 """AvatarState and CoverState: one photo slot each, from upload to the final stored file.
 
 Both share :class:`PhotoSlot`, a state mixin: each slot gets its own copy of the vars
-and handlers. The job's truth lives in the database and the service's job store; the
-background task only follows it and pushes what it sees into the page.
+and handlers. Every handler takes the account from the session, never from the event,
+and reaches only that account's jobs. The job's truth lives in the database and the
+service's job store; the background task only follows it and pushes what it sees into
+the page.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ from typing import ClassVar
 import reflex as rx
 
 from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard.accounts import store
 from dashboard.filestack import FilestackError
-from dashboard.models import PhotoJob
+from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import get_settings
+from dashboard.slot_phase import SlotEvent, SlotPhase, advance
 from dashboard.state.activity import ActivityState
+from dashboard.state.rows import TaskRow
+from dashboard.state.session import SessionState
 
 log = logging.getLogger(__name__)
 
-STATE_LABELS = {
+TASK_STATE_LABELS = {
     "pending": "queued",
     "running": "running",
     "done": "done",
@@ -32,60 +38,74 @@ STATE_LABELS = {
 }
 
 
-def _task_rows(states: dict[str, dict[str, str]]) -> list[dict[str, str]]:
-    return [
-        {"id": task_id, "state": STATE_LABELS.get(info.get("state", ""), info.get("state", "")),
-         "reason": info.get("reason", "")}
-        for task_id, info in states.items()
-    ]
+def task_rows(states: photo_jobs.TaskStates | dict) -> list[TaskRow]:
+    """The chips of a job's tasks."""
+    rows = []
+    for task_id, info in states.items():
+        state = str(info.get("state", ""))
+        rows.append(TaskRow(id=str(task_id), state=TASK_STATE_LABELS.get(state, state), reason=str(info.get("reason", ""))))
+    return rows
+
+
+def _loads(text: str) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 class PhotoSlot(rx.State, mixin=True):
     """What the page shows for one photo slot, and the handlers that change it."""
 
-    slot: ClassVar[str] = ""
+    slot: ClassVar[Slot]
 
     #: What the <img> shows: the saved photo, or the preview while processing.
     photo_url: str = ""
-    #: The profile's saved photo, shown again if a job fails.
-    saved_url: str = ""
-    #: idle | uploading | processing | done | failed
-    phase: str = "idle"
+    phase: str = SlotPhase.IDLE
     message: str = ""
     progress: int = 0
-    tasks: list[dict[str, str]] = []
-    job_id: int = 0
+    tasks: list[TaskRow] = []
+    #: A failed job whose original is kept: its workflow can run again.
+    can_retry: bool = False
+    #: The profile's saved photo, shown again if a job fails (backend only).
+    _saved_url: str = ""
+    #: The photo job (database row) this slot shows (backend only).
+    _photo_job_id: int = 0
 
     @rx.var
     def busy(self) -> bool:
         """True while a file is uploading or being processed."""
-        return self.phase in ("uploading", "processing")
+        return SlotPhase(self.phase).busy
 
-    @rx.var
-    def can_retry(self) -> bool:
-        """A failed job can run its workflow again on the kept original."""
-        return self.phase == "failed" and self.job_id > 0
+    def _move(self, event: SlotEvent, message: str) -> None:
+        self.phase = advance(self.phase, event)
+        self.message = message
 
     @rx.event
     async def load_slot(self):
         """Show the saved photo, and pick up a job still processing (after a reload)."""
-        profile = await asyncio.to_thread(profile_store.load_profile)
-        handle = getattr(profile, f"{self.slot}_handle")
-        self.saved_url = photo_jobs.photo_url(handle) if handle else ""
-        self.photo_url = self.saved_url
-        self.phase, self.message, self.tasks, self.job_id = "idle", "", [], 0
-        job = await asyncio.to_thread(profile_store.latest_job, self.slot)
+        account = await self._account()
+        self._photo_job_id, self.tasks, self.can_retry, self.progress = 0, [], False, 0
+        self._saved_url = self.photo_url = ""
+        self._move(SlotEvent.LOADED, "")
+        if account is None:
+            return
+        owner = account.account_id
+        profile = await asyncio.to_thread(profile_store.find_profile, owner)
+        handle = getattr(profile, f"{self.slot}_handle") if profile else ""
+        self._saved_url = self.photo_url = photo_jobs.photo_url(handle) if handle else ""
+        job = await asyncio.to_thread(profile_store.latest_job, owner, self.slot)
         if job is None:
             return
-        self.job_id = job.id or 0
-        if job.status in profile_store.OPEN_STATES and job.jobid:
-            self.photo_url = job.preview_url or self.saved_url
-            self.phase, self.message = "processing", "Processing…"
-            self.tasks = _task_rows(_loads(job.tasks_json))
+        self._photo_job_id = job.id or 0
+        if job.job_status.is_open and job.workflow_job_id:
+            self.photo_url = photo_jobs.preview_url(self.slot, job.original_handle)
+            self._move(SlotEvent.PROCESSING, "Processing…")
+            self.tasks = task_rows(_loads(job.tasks_json))
             return type(self).follow_job
-        if job.status == "failed":
-            self.phase, self.message = "failed", job.error or "The last upload failed."
-            self.tasks = _task_rows(_loads(job.tasks_json))
+        if job.status == JobStatus.FAILED:
+            show_job_end(self, job)
 
     @rx.event
     def on_progress(self, progress: dict):
@@ -93,11 +113,15 @@ class PhotoSlot(rx.State, mixin=True):
         fraction = float(progress.get("progress") or 0)
         self.progress = max(0, min(100, round(fraction * 100)))
         if self.progress < 100:
-            self.phase, self.message = "uploading", f"Uploading… {self.progress}%"
+            self._move(SlotEvent.PROGRESS, f"Uploading… {self.progress}%")
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
-        """Store the dropped file, show its preview at once, then run the workflow."""
+        """Store the dropped file under the account, show its preview at once, then run the workflow."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
         if not files:
             return
         upload = files[0]
@@ -109,8 +133,8 @@ class PhotoSlot(rx.State, mixin=True):
             return
         data = await upload.read()
         try:
-            job = await photo_jobs.upload(self.slot, data, filename)
-        except RejectedPhoto as err:
+            job = await photo_jobs.upload(account.account_id, self.slot, data, filename)
+        except (RejectedPhoto, photo_jobs.UploadLimitReached) as err:
             self._reject(str(err))
             yield rx.toast.error(str(err))
             return
@@ -118,10 +142,11 @@ class PhotoSlot(rx.State, mixin=True):
             self._reject(f"Upload failed: {err}")
             yield rx.toast.error(self.message)
             return
-        self.job_id = job.id or 0
-        await follow_leases.remember_client(get_settings().redis_url, self.job_id, self.router.session.client_token)
+        self._photo_job_id = job.id or 0
+        await follow_leases.remember_client(get_settings().redis_url, self._photo_job_id, self.router.session.client_token)
         self.photo_url = job.preview_url
-        self.phase, self.message, self.progress, self.tasks = "processing", "Processing…", 100, []
+        self.progress, self.tasks, self.can_retry = 100, [], False
+        self._move(SlotEvent.PROCESSING, "Processing…")
         yield
         async for event in self._run_then_follow(job):
             yield event
@@ -131,8 +156,9 @@ class PhotoSlot(rx.State, mixin=True):
         try:
             await photo_jobs.run_workflow(job)
         except FilestackError as err:
-            self.photo_url = self.saved_url
-            self.phase, self.message = "failed", f"Could not start processing: {err}"
+            self.photo_url = self._saved_url
+            self.can_retry = True
+            self._move(SlotEvent.FAILED, f"Could not start processing: {err}")
             yield rx.toast.error(self.message)
             return
         yield type(self).follow_job
@@ -141,7 +167,7 @@ class PhotoSlot(rx.State, mixin=True):
     def on_rejected(self, rejections: list[dict]):
         """The browser refused the file (type or size): say why; nothing changes."""
         reasons = [
-            error.get("message", "")
+            str(error.get("message", ""))
             for rejection in rejections or []
             for error in (rejection.get("errors") or [])
         ]
@@ -150,21 +176,44 @@ class PhotoSlot(rx.State, mixin=True):
         return rx.toast.error(self.message)
 
     def _reject(self, message: str) -> None:
-        """A file was refused: the current photo stays as it is."""
-        self.photo_url = self.saved_url
-        self.phase, self.message, self.progress = ("failed" if self.job_id else "idle"), message, 0
-        if self.phase == "idle":
-            self.phase = "rejected"
+        """A file was refused before upload: the current photo stays, a failed job stays retryable."""
+        self.photo_url = self._saved_url
+        self.progress = 0
+        self._move(SlotEvent.REJECTED, message)
 
     @rx.event
     async def retry(self):
-        """Run the workflow again on the original upload of the failed job."""
-        job = await asyncio.to_thread(profile_store.get_job, self.job_id)
-        if job is None or job.original_deleted:
+        """Run the workflow again on the kept original of the slot's failed job."""
+        async for event in self._retry(self._photo_job_id):
+            yield event
+
+    @rx.event
+    async def retry_job(self, photo_job_id: int):
+        """Run the workflow again on the kept original of one of your failed jobs (activity panel)."""
+        async for event in self._retry(photo_job_id):
+            yield event
+
+    async def _retry(self, photo_job_id: int):
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        job = await asyncio.to_thread(profile_store.get_job, account.account_id, int(photo_job_id or 0))
+        if job is None or job.slot != self.slot:
+            log.warning(
+                "account %s asked to retry photo job %r of slot %s: not theirs or no such job; nothing done",
+                account.account_id, photo_job_id, self.slot,
+            )
             yield rx.toast.error("There is nothing to retry: upload the photo again.")
             return
-        self.photo_url = job.preview_url or self.saved_url
-        self.phase, self.message, self.tasks = "processing", "Processing…", []
+        if job.original_deleted or job.status != JobStatus.FAILED:
+            yield rx.toast.error("There is nothing to retry: upload the photo again.")
+            return
+        self._photo_job_id = job.id or 0
+        await follow_leases.remember_client(get_settings().redis_url, self._photo_job_id, self.router.session.client_token)
+        self.photo_url = photo_jobs.preview_url(self.slot, job.original_handle)
+        self.tasks, self.can_retry = [], False
+        self._move(SlotEvent.PROCESSING, "Processing…")
         yield
         async for event in self._run_then_follow(job):
             yield event
@@ -173,65 +222,63 @@ class PhotoSlot(rx.State, mixin=True):
     async def follow_job(self):
         """Follow the slot's job until it ends, pushing each task's state to the page."""
         async with self:
-            job_id = self.job_id
+            photo_job_id = self._photo_job_id
             client_token = self.router.session.client_token
+            token = self.session_token
+        settings = get_settings()
+        account = await asyncio.to_thread(store.resolve_session, token, ttl_s=settings.session_ttl_s)
+        if account is None or not photo_job_id:
+            return
 
-        async def push(states: dict[str, dict[str, str]]) -> None:
+        async def push(states: photo_jobs.TaskStates) -> None:
             async with self:
-                self.tasks = _task_rows(states)
+                if self._photo_job_id == photo_job_id:
+                    self.tasks = task_rows(states)
 
-        redis_url = get_settings().redis_url
         try:
-            await follow_leases.remember_client(redis_url, job_id, client_token)
-            async with follow_leases.holding(redis_url, job_id, follow_leases.new_owner()):
-                job = await photo_jobs.follow(job_id, on_progress=push)
+            await follow_leases.remember_client(settings.redis_url, photo_job_id, client_token)
+            async with follow_leases.holding(settings.redis_url, photo_job_id, follow_leases.new_owner()):
+                job = await photo_jobs.follow(account.account_id, photo_job_id, on_progress=push)
         except (FilestackError, LookupError) as err:
             async with self:
-                self.photo_url = self.saved_url
-                self.phase, self.message = "failed", f"Lost track of the job: {err}"
+                if self._photo_job_id != photo_job_id:
+                    return
+                self.photo_url = self._saved_url
+                self._move(SlotEvent.FAILED, f"Lost track of the job: {err}")
             yield rx.toast.error(f"Lost track of the job: {err}")
             return
         async with self:
-            if self.job_id != job_id:
+            if self._photo_job_id != photo_job_id:
                 return
-            show_result(self, job)
-        if job.status == "finished":
+            show_job_end(self, job)
+        if job.status == JobStatus.FINISHED:
             yield ActivityState.refresh
             yield rx.toast.success(f"{photo_jobs.slot_spec(self.slot).label} updated.")
-        elif job.status == "failed":
+        elif job.status == JobStatus.FAILED:
             yield ActivityState.refresh
             yield rx.toast.error(f"Processing failed: {job.error}. Your previous photo is kept.")
 
 
-
-
-def show_result(slot: PhotoSlot, job: PhotoJob) -> None:
+def show_job_end(slot: PhotoSlot, job: PhotoJob) -> None:
     """Show how a job ended in a slot's state: the final photo, or the failure with the previous one kept."""
-    slot.tasks = _task_rows(_loads(job.tasks_json))
-    if job.status == "finished":
-        slot.saved_url = slot.photo_url = job.final_url
-        slot.phase, slot.message = "done", "Saved."
-    elif job.status == "failed":
-        slot.photo_url = slot.saved_url
-        slot.phase, slot.message = "failed", job.error or "Processing failed."
+    slot.tasks = task_rows(_loads(job.tasks_json))
+    if job.status == JobStatus.FINISHED:
+        slot._saved_url = slot.photo_url = photo_jobs.photo_url(job.final_handle)
+        slot.can_retry = False
+        slot._move(SlotEvent.FINISHED, "Saved.")
+    elif job.status == JobStatus.FAILED:
+        slot.photo_url = slot._saved_url
+        slot.can_retry = not job.original_deleted
+        slot._move(SlotEvent.FAILED, job.error or "Processing failed.")
 
 
-def _loads(text: str) -> dict[str, dict[str, str]]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-class AvatarState(PhotoSlot, rx.State):
+class AvatarState(PhotoSlot, SessionState):
     """The profile picture."""
 
-    slot: ClassVar[str] = "avatar"
+    slot: ClassVar[Slot] = Slot.AVATAR
 
 
-class CoverState(PhotoSlot, rx.State):
+class CoverState(PhotoSlot, SessionState):
     """The cover photo."""
 
-    slot: ClassVar[str] = "cover"
-
+    slot: ClassVar[Slot] = Slot.COVER

@@ -71,6 +71,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     if chromium_path() is None:
         pytest.skip("no Chromium on this machine")
     data = tmp_path_factory.mktemp("app-data")
+    ARTIFACTS.mkdir(exist_ok=True)
     frontend_port, backend_port = _free_port(), _free_port()
     backend = f"http://localhost:{backend_port}"
     env = {
@@ -82,6 +83,8 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "PYTHONUNBUFFERED": "1",
+        # Screenshots taken mid-test must not restart the backend (hot reload watches the project).
+        "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": str(ARTIFACTS),
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"

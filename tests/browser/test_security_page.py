@@ -10,6 +10,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
+from .steps import new_username, sign_up
+
 pytestmark = pytest.mark.browser
 
 
@@ -48,7 +50,7 @@ def test_the_app_secret_is_nowhere_in_the_page_its_scripts_or_its_state(running_
 
     page.on("websocket", on_websocket)
     page.on("response", lambda response: responses.append(response))
-    page.goto(running_app.frontend, timeout=120_000)
+    sign_up(page, running_app, new_username("sec"))
     page.wait_for_selector("#avatar-image", timeout=120_000)
 
     # Drive the state through an upload and its workflow, so signed URLs and job updates flow too.

@@ -43,16 +43,27 @@ def noisy_photo(size: int) -> bytes:
     return out.getvalue()
 
 
+def _policy(cluster: Cluster, calls: list[str], handle: str | None = None) -> str:
+    """A ``security=p:..,s:..`` task for ``calls``: the app signs every call (security is required)."""
+    security = scoped_security(cluster.app_secret, calls=calls, handle=handle)
+    return f"security=p:{security.policy},s:{security.signature}"
+
+
 def upload(http: httpx.Client, cluster: Cluster, data: bytes) -> str:
+    security = scoped_security(cluster.app_secret, calls=["store"])
     answer = http.post(
-        f"/www/api/store/S3?key={cluster.api_key}", content=data, headers={"Content-Type": "image/jpeg"}
+        "/www/api/store/S3",
+        params={"key": cluster.api_key, **security.as_query()},
+        content=data,
+        headers={"Content-Type": "image/jpeg"},
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["handle"])
 
 
 def run_workflow(http: httpx.Client, cluster: Cluster, workflow: str, handle: str) -> str:
-    answer = http.get(f"/cdn/{cluster.api_key}/run_workflow=id:{workflow}/{handle}")
+    policy = _policy(cluster, ["runWorkflow", "convert", "read"], handle)
+    answer = http.get(f"/cdn/{cluster.api_key}/{policy}/run_workflow=id:{workflow}/{handle}")
     assert answer.status_code == 200, answer.text
     return str(answer.json()["jobid"])
 
@@ -60,7 +71,8 @@ def run_workflow(http: httpx.Client, cluster: Cluster, workflow: str, handle: st
 def wait_for_job(http: httpx.Client, cluster: Cluster, jobid: str, timeout_s: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        status = http.get(f"/cdn/{cluster.api_key}/workflow_status=job_id:{jobid}").json()
+        policy = _policy(cluster, ["runWorkflow", "convert", "read"])
+        status = http.get(f"/cdn/{cluster.api_key}/{policy}/workflow_status=job_id:{jobid}").json()
         if status.get("status") in ("Finished", "Failed"):
             return dict(status)
         time.sleep(0.2)
@@ -83,7 +95,7 @@ def photo_flow(cluster: Cluster, number: int) -> tuple[str, str, str, list[int]]
         assert status["status"] == "Finished", status
         final = status["results"]["avatar"]["data"]["handle"]
         assert final != original
-        assert http.get(f"/cdn/{final}").status_code == 200
+        assert http.get(f"/cdn/{_policy(cluster, ['read'], final)}/{final}").status_code == 200
         with ThreadPoolExecutor(2) as pool:
             deletes = list(pool.map(lambda _n: delete(http, cluster, original), range(2)))
     return jobid, original, final, deletes

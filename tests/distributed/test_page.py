@@ -58,7 +58,13 @@ def test_an_app_worker_killed_mid_job_the_page_reconnects_and_gets_the_final_pho
             page = browser.new_page()
             sockets: list[str] = []
             page.on("websocket", lambda ws: sockets.append(ws.url))
-            page.goto(cluster.url.replace("127.0.0.1", "localhost") + "/", timeout=120_000)
+            # Sign up on whichever worker answers; the session lives in PostgreSQL, so every worker accepts it.
+            page.goto(cluster.url.replace("127.0.0.1", "localhost") + "/signup", timeout=120_000)
+            page.wait_for_selector("#signup-username", timeout=120_000)
+            page.fill("#signup-username", f"cluster-{os.getpid()}-{int(time.time())}")
+            page.fill("#signup-password", "analytical engine 1843")
+            page.click("#signup-submit")
+            page.wait_for_url("**/profile", timeout=60_000)
             page.wait_for_selector("#profile-name", timeout=120_000)
             # Hold the queue so the job is still running when the app worker dies.
             _signal_queue(cluster, signal.SIGSTOP)
