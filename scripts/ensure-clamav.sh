@@ -121,7 +121,7 @@ stop_clamd() {
   local pid
   pid="$(cat "$DIR/clamd.pid")"
   if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-    timeout 30 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null || true
+    timeout 30 tail -s 0.05 --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$DIR/clamd.pid"
 }
