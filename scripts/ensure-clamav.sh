@@ -12,8 +12,11 @@
 # second; `update` adds the official ones beside them and makes the running clamd reload.
 #
 #   CLAMD_TCP_PORT          also listen on 127.0.0.1:PORT (unset: the unix socket only)
-#   CLAMD_STREAM_MAX_BYTES  largest file clamd accepts (default 104857600); the scanner's settings
-#                           read the same variable, so a larger file is refused before it is sent
+#   CLAMD_STREAM_MAX_BYTES  largest file clamd accepts (default 104857600); keep the scanner's
+#                           max_stream_bytes equal, so a larger file is refused before it is sent
+#   CLAMAV_MIRROR           where `update` downloads from (default ClamAV's database.clamav.net)
+#   CLAMD_IMAGE_FUZZY_HASH  yes (default, as ClamAV) | no: the image fuzzy hash decodes every image,
+#                           most of the time a photo's scan takes (see BENCHMARKS.md)
 #
 # Run as root, clamd drops to the `clamav` user (created by the package) when that user can reach
 # CLAMAV_DIR; otherwise it keeps the caller's user and says so.
@@ -23,6 +26,8 @@ ROOT="$PWD"
 DIR="${CLAMAV_DIR:-$ROOT/.cluster/clamav}"
 STREAM_MAX="${CLAMD_STREAM_MAX_BYTES:-104857600}"
 TCP_PORT="${CLAMD_TCP_PORT:-}"
+FUZZY_HASH="${CLAMD_IMAGE_FUZZY_HASH:-yes}"
+MIRROR="${CLAMAV_MIRROR:-database.clamav.net}"
 CLAMD=/usr/sbin/clamd
 FRESHCLAM=/usr/bin/freshclam
 START_TIMEOUT_S="${CLAMD_START_TIMEOUT_S:-300}"
@@ -92,11 +97,13 @@ write_config() {
     echo "MaxFileSize $STREAM_MAX"
     echo "MaxScanSize $((STREAM_MAX * 4))"
     echo "AlertExceedsMax yes"
+    echo "ScanImageFuzzyHash $FUZZY_HASH"
   } >"$DIR/clamd.conf"
   {
     echo "# Written by scripts/ensure-clamav.sh: scripts/ensure-clamav.sh update runs freshclam with it."
     echo "DatabaseDirectory $DIR/db"
     echo "DatabaseOwner $user"
+    echo "DatabaseMirror $MIRROR"
     echo "UpdateLogFile $DIR/freshclam.log"
     echo "NotifyClamd $DIR/clamd.conf"
   } >"$DIR/freshclam.conf"
@@ -129,7 +136,7 @@ stop_clamd() {
 update_signatures() {
   install_clamav
   write_config
-  echo "downloading the official signatures into $DIR/db (main, daily, bytecode: about 300 MB)" >&2
+  echo "downloading the official signatures into $DIR/db (main, daily, bytecode: hundreds of MB)" >&2
   "$FRESHCLAM" --config-file="$DIR/freshclam.conf" --stdout
 }
 
