@@ -1,4 +1,4 @@
-"""clamd start time and the time to scan a 5 MB JPEG, with the EICAR test signatures shipped in scripts/clamav/.
+"""clamd start time and the time to scan a 5 MB JPEG, with the EICAR test signatures of scripts/clamav/.
 
 A clamd of the benchmark's own runs in a temporary directory (``scripts/ensure-clamav.sh``
 with ``CLAMAV_DIR``): start is timed as ``ensure-clamav.sh start`` (config, clamd, first
@@ -108,9 +108,13 @@ def main() -> None:
     print("| --- | ---: | ---: |")
     print(f"| `ensure-clamav.sh start` (config, clamd, first PING) | {_ms(script_starts)} ms | |")
     print(f"| `clamd` alone, until its socket is open | {_ms(clamd_starts)} ms | |")
-    print(f"| scan of a new 5 MB JPEG (INSTREAM + VERSION) | {_ms(fuzzy_on['new'])} ms | {_ms(fuzzy_off['new'])} ms |")
-    print(f"| the same JPEG again (clamd's clean cache) | {_ms(fuzzy_on['repeat'])} ms | {_ms(fuzzy_off['repeat'])} ms |")
-    print(f"| the 68-byte EICAR file | {_ms(fuzzy_on['eicar'])} ms | {_ms(fuzzy_off['eicar'])} ms |")
+    rows = (
+        ("scan of a new 5 MB JPEG (INSTREAM + VERSION)", "new"),
+        ("the same JPEG again (clamd's clean cache)", "repeat"),
+        ("the 68-byte EICAR file", "eicar"),
+    )
+    for label, key in rows:
+        print(f"| {label} | {_ms(fuzzy_on[key])} ms | {_ms(fuzzy_off[key])} ms |")
 
 
 if __name__ == "__main__":

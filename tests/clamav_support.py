@@ -1,4 +1,4 @@
-"""clamd instances of the tests' own, on temporary sockets, with the EICAR signatures shipped in scripts/clamav/.
+"""clamd instances of the tests' own, on temporary sockets, with the EICAR signatures of scripts/clamav/.
 
 Each instance is ``scripts/ensure-clamav.sh start`` with ``CLAMAV_DIR`` set to a
 temporary directory, so the tests run the same config the project runs. When
@@ -31,7 +31,8 @@ def _run(command: str, directory: Path | None = None, **env: str) -> subprocess.
     if directory is not None:
         environment["CLAMAV_DIR"] = str(directory)
     return subprocess.run(
-        ["bash", str(ENSURE), command], env=environment, capture_output=True, text=True, timeout=900, check=False
+        ["bash", str(ENSURE), command],
+        env=environment, capture_output=True, text=True, timeout=900, check=False,
     )
 
 

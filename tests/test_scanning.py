@@ -80,8 +80,9 @@ def test_the_result_reports_the_signature_set(clamd: ScannerSettings) -> None:
     assert scanner.scan(b"plain text").signatures == scanner.version()
 
 
-def test_a_stopped_scanner_raises_instead_of_reporting_clean(tmp_path_factory: pytest.TempPathFactory,
-                                                             photo: bytes) -> None:
+def test_a_stopped_scanner_raises_instead_of_reporting_clean(
+    tmp_path_factory: pytest.TempPathFactory, photo: bytes
+) -> None:
     directory = tmp_path_factory.mktemp("stopped")
     with clamd_instance(directory) as settings:
         scanner = Scanner(settings)
@@ -91,8 +92,9 @@ def test_a_stopped_scanner_raises_instead_of_reporting_clean(tmp_path_factory: p
         with pytest.raises(ScanUnavailable) as raised:
             scanner.scan(photo)
         assert raised.value.reason is UnavailableReason.UNREACHABLE
+        socket_path = directory / "clamd.sock"
         assert str(raised.value) == (
-            f"no virus scanner is listening at unix socket {directory / 'clamd.sock'} (No such file or directory)"
+            f"no virus scanner is listening at unix socket {socket_path} (No such file or directory)"
         )
         with pytest.raises(ScanUnavailable):
             scanner.scan(EICAR)

@@ -4,7 +4,8 @@
 ``clamav-client`` package), asks which signature set answered (``VERSION``) and
 returns a :class:`ScanResult` in the shape Filestack's virus detection uses::
 
-    {"viruses": ["Eicar-Test-Signature.UNOFFICIAL"], "signatures": "ClamAV 1.4.6/27470/Fri Nov 28 09:32:21 2025",
+    {"viruses": ["Eicar-Test-Signature.UNOFFICIAL"],
+     "signatures": "ClamAV 1.4.6/27470/Fri Nov 28 09:32:21 2025",
      "infected": true, "infections_list": ["Eicar-Test-Signature.UNOFFICIAL"]}
 
 ``infected`` and ``infections_list`` (Filestack's name for the list) are derived
@@ -149,10 +150,10 @@ class Scanner:
         settings = self.settings
         if settings.host is not None:
             return ClamdNetworkSocket(settings.host, settings.port, timeout=settings.timeout_s)
-        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)  # type: ignore[arg-type]
+        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)
 
     def version(self) -> str:
-        """clamd's ``VERSION`` answer (the signature set in use); :class:`ScanUnavailable` if it cannot be had."""
+        """clamd's ``VERSION`` answer (the signature set in use); :class:`ScanUnavailable` if none."""
         try:
             return self._client().version()
         except (ClamdError, OSError) as exc:
@@ -177,7 +178,9 @@ class Scanner:
     def _verdict(self, answer: dict[str, tuple[str, Optional[str]]]) -> list[str]:
         """The matched names from clamd's INSTREAM answer; anything but OK or FOUND is no verdict."""
         if not answer:
-            raise ScanUnavailable(UnavailableReason.ERROR, f"the virus scanner at {self.settings.address} gave no answer")
+            raise ScanUnavailable(
+                UnavailableReason.ERROR, f"the virus scanner at {self.settings.address} gave no answer"
+            )
         viruses: list[str] = []
         for status, detail in answer.values():
             if status == "OK":
@@ -217,11 +220,12 @@ class Scanner:
                 f"no virus scanner is listening at {address} ({cause.strerror or cause})",
             )
         if isinstance(cause, (BrokenPipeError, ConnectionResetError)):
+            during = "" if size is None else (
+                f" while receiving the {size}-byte file (it stopped, or the file is over its StreamMaxLength)"
+            )
             return ScanUnavailable(
                 UnavailableReason.INTERRUPTED,
-                f"the virus scanner at {address} closed the connection before answering"
-                + (f" while receiving the {size}-byte file (it stopped, or the file is over its StreamMaxLength)"
-                   if size is not None else ""),
+                f"the virus scanner at {address} closed the connection before answering{during}",
             )
         if isinstance(exc, CommunicationError):
             return ScanUnavailable(
