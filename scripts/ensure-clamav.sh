@@ -7,7 +7,7 @@
 #   scripts/ensure-clamav.sh update    # freshclam: the official signatures into the same database (needs the internet)
 #
 # Everything lives in CLAMAV_DIR (default .cluster/clamav): clamd.conf, freshclam.conf, db/,
-# clamd.sock, clamd.pid, clamd.log. Nothing under /etc is touched. Every start copies the test
+# clamd.sock, clamd.pid, clamd.log, clamd.err. Nothing under /etc is touched. Every start copies the test
 # signatures shipped in scripts/clamav/ (EICAR) into db/, so clamd starts offline in well under a
 # second; `update` adds the official ones beside them and makes the running clamd reload.
 #
@@ -89,7 +89,6 @@ write_config() {
     echo "DatabaseDirectory $DIR/db"
     echo "LogFile $DIR/clamd.log"
     echo "LogTime yes"
-    echo "Foreground no"
     [ "$(id -u)" -eq 0 ] && [ "$user" != root ] && echo "User $user"
     # A stream over the limit is refused; a file the engine would stop reading early is
     # reported as Heuristics.Limits.Exceeded.* instead of passing as clean.
@@ -114,13 +113,25 @@ start_clamd() {
   install_clamav
   write_config
   if answers; then return 0; fi
-  # clamd forks, loads the database, opens its sockets and only then lets this call return.
-  if ! timeout "$START_TIMEOUT_S" "$CLAMD" --config-file="$DIR/clamd.conf"; then
-    echo "clamd did not start; see $DIR/clamd.log:" >&2
-    tail -n 20 "$DIR/clamd.log" >&2 || true
-    return 1
-  fi
-  answers || { echo "clamd started but does not answer on $DIR/clamd.sock" >&2; return 1; }
+  # clamd's own daemon mode can hang: its parent waits for a "ready" signal that a child with a
+  # small database may send before the parent listens. So clamd runs in the foreground, detached
+  # from this shell, and start waits until it answers (it opens its socket after loading the
+  # database: milliseconds with the test signatures, tens of seconds with the official ones).
+  setsid "$CLAMD" --config-file="$DIR/clamd.conf" --foreground </dev/null >/dev/null 2>>"$DIR/clamd.err" &
+  local pid=$! deadline=$((SECONDS + START_TIMEOUT_S))
+  until [ -S "$DIR/clamd.sock" ] && answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "clamd stopped while starting; see $DIR/clamd.log:" >&2
+      tail -n 20 "$DIR/clamd.log" "$DIR/clamd.err" >&2 || true
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "clamd did not answer within ${START_TIMEOUT_S} s; see $DIR/clamd.log" >&2
+      kill "$pid" 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.02
+  done
 }
 
 stop_clamd() {
