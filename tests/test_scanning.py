@@ -1,7 +1,7 @@
 """The virus scanner against real clamd instances of the tests' own (tests/clamav_support.py).
 
 EICAR is found (also hidden inside a photo), photos are clean, and every way a
-scan can fail to run -- scanner stopped, nothing on the port, no answer, a file
+scan can fail to run -- scanner stopped, nothing on the port, no answer, a hang-up, a file
 too large, an archive the engine gives up on -- raises ScanUnavailable with the
 reason, never a clean verdict.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,6 +126,33 @@ def test_a_scanner_that_never_answers_times_out(tmp_path: Path) -> None:
 
     assert raised.value.reason is UnavailableReason.TIMEOUT
     assert str(raised.value) == f"the virus scanner at unix socket {path} did not answer within 0.5 s"
+
+
+def test_a_scanner_that_hangs_up_without_a_verdict_raises(tmp_path: Path) -> None:
+    """The peer reads the whole file, then closes: as clamd dying mid-scan looks to the client."""
+    path = tmp_path / "dying.sock"
+    with socket.socket(socket.AF_UNIX) as dying:
+        dying.bind(str(path))
+        dying.listen(1)
+
+        def read_all_then_hang_up() -> None:
+            connection, _ = dying.accept()
+            with connection:
+                received = b""
+                while not received.endswith(b"\0\0\0\0"):  # INSTREAM ends with a zero-length chunk
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    received += chunk
+
+        peer = threading.Thread(target=read_all_then_hang_up)
+        peer.start()
+        with pytest.raises(ScanUnavailable) as raised:
+            Scanner(ScannerSettings(socket_path=path, timeout_s=10)).scan(EICAR)
+        peer.join()
+
+    assert raised.value.reason is UnavailableReason.ERROR
+    assert str(raised.value) == f"the virus scanner at unix socket {path} gave no answer"
 
 
 def test_a_file_over_the_configured_limit_is_refused_before_sending(clamd: ScannerSettings) -> None:
