@@ -2,9 +2,10 @@
 
 .PHONY: clamav clamav-start clamav-stop clamav-update
 
-## clamav: Debian's clamav-daemon when clamd is missing (the scanner's tests start clamds of their own)
+## clamav: Debian's clamav-daemon when clamd is missing (the scanner's tests start clamds of their own);
+## without root or sudo the scanner's tests are skipped with the reason, except under CI=true
 clamav:
-	@bash scripts/ensure-clamav.sh install
+	@bash scripts/ensure-clamav.sh install || [ "$$CI" != true ]
 
 ## clamav-start / clamav-stop: clamd on .cluster/clamav/clamd.sock with the shipped EICAR test signatures
 clamav-start:
