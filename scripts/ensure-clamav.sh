@@ -7,9 +7,9 @@
 #   scripts/ensure-clamav.sh update    # freshclam: the official signatures into the same database (needs the internet)
 #
 # Everything lives in CLAMAV_DIR (default .cluster/clamav): clamd.conf, freshclam.conf, db/,
-# clamd.sock, clamd.pid, clamd.log, clamd.err. Nothing under /etc is touched. Every start copies the test
-# signatures shipped in scripts/clamav/ (EICAR) into db/, so clamd starts offline in well under a
-# second; `update` adds the official ones beside them and makes the running clamd reload.
+# clamd.sock, clamd.pid, clamd.log, clamd.err. Nothing under /etc is touched. Every start copies
+# the test signatures shipped in scripts/clamav/ (EICAR) into db/, so clamd starts offline in well
+# under a second; `update` adds the official ones beside them and makes the running clamd reload.
 #
 #   CLAMD_TCP_PORT          also listen on 127.0.0.1:PORT (unset: the unix socket only)
 #   CLAMD_STREAM_MAX_BYTES  largest file clamd accepts (default 104857600); keep the scanner's
