@@ -42,12 +42,17 @@ class ServiceProcess:
         port: int | None = None,
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
+        prefix: tuple[str, ...] = (),
+        log: Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.args = args
         self.env = env or {}
-        self.log = self.data_dir.parent / f"{self.data_dir.name}-service.log"
+        #: A command the service runs under (which must ``exec`` it), e.g. one entering a
+        #: mount namespace; files are then read through :meth:`seen_from_here`.
+        self.prefix = prefix
+        self.log = log or self.data_dir.parent / f"{self.data_dir.name}-service.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -59,13 +64,22 @@ class ServiceProcess:
     @property
     def credentials(self) -> dict[str, str]:
         """The API key and app secret the service generated in its data dir."""
-        data: dict[str, str] = json.loads((self.data_dir / "credentials.json").read_text())
+        data: dict[str, str] = json.loads((self.seen_from_here(self.data_dir) / "credentials.json").read_text())
         return data
+
+    def seen_from_here(self, path: Path) -> Path:
+        """``path`` as the running service sees it (through its mount namespace, if it has one)."""
+        if not self.prefix:
+            return path
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError("the service's own view of its files ends with its process")
+        return Path(f"/proc/{self.process.pid}/root") / path.relative_to("/")
 
     def start(self, timeout_s: float = 60.0) -> ServiceProcess:
         """Start the process (in its own session) and wait until ``/health`` answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
+            *self.prefix,
             sys.executable,
             "-m",
             "dashboard.local_filestack",
@@ -78,8 +92,8 @@ class ServiceProcess:
             *self.args,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        env.pop("FILESTACK_API_KEY", None)
-        env.pop("FILESTACK_APP_SECRET", None)
+        env["FILESTACK_API_KEY"] = ""  # blank, not absent: a value in a .env file must not apply
+        env["FILESTACK_APP_SECRET"] = ""
         with self.log.open("ab") as out:
             out.write(f"\n--- start {self.starts + 1}: {' '.join(command)}\n".encode())
             self.process = subprocess.Popen(

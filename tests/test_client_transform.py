@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dashboard.filestack import Transformation
 from dashboard.filestack_protocol.grammar import Task, parse_path
 from dashboard.filestack_protocol.security import Security
 from filestack_fakes import API_KEY, CDN, HANDLE, decode_policy, make_client
-
-try:
-    from hypothesis import given
-    from hypothesis import strategies as st
-
-    HAVE_HYPOTHESIS = True
-except ImportError:  # hypothesis is optional
-    HAVE_HYPOTHESIS = False
 
 SECURITY = Security("eyJleHBpcnkiOiAxNTc3ODk5ODAwfQ==", "428c3b32063f2081ec1ee3a703d05ce19883849adb4c90224367fe9707b3d808")
 
@@ -175,34 +169,28 @@ def test_builder_urls_parse_back_to_the_same_tasks(chain: Transformation, source
         assert list(parsed.tasks) == expected
 
 
-if HAVE_HYPOTHESIS:
-    _ops = st.one_of(
-        st.builds(lambda w: ("resize", {"width": w}), st.integers(1, 10000)),
-        st.builds(lambda d: ("rotate", {"deg": d}), st.integers(0, 359)),
-        st.builds(lambda a: ("blur", {"amount": a}), st.integers(0, 20)),
-        st.builds(lambda q: ("quality", {"value": q}), st.integers(1, 100)),
-        st.builds(lambda x, y, w, h: ("crop", {"x": x, "y": y, "w": w, "h": h}),
-                  st.integers(0, 5000), st.integers(0, 5000), st.integers(1, 5000), st.integers(1, 5000)),
-        st.builds(lambda p: ("store", {"path": p}),
-                  st.text(alphabet="abcxyz/_-., ", min_size=1, max_size=20)),
-        st.just(("flip", {})),
-        st.just(("monochrome", {})),
-    )
+_ops = st.one_of(
+    st.builds(lambda w: ("resize", {"width": w}), st.integers(1, 10000)),
+    st.builds(lambda d: ("rotate", {"deg": d}), st.integers(0, 359)),
+    st.builds(lambda a: ("blur", {"amount": a}), st.integers(0, 20)),
+    st.builds(lambda q: ("quality", {"value": q}), st.integers(1, 100)),
+    st.builds(lambda x, y, w, h: ("crop", {"x": x, "y": y, "w": w, "h": h}),
+              st.integers(0, 5000), st.integers(0, 5000), st.integers(1, 5000), st.integers(1, 5000)),
+    st.builds(lambda p: ("store", {"path": p}),
+              st.text(alphabet="abcxyz/_-., ", min_size=1, max_size=20)),
+    st.just(("flip", {})),
+    st.just(("monochrome", {})),
+)
 
-    @given(st.lists(_ops, max_size=8))
-    def test_random_chains_round_trip(ops: list[tuple[str, dict]]) -> None:  # type: ignore[type-arg]
-        chain = Transformation()
-        for name, params in ops:
-            chain = getattr(chain, name)(**params)
-        parsed = parse_path(chain.url(HANDLE, cdn_url=CDN).removeprefix(CDN))
-        assert list(parsed.tasks) == list(chain.tasks)
-        assert parsed.sources == (HANDLE,)
 
-else:
-
-    @pytest.mark.skip(reason="hypothesis is not installed")
-    def test_random_chains_round_trip() -> None:
-        """Property-based round trip (needs hypothesis)."""
+@given(st.lists(_ops, max_size=8))
+def test_random_chains_round_trip(ops: list[tuple[str, dict]]) -> None:  # type: ignore[type-arg]
+    chain = Transformation()
+    for name, params in ops:
+        chain = getattr(chain, name)(**params)
+    parsed = parse_path(chain.url(HANDLE, cdn_url=CDN).removeprefix(CDN))
+    assert list(parsed.tasks) == list(chain.tasks)
+    assert parsed.sources == (HANDLE,)
 
 
 # ---------------------------------------------------------------------------

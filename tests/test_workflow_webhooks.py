@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -75,6 +76,24 @@ async def test_a_workflow_secret_signs_its_webhooks(tmp_path: Path, receiver: Re
         await _run_job(running, _thumb_workflow(receiver.url, webhook_secret="per-webhook-secret"))
     assert signature_ok("per-webhook-secret", receiver.deliveries[0])
     assert not signature_ok(SECRET, receiver.deliveries[0])
+
+
+async def test_a_job_read_as_finished_has_its_webhook_delivery_under_way(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """On a busy machine the end of a job is handled a while after its status is written."""
+    async with running_workflows(tmp_path, allow_private_fetch=True) as running:
+        engine = running.workflows.engine
+        notify = engine.on_finished
+        assert notify is not None
+
+        async def late_notify(job: Any) -> None:
+            await asyncio.sleep(0.5)  # a loaded machine, not a wait for anything
+            await notify(job)
+
+        engine.on_finished = late_notify
+        await _run_job(running, _thumb_workflow(receiver.url))
+    assert len(receiver.deliveries) == 1
 
 
 @pytest.mark.parametrize("receiver", [[500, 500]], indirect=True)

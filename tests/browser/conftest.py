@@ -6,6 +6,7 @@ tests see a first-run profile. Screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -37,14 +38,30 @@ def chromium_path() -> str | None:
     return None
 
 
+def tracked_changes() -> dict[str, str]:
+    """Each tracked file that differs from the checked-out commit, with a hash of its content now."""
+    changed = subprocess.run(
+        ["git", "diff", "HEAD", "--name-only", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    changes = {}
+    for name in filter(None, changed.split("\0")):
+        path = ROOT / name
+        changes[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "deleted"
+    return changes
+
+
 class RunningApp:
     """The app's URLs and its process."""
 
-    def __init__(self, frontend: str, backend: str, process: subprocess.Popen, log: Path) -> None:
+    def __init__(
+        self, frontend: str, backend: str, process: subprocess.Popen, log: Path, tracked_before: dict[str, str]
+    ) -> None:
         self.frontend = frontend
         self.backend = backend
         self.process = process
         self.log = log
+        #: :func:`tracked_changes` just before ``reflex run`` started.
+        self.tracked_before = tracked_before
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the app's output, for failure messages."""
@@ -91,10 +108,11 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     reflex = ROOT / ".venv" / "bin" / "reflex"
     command = [str(reflex if reflex.exists() else "reflex"), "run", "--frontend-port", str(frontend_port),
                "--backend-port", str(backend_port)]
+    tracked_before = tracked_changes()
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    app = RunningApp(f"http://localhost:{frontend_port}", backend, process, log)
+    app = RunningApp(f"http://localhost:{frontend_port}", backend, process, log, tracked_before)
     try:
         _wait_for(f"{backend}/ping", process, log, 600)
         _wait_for(app.frontend, process, log, 600)

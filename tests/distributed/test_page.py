@@ -12,11 +12,15 @@ import psutil
 import pytest
 from PIL import Image
 
-from .conftest import Cluster
+from .conftest import Cluster, wait_until
 
 pytestmark = pytest.mark.distributed
 
 FOLLOW_TAKEOVER_S = 30
+#: How long a page may take to open a new websocket after its worker died (a hang beyond that).
+RECONNECT_S = 30
+#: The Redis keys a job's follower writes (dashboard/follow_leases.py).
+FOLLOW_KEYS = ("dashboard:photo-follow:client:{job}", "dashboard:photo-follow:lease:{job}")
 
 
 def _chromium() -> str:
@@ -33,6 +37,19 @@ def _connections(pid: int, port: int) -> int:
         1
         for c in psutil.Process(pid).net_connections(kind="tcp")
         if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+    )
+
+
+def _wait_for_follower(cluster: Cluster) -> None:
+    """Until the newest photo job's follower holds its lease and has noted the page in Redis."""
+    import redis
+
+    job = cluster.sql("SELECT max(id) FROM photojob")[0][0]
+    server = redis.Redis.from_url(cluster.redis_url)
+    wait_until(
+        lambda: all(server.exists(key.format(job=job)) for key in FOLLOW_KEYS),
+        60,
+        message=f"the follower of photo job {job} registered in Redis",
     )
 
 
@@ -80,7 +97,7 @@ def test_an_app_worker_killed_mid_job_the_page_reconnects_and_gets_the_final_pho
                     arg="avatar-status",
                     timeout=30_000,
                 )
-                time.sleep(1.0)
+                _wait_for_follower(cluster)
                 # Kill the worker holding the page's websocket: the busiest first; if the page did not
                 # reconnect, the websocket was on the other one, which is killed next.
                 originals = cluster.app_worker_pids()
@@ -88,7 +105,7 @@ def test_an_app_worker_killed_mid_job_the_page_reconnects_and_gets_the_final_pho
                 opened = len(sockets)
                 for victim in ordered:
                     os.kill(victim, signal.SIGKILL)
-                    deadline = time.monotonic() + 6
+                    deadline = time.monotonic() + RECONNECT_S
                     while len(sockets) == opened and time.monotonic() < deadline:
                         page.wait_for_timeout(200)
                     if len(sockets) > opened:

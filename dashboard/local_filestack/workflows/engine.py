@@ -91,6 +91,8 @@ class WorkflowEngine:
         self.settings = settings
         self.on_finished = on_finished
         self._runners: list[asyncio.Task[None]] = []
+        #: Jobs whose end is being recorded and handed to ``on_finished`` right now.
+        self._ending: dict[str, set[asyncio.Event]] = {}
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -278,15 +280,37 @@ class WorkflowEngine:
             return _failed(f"internal error in action {planned.action!r}: {exc}", started)
         return TaskOutcome(state=TaskState.DONE, result=result, started_at=started, finished_at=_utcnow())
 
+    async def ended(self, job_id: str) -> None:
+        """Wait until this process has handed the end of ``job_id`` to ``on_finished``.
+
+        A job reads as finished as soon as its status is written, a moment before the
+        callback (which starts its webhook delivery) runs. Whoever saw it finished and
+        waits here then sees everything its end set off. Returns at once for a job that
+        is not ending in this process.
+        """
+        for ending in list(self._ending.get(job_id, ())):
+            await ending.wait()
+
     async def _finish(self, job_id: str, status: JobStatus, text: str) -> Optional[JobRecord]:
-        ended = await self.store.finish(job_id, status, text, now_ns())
-        job = await self.store.get_job(job_id)
-        if ended and job is not None and self.on_finished is not None:
-            try:
-                await self.on_finished(job)
-            except Exception:  # a notification problem must not undo the job
-                logger.exception("notifying the end of job %s failed", job_id)
-        return job
+        # Registered before the status is written, so no reader can see the job finished
+        # without also finding it here until the callback has run.
+        ending = asyncio.Event()
+        self._ending.setdefault(job_id, set()).add(ending)
+        try:
+            ended = await self.store.finish(job_id, status, text, now_ns())
+            job = await self.store.get_job(job_id)
+            if ended and job is not None and self.on_finished is not None:
+                try:
+                    await self.on_finished(job)
+                except Exception:  # a notification problem must not undo the job
+                    logger.exception("notifying the end of job %s failed", job_id)
+            return job
+        finally:
+            ending.set()
+            endings = self._ending.get(job_id, set())
+            endings.discard(ending)
+            if not endings:
+                self._ending.pop(job_id, None)
 
     async def _finish_after_crash(self, job_id: str, exc: Exception) -> None:
         try:

@@ -222,7 +222,7 @@ class WorkflowService:
     async def wait_for_job(
         self, job_id: str, *, timeout_s: float = 60.0, interval_s: float = 0.05
     ) -> JobRecord:
-        """Poll until the job has finished.
+        """Poll until the job has finished and this process has handled its end (webhook started).
 
         Raises :class:`TimeoutError` after ``timeout_s`` and :class:`LookupError` if the job is gone.
         """
@@ -232,6 +232,7 @@ class WorkflowService:
                 if job is None:
                     raise LookupError(f"job {job_id!r} not found")
                 if job.status.finished:
+                    await self.engine.ended(job_id)
                     return job
                 await asyncio.sleep(interval_s)
 
