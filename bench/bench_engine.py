@@ -38,12 +38,12 @@ from images import generate
 from service import API_KEY, running_service, upload
 
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.workflows import contracts
-from dashboard.local_filestack.workflows.actions import ActionContext
-from dashboard.local_filestack.workflows.contracts import ActionContract
-from dashboard.local_filestack.workflows.jobs import JobRecord
-from dashboard.local_filestack.workflows.queue import QueueFull
+from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.workflows.model import contracts
+from dashboard.local_filestack.workflows.engine.actions import ActionContext
+from dashboard.local_filestack.workflows.model.contracts import ActionContract
+from dashboard.local_filestack.workflows.model.jobs import JobRecord
+from dashboard.local_filestack.workflows.engine.queue import QueueFull
 from dashboard.local_filestack.workflows.service import WorkflowService
 
 PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"

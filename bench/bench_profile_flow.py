@@ -72,7 +72,7 @@ def face_share(image: bytes, rounds: int) -> dict[str, float]:
     """Median ms of the profile chain with and without ``align:faces``, in this process."""
     from dashboard.filestack_protocol.grammar import parse_task
     from dashboard.local_filestack.imaging import transform
-    from dashboard.local_filestack.workflows.actions.process import split_chain
+    from dashboard.local_filestack.workflows.engine.actions.process import split_chain
 
     with_faces = [parse_task(segment) for segment in split_chain(PROFILE_CHAIN)]
     without = [parse_task(segment) for segment in split_chain(PROFILE_CHAIN.replace(",align:faces", ""))]

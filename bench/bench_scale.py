@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dashboard.local_filestack.app import LocalFilestack
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.deployment import DeploymentSettings
+from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.workflows.service import attach_workflows
 
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -131,7 +131,7 @@ class Run:
                     [
                         sys.executable,
                         "-m",
-                        "dashboard.local_filestack.workflows.celery_worker",
+                        "dashboard.local_filestack.workflows.celery.worker",
                         "--concurrency",
                         "1",
                         "--name",

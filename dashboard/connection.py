@@ -10,7 +10,7 @@ from functools import lru_cache
 from pydantic import SecretStr
 
 from dashboard.filestack import ClientConfig, FilestackClient
-from dashboard.local_filestack.credentials import load_or_create
+from dashboard.local_filestack.config.credentials import load_or_create
 from dashboard.settings import Settings, get_settings
 
 

@@ -14,12 +14,12 @@ from typing import AsyncIterator
 from starlette.applications import Starlette
 
 from dashboard.local_filestack.app import LocalFilestack
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.credentials import load_or_create
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.limits import ServiceLimits
+from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.config.credentials import load_or_create
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.config.limits import ServiceLimits
 from dashboard.local_filestack.workflows.service import attach_workflows
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.settings import Settings
 
 

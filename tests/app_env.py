@@ -14,7 +14,7 @@ from dashboard.filestack import ClientConfig, FilestackClient
 from dashboard.local_filestack.app import create_app
 from dashboard.models import PhotoJob, Profile
 from dashboard.settings import Settings
-from tests.local_service import API_KEY, SECRET, make_config
+from local_service import API_KEY, SECRET, make_config
 
 BASE = "http://testserver"
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from dashboard.filestack_protocol.security import Security, make_security
 from dashboard.local_filestack.app import LocalFilestack, create_app
-from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.config.service import ServiceConfig
 
 BASE_URL = "http://testserver"
 API_KEY = "TESTAPIKEYabcdefghij0"

@@ -15,10 +15,10 @@ from local_service import image_bytes, uploaded_handle
 from scale_support import postgres_schema
 from workflow_support import PROFILE_ID, Running, running_workflows
 
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.storage import HandleInUse
-from dashboard.local_filestack.workflows.jobs import JobRecord, JobStatus, now_ns
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.files import HandleInUse
+from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobStatus, now_ns
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 
 
 @contextlib.asynccontextmanager

@@ -18,7 +18,7 @@ from dashboard.filestack import (
     Transformation,
 )
 from dashboard.local_filestack.app import create_app
-from tests.local_service import API_KEY, SECRET, image_bytes, make_config
+from local_service import API_KEY, SECRET, image_bytes, make_config
 
 
 def _size(data: bytes) -> tuple[int, int]:

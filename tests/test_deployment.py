@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from scale_support import require_redis
 
-from dashboard.local_filestack.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
-from dashboard.local_filestack.workflows.backends import open_job_queue
-from dashboard.local_filestack.workflows.queue import InProcessQueue, QueueFull
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
+from dashboard.local_filestack.workflows.engine.backends import open_job_queue
+from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, QueueFull
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 
 def test_nothing_set_is_the_single_machine_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

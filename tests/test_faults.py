@@ -40,7 +40,7 @@ from workflow_support import (
     photo_like,
     running_workflows,
 )
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 FINAL_THEN_DELETE = {
     "name": "final, then delete the original",

@@ -25,7 +25,7 @@ from PIL import Image
 
 from dashboard.filestack_protocol.grammar import KNOWN_TASKS
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.delivery import is_active
+from dashboard.local_filestack.http.delivery import is_active
 from dashboard.local_filestack.imaging import Limits
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from hostile_corpus import (

@@ -18,9 +18,9 @@ from PIL import Image
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.intelligence.detections import Detection
 from dashboard.local_filestack.intelligence.sfw import verdict
-from dashboard.local_filestack.workflows.actions.intelligence import AnalysisAction
-from dashboard.local_filestack.workflows.jobs import JobStatus
-from dashboard.local_filestack.workflows.model import TaskState
+from dashboard.local_filestack.workflows.engine.actions.intelligence import AnalysisAction
+from dashboard.local_filestack.workflows.model.jobs import JobStatus
+from dashboard.local_filestack.workflows.model.workflow import TaskState
 from local_service import uploaded_handle
 from workflow_support import DELETE_NSFW_ID, running_workflows
 

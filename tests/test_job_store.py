@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 from scale_support import postgres_schema
 
-from dashboard.local_filestack.workflows.jobs import (
+from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
     JobStatus,
@@ -20,8 +20,8 @@ from dashboard.local_filestack.workflows.jobs import (
     WorkflowRecord,
     now_ns,
 )
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.store import JobNotFound, JobStore, SqliteJobStore
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.workflows.stores.store import JobNotFound, JobStore, SqliteJobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -31,7 +31,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield sqlite
         await sqlite.close()
         return
-    from dashboard.local_filestack.workflows.pg_store import PostgresJobStore
+    from dashboard.local_filestack.workflows.stores.postgres import PostgresJobStore
 
     with postgres_schema() as dsn:
         postgres = PostgresJobStore(dsn)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.config.service import ServiceConfig
 from dashboard.local_filestack.imaging import Limits
 
 

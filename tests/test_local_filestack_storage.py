@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.local_filestack import storage as storage_module
-from dashboard.local_filestack.storage import FileNotFound, FileStorage as Storage, StorageFull, new_handle
+from dashboard.local_filestack.storage import files as storage_module
+from dashboard.local_filestack.storage.files import FileNotFound, FileStorage as Storage, StorageFull, new_handle
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from scale_support import postgres_schema, s3_env, s3_stand_in
 
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.storage import FileNotFound, FileStorage, HandleInUse, Storage, new_handle
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.files import FileNotFound, FileStorage, HandleInUse, Storage, new_handle
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture(params=["file+sqlite", "file+postgres", "s3+sqlite", "s3+postgres"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    from dashboard.local_filestack.storage_factory import open_storage
+    from dashboard.local_filestack.storage.factory import open_storage
 
     blobs, records = request.param.split("+")
     values: dict[str, object] = {"storage_url": f"file://{tmp_path / 'blobs'}"}
@@ -52,7 +52,7 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 
 
 def test_the_default_is_the_single_machine_storage(tmp_path: Path) -> None:
-    from dashboard.local_filestack.storage_factory import open_storage
+    from dashboard.local_filestack.storage.factory import open_storage
 
     assert isinstance(open_storage(tmp_path, DeploymentSettings()), FileStorage)
 

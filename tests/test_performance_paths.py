@@ -26,8 +26,8 @@ from dashboard.local_filestack.imaging import faces as imaging_faces
 from dashboard.local_filestack.imaging.decode import decode
 from dashboard.local_filestack.intelligence import faces as intelligence_faces
 from dashboard.local_filestack.intelligence.detections import Detection
-from dashboard.local_filestack.workflows.actions.process import split_chain
-from dashboard.local_filestack.workflows.pool import WORKER_NICENESS, WorkerPool
+from dashboard.local_filestack.workflows.engine.actions.process import split_chain
+from dashboard.local_filestack.workflows.engine.pool import WORKER_NICENESS, WorkerPool
 
 PROFILE_CHAIN = "rotate=deg:exif/no_metadata/resize=width:400,height:400,fit:crop,align:faces"
 RED = (255, 0, 0)

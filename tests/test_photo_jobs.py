@@ -15,8 +15,8 @@ from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackClient
 from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import Settings
-from tests.app_env import BASE, env  # noqa: F401  (fixture)
-from tests.local_service import image_bytes
+from app_env import BASE, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 def _size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:

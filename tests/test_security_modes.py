@@ -16,9 +16,9 @@ import pytest
 
 from dashboard.filestack_protocol.security import Security
 from dashboard.local_filestack import __main__ as service_main
-from dashboard.local_filestack import netguard
+from dashboard.local_filestack.ingest import netguard
 from dashboard.embedded import build_service
-from dashboard.local_filestack.netguard import BlockedAddress, check_address, fetch
+from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_address, fetch
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from dashboard.settings import Settings
 from hostile_corpus import HOSTILE_NAMES, SVG_WITH_SCRIPT, jpeg, jpeg_declaring, png

@@ -9,8 +9,8 @@ import reflex as rx
 
 from dashboard import profile_store
 from dashboard.state import AvatarState, ProfileState, WorkflowsState
-from tests.app_env import env  # noqa: F401  (fixture)
-from tests.local_service import image_bytes
+from app_env import env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 
 def _upload(name: str, data: bytes) -> list[rx.UploadFile]:

@@ -12,13 +12,13 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
-from dashboard.local_filestack.storage import FileStorage as Storage
-from dashboard.local_filestack.workflows.actions import ActionContext
-from dashboard.local_filestack.workflows.actions.process import ProcessAction
-from dashboard.local_filestack.workflows.jobs import JobRecord, JobSource, JobStatus, now_ns
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
-from dashboard.local_filestack.workflows.store import SqliteJobStore
+from dashboard.local_filestack.storage.files import FileStorage as Storage
+from dashboard.local_filestack.workflows.engine.actions import ActionContext
+from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
+from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.workflows.stores.store import SqliteJobStore
 
 from local_service import CannedResponse, LoopbackServer, decoded_size, image_bytes, uploaded_handle
 from workflow_support import (

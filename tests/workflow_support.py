@@ -17,11 +17,11 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from dashboard.local_filestack.app import LocalFilestack, create_app
-from dashboard.local_filestack.workflows import contracts
-from dashboard.local_filestack.workflows.actions import ActionContext, ActionError
-from dashboard.local_filestack.workflows.contracts import ActionContract
+from dashboard.local_filestack.workflows.model import contracts
+from dashboard.local_filestack.workflows.engine.actions import ActionContext, ActionError
+from dashboard.local_filestack.workflows.model.contracts import ActionContract
 from dashboard.local_filestack.workflows.service import WorkflowService
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 from local_service import API_KEY, BASE_URL, SECRET, make_config
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import uvicorn
 
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.limits import LIMIT_ENV, LimitsError, ServiceLimits
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.config.limits import LIMIT_ENV, LimitsError, ServiceLimits
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

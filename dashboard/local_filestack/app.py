@@ -26,18 +26,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from dashboard.filestack_protocol.grammar import ParsedPath, Task
-from dashboard.local_filestack import routes_cdn, routes_file, routes_upload
-from dashboard.local_filestack.cache import TransformCache
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.errors import exception_handlers
+from dashboard.local_filestack.http import cdn as routes_cdn
+from dashboard.local_filestack.http import file_api as routes_file
+from dashboard.local_filestack.http import upload as routes_upload
+from dashboard.local_filestack.storage.cache import TransformCache
+from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.http.errors import exception_handlers
 from dashboard.local_filestack.imaging import Rendered, transform
-from dashboard.local_filestack.ingest import FetchOptions
-from dashboard.local_filestack.multipart import MultipartStore
-from dashboard.local_filestack.storage import Storage
-from dashboard.local_filestack.storage_factory import open_storage
-from dashboard.local_filestack.urls import service_base
+from dashboard.local_filestack.ingest.receive import FetchOptions
+from dashboard.local_filestack.ingest.multipart import MultipartStore
+from dashboard.local_filestack.storage.files import Storage
+from dashboard.local_filestack.storage.factory import open_storage
+from dashboard.local_filestack.http.urls import service_base
 from dashboard.local_filestack.workflows.service import attach_workflows
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 logger = logging.getLogger("dashboard.local_filestack")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.config.service import ServiceConfig
 
 DEFAULT_DATA_DIR = Path("uploaded_files") / "local_filestack"
 

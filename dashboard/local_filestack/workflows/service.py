@@ -25,18 +25,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from dashboard.filestack_protocol.grammar import ParsedPath
-from dashboard.local_filestack.workflows import rest
-from dashboard.local_filestack.workflows.actions import (
+from dashboard.local_filestack.workflows.api import rest
+from dashboard.local_filestack.workflows.engine.actions import (
     Action,
     ActionFunction,
     ActionRegistry,
     ActionResources,
     default_registry,
 )
-from dashboard.local_filestack.workflows.catalog import WorkflowCatalog
-from dashboard.local_filestack.workflows.engine import WorkflowEngine
-from dashboard.local_filestack.workflows.gateway import CdnWorkflowGateway
-from dashboard.local_filestack.workflows.jobs import (
+from dashboard.local_filestack.workflows.engine.catalog import WorkflowCatalog
+from dashboard.local_filestack.workflows.engine.runner import WorkflowEngine
+from dashboard.local_filestack.workflows.api.cdn import CdnWorkflowGateway
+from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
     SourceKind,
@@ -44,19 +44,19 @@ from dashboard.local_filestack.workflows.jobs import (
     WorkflowRecord,
     now_ns,
 )
-from dashboard.local_filestack.workflows.pool import WorkerPool
-from dashboard.local_filestack.workflows.backends import open_job_queue, open_job_store
-from dashboard.local_filestack.workflows.queue import JobQueue
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
-from dashboard.local_filestack.workflows.shipped import install_shipped
-from dashboard.local_filestack.workflows.sources import FetchSettings, InvalidSource, SourceResolver
-from dashboard.local_filestack.workflows.store import JobStore, PurgeResult
-from dashboard.local_filestack.workflows.views import cdn_status
-from dashboard.local_filestack.workflows.webhooks import WebhookSender
+from dashboard.local_filestack.workflows.engine.pool import WorkerPool
+from dashboard.local_filestack.workflows.engine.backends import open_job_queue, open_job_store
+from dashboard.local_filestack.workflows.engine.queue import JobQueue
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.workflows.engine.shipped import install_shipped
+from dashboard.local_filestack.workflows.engine.sources import FetchSettings, InvalidSource, SourceResolver
+from dashboard.local_filestack.workflows.stores.store import JobStore, PurgeResult
+from dashboard.local_filestack.workflows.model.views import cdn_status
+from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from dashboard.local_filestack.app import LocalFilestack
-    from dashboard.local_filestack.config import ServiceConfig
+    from dashboard.local_filestack.config.service import ServiceConfig
 
 logger = logging.getLogger("dashboard.local_filestack.workflows")
 
@@ -193,10 +193,10 @@ class WorkflowService:
     async def start_job(self, workflow_id: str, source: str, *, base_url: Optional[str] = None) -> JobRecord:
         """Queue a job of a workflow on a handle, an http(s) URL or a ``src://`` alias.
 
-        Raises :class:`~dashboard.local_filestack.workflows.catalog.WorkflowNotFound`,
-        :class:`~dashboard.local_filestack.workflows.sources.InvalidSource`,
-        :class:`~dashboard.local_filestack.storage.FileNotFound` (unknown handle) and
-        :class:`~dashboard.local_filestack.workflows.queue.QueueFull`.
+        Raises :class:`~dashboard.local_filestack.workflows.engine.catalog.WorkflowNotFound`,
+        :class:`~dashboard.local_filestack.workflows.engine.sources.InvalidSource`,
+        :class:`~dashboard.local_filestack.storage.files.FileNotFound` (unknown handle) and
+        :class:`~dashboard.local_filestack.workflows.engine.queue.QueueFull`.
         """
         workflow = await self.catalog.get(workflow_id)
         try:

@@ -1,0 +1,109 @@
+"""Turning a job's source into the stored file its actions work on.
+
+* a handle is used as it is (actions report a missing file themselves, so a
+  ``delete`` re-run after a restart still succeeds);
+* an external URL is fetched once through the SSRF guard and kept as a
+  temporary file of the job (deleted with the job); the handle is reserved
+  before the fetch, so a re-run reuses the copy instead of fetching again;
+* ``src://alias/path`` fails: this service has no storage aliases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
+from dashboard.local_filestack.ingest.netguard import FetchError, fetch
+from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, Storage
+from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
+from dashboard.local_filestack.workflows.stores.store import JobStore
+
+ALIASES_NOT_CONFIGURED = "storage aliases are not configured"
+
+
+class SourceError(Exception):
+    """The job's source cannot be used; the job fails with this message."""
+
+
+class InvalidSource(ValueError):
+    """A job cannot be started on this source at all (not a handle, URL or alias)."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How external URL sources are fetched."""
+
+    allow_private: bool
+    timeout_s: float
+    max_bytes: int
+
+
+class SourceResolver:
+    """Finds (or fetches) the stored file behind a job's source."""
+
+    def __init__(self, storage: Storage, store: JobStore, fetching: FetchSettings, limits: Limits) -> None:
+        self.storage = storage
+        self.store = store
+        self.fetching = fetching
+        self.limits = limits
+
+    async def resolve(self, job: JobRecord) -> str:
+        """The handle of the file the job's actions work on; :class:`SourceError` if there is none."""
+        if job.source.kind is SourceKind.ALIAS:
+            raise SourceError(ALIASES_NOT_CONFIGURED)
+        if job.source.kind is SourceKind.HANDLE:
+            return job.source.value
+        if job.source_handle is not None:
+            return job.source_handle
+        return await self._fetch_url(job)
+
+    async def _fetch_url(self, job: JobRecord) -> str:
+        slot = await self.store.reserve_output(job.id, SOURCE_OUTPUT, temporary=True)
+        try:
+            await asyncio.to_thread(self.storage.get, slot.handle)
+        except FileNotFound:
+            await self._download(job.source.value, slot.handle)
+        await self.store.set_source_handle(job.id, slot.handle, now_ns())
+        return slot.handle
+
+    async def _download(self, url: str, handle: str) -> None:
+        try:
+            data, declared = await fetch(
+                url,
+                allow_private=self.fetching.allow_private,
+                timeout=self.fetching.timeout_s,
+                max_bytes=self.fetching.max_bytes,
+            )
+        except FetchError as exc:
+            raise SourceError(f"could not fetch source {url}: {exc}") from exc
+        if not data:
+            raise SourceError(f"source {url} is empty")
+        mimetype, width, height = await asyncio.to_thread(self._describe, data, declared)
+        try:
+            await asyncio.to_thread(
+                self.storage.put,
+                data,
+                filename=PurePosixPath(unquote(urlsplit(url).path)).name or "source",
+                mimetype=mimetype,
+                width=width,
+                height=height,
+                handle=handle,
+            )
+        except HandleInUse:
+            pass  # another run of this job (a redelivery) stored the same source first
+
+    def _describe(self, data: bytes, declared: str) -> tuple[str, int | None, int | None]:
+        """The sniffed type (the declared one if sniffing finds nothing better) and image size."""
+        mimetype = sniff_mimetype(data)
+        if mimetype == "application/octet-stream" and declared:
+            mimetype = declared
+        if not mimetype.startswith("image/") or mimetype == "image/svg+xml":
+            return mimetype, None, None
+        try:
+            info = probe(data, self.limits)
+        except ImagingError:
+            return mimetype, None, None
+        return mimetype, info.width, info.height
