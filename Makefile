@@ -21,10 +21,11 @@ run: install bun
 	$(VENV)/bin/reflex db migrate
 	$(VENV)/bin/reflex run
 
-## test: install what the tests need and run the whole suite (browser tests in their own run:
-## Playwright's sync API keeps an event loop that async tests must not share)
+## test: install what the tests need, check the import contracts (pyproject.toml), run the whole suite
+## (browser tests in their own run: Playwright's sync API keeps an event loop that async tests must not share)
 test: install-test bun chromium
 	@mkdir -p uploaded_files
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest -q tests/browser $(PYTEST_ARGS)
 

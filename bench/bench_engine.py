@@ -38,15 +38,14 @@ from images import generate
 from service import API_KEY, running_service, upload
 
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.config.service import ServiceConfig
+from dashboard.local_filestack.config.settings import ServiceSettings
 from dashboard.local_filestack.workflows.model import contracts
 from dashboard.local_filestack.workflows.engine.actions import ActionContext
 from dashboard.local_filestack.workflows.model.contracts import ActionContract
 from dashboard.local_filestack.workflows.model.jobs import JobRecord
-from dashboard.local_filestack.workflows.engine.queue import QueueFull
-from dashboard.local_filestack.workflows.service import WorkflowService
+from dashboard.local_filestack.workflows.model.errors import QueueFull
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
 
-PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 STATUS_CLIENTS = 8
 IMAGE_JOBS = 4
 SUBMITTERS = 8
@@ -104,11 +103,10 @@ async def submit_then_drain(jobs: int) -> dict[str, Any]:
     """The two halves apart: submitting with the runners stopped, then the runners draining the queue."""
     contracts.register(NOOP, replace=True)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        config = ServiceConfig(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
+        config = ServiceSettings(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
         app = create_app(config)
-        service = app.state.local_filestack
+        service = app.state.service
         workflows = service.workflows
-        assert isinstance(workflows, WorkflowService)
         await service.startup()
         try:
             await workflows.engine.stop()
@@ -138,11 +136,10 @@ async def noop_jobs_per_second(jobs: int) -> dict[str, Any]:
     """Run ``jobs`` no-op jobs through the engine; jobs per second and the share that ended done."""
     contracts.register(NOOP, replace=True)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        config = ServiceConfig(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
+        config = ServiceSettings(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
         app = create_app(config)
-        service = app.state.local_filestack
+        service = app.state.service
         workflows = service.workflows
-        assert isinstance(workflows, WorkflowService)
         await service.startup()
         try:
             workflows.register_function(NOOP.name, _noop)

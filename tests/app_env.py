@@ -23,7 +23,7 @@ BASE = "http://testserver"
 async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The service running in-process, the app's client pointed at it, an empty database."""
     app = create_app(make_config(tmp_path / "fs"))
-    service = app.state.local_filestack
+    service = app.state.service
     await service.startup()
     config = ClientConfig.embedded(BASE, api_key=API_KEY, app_secret=SECRET)
 
@@ -39,7 +39,7 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             for row in session.exec(sqlmodel.select(table)):
                 session.delete(row)
         session.commit()
-    settings = Settings(data_dir=tmp_path / "fs", embedded_base_url=BASE, job_timeout_s=30)
+    settings = Settings(service=make_config(tmp_path / "fs", public_url=BASE), job_timeout_s=30)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
     yield settings, service, http
     await http.aclose()

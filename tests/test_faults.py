@@ -420,7 +420,7 @@ async def test_a_full_disk_gives_a_clear_error_and_keeps_existing_files(
             overwrite = await client.post(
                 f"/www/api/file/{original}",
                 content=jpeg(10, 10),
-                auth=("app", running.service.config.app_secret),
+                auth=("app", running.service.credentials.app_secret),
             )
             assert overwrite.status_code == 507, overwrite.text
             job = await running.workflows.start_job(created.json()["id"], original)

@@ -49,7 +49,8 @@ CORPUS_LIMITS = Limits(max_pixels=CORPUS_MAX_PIXELS, max_frames=CORPUS_MAX_FRAME
 
 def corpus_config(data_dir: Path, **overrides: Any) -> dict[str, Any]:
     """Service settings the corpus is judged against."""
-    return {"max_upload_bytes": CORPUS_MAX_UPLOAD_BYTES, "limits": CORPUS_LIMITS, **overrides}
+    limits = {"max_upload_bytes": CORPUS_MAX_UPLOAD_BYTES, **CORPUS_LIMITS.model_dump()}
+    return {"limits": limits, **overrides}
 
 
 async def bounded(call: Awaitable[T], what: str) -> T:
@@ -322,7 +323,7 @@ class SyncClient:
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
         )
-        self._call(app.state.local_filestack.startup())
+        self._call(app.state.service.startup())
 
     def _call(self, coro: Awaitable[T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)  # type: ignore[arg-type]
@@ -339,7 +340,7 @@ class SyncClient:
 
     def close(self) -> None:
         self._call(self.client.aclose())
-        self._call(self.app.state.local_filestack.shutdown())
+        self._call(self.app.state.service.shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
         self.loop.close()
@@ -349,7 +350,7 @@ class SyncClient:
 def sync_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncClient, str, str]]:
     """The service with workflows, started once for the fuzzers, and a photo and a text file in it."""
     data_dir = tmp_path_factory.mktemp("fuzz")
-    client = SyncClient(create_app(make_config(data_dir, **corpus_config(data_dir)), workflow_settings=FAST))
+    client = SyncClient(create_app(make_config(data_dir, workflows=FAST, **corpus_config(data_dir))))
     try:
         photo = client.post("/www/api/store/S3", params={"key": API_KEY}, content=jpeg(64, 48)).json()[
             "handle"

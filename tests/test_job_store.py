@@ -21,7 +21,8 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.stores.store import JobNotFound, JobStore, SqliteJobStore
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.stores.store import JobStore, SqliteJobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -13,9 +13,9 @@ from PIL import Image
 
 from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackClient
+from dashboard.local_filestack.config.limits import ServiceLimits
 from dashboard.photo_checks import RejectedPhoto
-from dashboard.settings import Settings
-from app_env import BASE, env  # noqa: F401  (fixture)
+from app_env import env  # noqa: F401  (fixture)
 from local_service import image_bytes
 
 def _size(data: bytes) -> tuple[int, int]:
@@ -70,10 +70,11 @@ async def test_rejected_file_uploads_nothing(env) -> None:
     settings, service, _http = env
     with pytest.raises(RejectedPhoto, match="not an image"):
         await photo_jobs.upload("avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings)
-    too_big = Settings(data_dir=settings.data_dir, embedded_base_url=BASE, max_upload_bytes=1000)
+    small = settings.service.model_copy(update={"limits": ServiceLimits(max_upload_bytes=1000)})
+    too_big = settings.model_copy(update={"service": small})
     with pytest.raises(RejectedPhoto, match="limit"):
         await photo_jobs.upload("avatar", image_bytes(300, 300), "big.jpg", too_big)
-    assert not list((service.config.data_dir / "files").glob("*"))
+    assert not list((service.settings.data_dir / "files").glob("*"))
     assert profile_store.latest_job("avatar") is None
 
 

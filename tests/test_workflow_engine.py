@@ -23,6 +23,7 @@ from dashboard.local_filestack.workflows.stores.store import SqliteJobStore
 from local_service import CannedResponse, LoopbackServer, decoded_size, image_bytes, uploaded_handle
 from workflow_support import (
     COVER_ID,
+    DELETE_NSFW_ID,
     FAST,
     PROFILE_ID,
     nap,
@@ -189,7 +190,7 @@ async def test_delete_nsfw_with_a_stand_in_sfw_action(tmp_path: Path, nsfw: int,
     async with running_workflows(tmp_path) as running:
         running.workflows.register_function("sfw", sfw, replace=True)
         handle = await uploaded_handle(running.client, image_bytes(64, 48))
-        job = await running.workflows.start_job("5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b03", handle)
+        job = await running.workflows.start_job(DELETE_NSFW_ID, handle)
         job = await running.workflows.wait_for_job(job.id)
         served = await running.client.get(f"/cdn/{handle}")
     assert job.status is JobStatus.DONE

@@ -1,4 +1,4 @@
-"""The embedded service's API key and app secret, generated once per data directory."""
+"""The service's API key and app secret: from the settings when given, else generated once per data dir."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+from dashboard.local_filestack.config.settings import ServiceSettings
 
 CREDENTIALS_FILE = "credentials.json"
 
@@ -15,8 +17,15 @@ CREDENTIALS_FILE = "credentials.json"
 class Credentials(BaseModel):
     """An API key and the app secret that signs its policies."""
 
+    model_config = ConfigDict(frozen=True)
+
     api_key: str
     app_secret: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(api_key={self.api_key!r}, app_secret='**********')"
+
+    __str__ = __repr__
 
 
 def load_or_create(data_dir: Path) -> Credentials:
@@ -40,3 +49,17 @@ def load_or_create(data_dir: Path) -> Credentials:
     finally:
         tmp.unlink(missing_ok=True)
     return Credentials.model_validate_json(path.read_text())
+
+
+def resolve_credentials(settings: ServiceSettings) -> Credentials:
+    """The key and secret the service runs with: the settings' own, completed from the data dir.
+
+    ``FILESTACK_API_KEY`` / ``FILESTACK_APP_SECRET`` win; whichever is missing comes from
+    ``DATA_DIR/credentials.json`` (created on first use, so every process on the same data
+    dir agrees).
+    """
+    secret = settings.app_secret.get_secret_value() if settings.app_secret is not None else None
+    if settings.api_key and secret:
+        return Credentials(api_key=settings.api_key, app_secret=secret)
+    stored = load_or_create(settings.data_dir)
+    return Credentials(api_key=settings.api_key or stored.api_key, app_secret=secret or stored.app_secret)

@@ -13,20 +13,14 @@ Four settings select the mode and nothing else changes:
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings
 
-DATABASE_URL_ENV = "DATABASE_URL"
-REDIS_URL_ENV = "REDIS_URL"
-STORAGE_URL_ENV = "STORAGE_URL"
-S3_ENDPOINT_ENV = "S3_ENDPOINT_URL"
-S3_REGION_ENV = "S3_REGION"
-WORKFLOW_WORKERS_ENV = "WORKFLOW_WORKERS"
-VISIBILITY_TIMEOUT_ENV = "QUEUE_VISIBILITY_TIMEOUT_S"
+from dashboard.local_filestack.config.environment import settings_config
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg", "postgresql+psycopg2")
 
@@ -42,10 +36,10 @@ class WorkflowWorkers(str, Enum):
     CELERY = "celery"
 
 
-class DeploymentSettings(BaseModel):
+class DeploymentSettings(BaseSettings):
     """The parts the service runs on; the defaults are the single-machine mode."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = settings_config()
 
     database_url: str | None = None
     redis_url: str | None = None
@@ -55,7 +49,7 @@ class DeploymentSettings(BaseModel):
     workflow_workers: WorkflowWorkers = WorkflowWorkers.INPROCESS
     #: Seconds a task taken by a queue worker may stay unacknowledged before the broker hands it
     #: to another worker (a worker killed mid-task). Longer than the longest job.
-    visibility_timeout_s: float = Field(default=600.0, gt=0)
+    visibility_timeout_s: float = Field(default=600.0, gt=0, validation_alias="queue_visibility_timeout_s")
 
     @field_validator("database_url", "redis_url", "storage_url", "s3_endpoint_url", mode="before")
     @classmethod
@@ -68,23 +62,6 @@ class DeploymentSettings(BaseModel):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
-
-    @classmethod
-    def from_env(cls) -> DeploymentSettings:
-        """The settings from the environment (unset variables keep the defaults)."""
-        values: dict[str, object] = {
-            "database_url": os.environ.get(DATABASE_URL_ENV),
-            "redis_url": os.environ.get(REDIS_URL_ENV),
-            "storage_url": os.environ.get(STORAGE_URL_ENV),
-            "s3_endpoint_url": os.environ.get(S3_ENDPOINT_ENV),
-        }
-        if os.environ.get(S3_REGION_ENV):
-            values["s3_region"] = os.environ[S3_REGION_ENV]
-        if os.environ.get(WORKFLOW_WORKERS_ENV):
-            values["workflow_workers"] = os.environ[WORKFLOW_WORKERS_ENV]
-        if os.environ.get(VISIBILITY_TIMEOUT_ENV):
-            values["visibility_timeout_s"] = os.environ[VISIBILITY_TIMEOUT_ENV]
-        return cls.model_validate(values)
 
     # -- what the settings mean --------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Who may do what: the one decision about each request's security policy."""
+"""Who may do what: the one decision about each request's API key, policy and basic auth."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import base64
 import binascii
 import hmac
 import re
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -16,7 +17,8 @@ from dashboard.local_filestack.http.errors import ServiceError
 
 #: Calls that modify files: Filestack always authenticates them, security on or off.
 MODIFYING_CALLS: frozenset[str] = frozenset({"remove", "write"})
-BASIC_AUTH_USER = "app"
+#: The basic-auth user of the File API (the password is the app secret).
+FILE_API_USER = "app"
 
 
 class Credentials(BaseModel):
@@ -32,55 +34,24 @@ class Credentials(BaseModel):
         return bool(self.policy or self.signature)
 
 
-def authorize(
-    creds: Credentials,
-    *,
-    call: str,
-    secret: str,
-    require_security: bool,
-    handle: str | None = None,
-    url: str | None = None,
-    size: int | None = None,
-) -> Policy | None:
-    """Allow the request or raise PolicyError; return the verified policy, if one was given.
+def basic_auth(request: Request) -> tuple[str, str] | None:
+    """The user and password of an ``Authorization: Basic`` header; ``None`` without one.
 
-    * A policy that is present is always verified, even with security off.
-    * Basic auth must carry the app secret when present.
-    * Without either, ``remove`` and ``write`` are refused always, other calls only
-      when ``require_security`` is on.
+    A header that does not decode gives ``("", "")``, which matches no account.
     """
-    if creds.has_policy:
-        return verify(
-            creds.policy or "", creds.signature or "", secret,
-            call=call, handle=handle, url=url, size=size,
-        )
-    if creds.basic_auth_ok is False:
-        raise PolicyError("invalid basic auth credentials")
-    if creds.basic_auth_ok:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
         return None
-    if require_security or call in MODIFYING_CALLS:
-        raise PolicyError("security policy required")
-    return None
+    try:
+        user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    return user, password
 
 
-def check_api_key(key: str | None, expected: str, *, required: bool) -> None:
-    """Refuse a missing (when required) or unknown API key with Filestack's 400."""
-    if not key:
-        if required:
-            raise ServiceError(400, "Parameters are invalid: key is required")
-        return
-    if key != expected:
-        raise ServiceError(400, "invalid api key")
-
-
-def check_store_target(policy: Policy | None, *, path: str | None, container: str | None) -> None:
-    """Apply a policy's ``path`` and ``container`` regular expressions to a store."""
-    if policy is None:
-        return
-    if policy.path is not None and not re.fullmatch(policy.path, path or ""):
-        raise PolicyError("invalid security policy path")
-    if policy.container is not None and not re.fullmatch(policy.container, container or ""):
-        raise PolicyError("invalid security policy container")
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison of two secrets."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def from_query(request: Request) -> Credentials:
@@ -89,21 +60,6 @@ def from_query(request: Request) -> Credentials:
         policy=request.query_params.get("policy") or None,
         signature=request.query_params.get("signature") or None,
     )
-
-
-def from_file_api(request: Request, secret: str) -> Credentials:
-    """Query policy plus HTTP basic auth (user ``app``, password = app secret)."""
-    creds = from_query(request)
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return creds
-    try:
-        user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return creds.model_copy(update={"basic_auth_ok": False})
-    ok = user == BASIC_AUTH_USER and hmac.compare_digest(password.encode(), secret.encode())
-    return creds.model_copy(update={"basic_auth_ok": ok})
 
 
 def from_tasks(parsed: ParsedPath) -> Credentials:
@@ -119,11 +75,75 @@ def from_tasks(parsed: ParsedPath) -> Credentials:
     )
 
 
-def from_body(payload: dict[str, object]) -> Credentials:
-    """``policy``/``signature`` fields of an Upload API body."""
-    policy = payload.get("policy")
-    signature = payload.get("signature")
-    return Credentials(
-        policy=str(policy) if policy else None,
-        signature=str(signature) if signature else None,
-    )
+def check_store_target(policy: Policy | None, *, path: str | None, container: str | None) -> None:
+    """Apply a policy's ``path`` and ``container`` regular expressions to a store."""
+    if policy is None:
+        return
+    if policy.path is not None and not re.fullmatch(policy.path, path or ""):
+        raise PolicyError("invalid security policy path")
+    if policy.container is not None and not re.fullmatch(policy.container, container or ""):
+        raise PolicyError("invalid security policy container")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The service's key, secret and security mode, and every check made with them."""
+
+    api_key: str
+    app_secret: str
+    require_security: bool
+
+    def authorize(
+        self,
+        creds: Credentials,
+        *,
+        call: str,
+        handle: str | None = None,
+        url: str | None = None,
+        size: int | None = None,
+        require_security: bool | None = None,
+    ) -> Policy | None:
+        """Allow the request or raise PolicyError; return the verified policy, if one was given.
+
+        * A policy that is present is always verified, even with security off.
+        * Basic auth must carry the app secret when present.
+        * Without either, ``remove`` and ``write`` are refused always, other calls only
+          when security is required (``require_security`` overrides the service's mode).
+        """
+        if creds.has_policy:
+            return verify(
+                creds.policy or "", creds.signature or "", self.app_secret,
+                call=call, handle=handle, url=url, size=size,
+            )
+        if creds.basic_auth_ok is False:
+            raise PolicyError("invalid basic auth credentials")
+        if creds.basic_auth_ok:
+            return None
+        required = self.require_security if require_security is None else require_security
+        if required or call in MODIFYING_CALLS:
+            raise PolicyError("security policy required")
+        return None
+
+    def check_api_key(self, key: str | None, *, required: bool) -> None:
+        """Refuse a missing (when required) or unknown API key with Filestack's 400."""
+        if not key:
+            if required:
+                raise ServiceError(400, "Parameters are invalid: key is required")
+            return
+        if key != self.api_key:
+            raise ServiceError(400, "invalid api key")
+
+    def file_api_credentials(self, request: Request) -> Credentials:
+        """Query policy plus HTTP basic auth (user ``app``, password = app secret)."""
+        creds = from_query(request)
+        given = basic_auth(request)
+        if given is None:
+            return creds
+        user, password = given
+        ok = user == FILE_API_USER and same(password, self.app_secret)
+        return creds.model_copy(update={"basic_auth_ok": ok})
+
+    def is_account(self, request: Request) -> bool:
+        """True when basic auth carries the API key and the app secret (the Workflows REST API)."""
+        given = basic_auth(request)
+        return given is not None and same(given[0], self.api_key) and same(given[1], self.app_secret)

@@ -19,7 +19,7 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
@@ -30,20 +30,20 @@ from starlette.routing import BaseRoute, Route
 from dashboard.filestack_protocol.grammar import ParsedPath, Task, is_handle, parse_path
 from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
-from dashboard.local_filestack.storage.cache import CachedResult, cache_key
 from dashboard.local_filestack.http.delivery import IMMUTABLE, REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.imaging import validate_tasks
-from dashboard.local_filestack.ingest.receive import StoreOptions, describe
+from dashboard.local_filestack.http.rendering import Renderer
+from dashboard.local_filestack.http.urls import CDN_PREFIX, file_url, service_base
+from dashboard.local_filestack.imaging import Limits, validate_tasks
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
-from dashboard.local_filestack.ingest.netguard import fetch
-from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
-from dashboard.local_filestack.http.urls import file_url
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.ingest.receive import StoreOptions, describe
+from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
+from dashboard.local_filestack.storage.files import FileNotFound, Storage, StoredFile
 
-if TYPE_CHECKING:
-    from dashboard.local_filestack.app import LocalFilestack
-
-PREFIX = "/cdn"
+PREFIX = CDN_PREFIX
+#: Workflow answers are about a moment; they are never cached.
+NO_STORE = {"Cache-Control": "no-store"}
 METADATA_SEGMENT = "metadata"
 _URL_SCHEMES = ("http://", "https://")
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/svg+xml": ".svg", "text/plain": ".txt"}
@@ -66,6 +66,31 @@ def split_metadata(path: str) -> tuple[str, bool]:
     if last == METADATA_SEGMENT and is_handle(head.rpartition("/")[2]):
         return head, True
     return path, False
+
+
+class WorkflowGateway(Protocol):
+    """What the CDN hands ``run_workflow`` and ``workflow_status`` to, with plain values.
+
+    Each returns the JSON body Filestack answers with; a missing workflow, job or file,
+    a full queue and a bad source are raised as their domain errors.
+    """
+
+    async def run_workflow(self, workflow_id: str, source: str, *, base_url: str) -> dict[str, Any]:
+        """Start a job of the workflow on a handle or a URL (answer: status ``Started``)."""
+        ...
+
+    async def workflow_status(self, job_id: str) -> dict[str, Any]:
+        """Report a job."""
+        ...
+
+
+def task_param(parsed: ParsedPath, task: str, param: str) -> str:
+    """A required string parameter of a task of the path (``run_workflow=id:...``)."""
+    found = parsed.task(task)
+    value = found.params.get(param) if found is not None else None
+    if not isinstance(value, str) or not value:
+        raise ServiceError(400, f"{task} needs {param}:<value>")
+    return value
 
 
 @dataclass(frozen=True)
@@ -129,18 +154,33 @@ class Loaded:
 
 
 class Cdn:
-    """Endpoints of the CDN host."""
+    """Endpoints of the CDN host, with the parts they use."""
 
-    def __init__(self, service: LocalFilestack) -> None:
-        self.service = service
+    def __init__(
+        self,
+        *,
+        gate: auth.Gate,
+        storage: Storage,
+        cache: TransformCache,
+        renderer: Renderer,
+        fetching: FetchOptions,
+        limits: Limits,
+        public_url: str | None,
+        workflows: WorkflowGateway,
+    ) -> None:
+        self.gate = gate
+        self.storage = storage
+        self.cache = cache
+        self.renderer = renderer
+        self.fetching = fetching
+        self.limits = limits
+        self.public_url = public_url
+        self.workflows = workflows
 
     def _authorize(self, creds: auth.Credentials, call: str, source: Source | None) -> Policy | None:
-        config = self.service.config
-        return auth.authorize(
+        return self.gate.authorize(
             creds,
             call=call,
-            secret=config.app_secret,
-            require_security=config.require_security,
             handle=source.handle if source else None,
             url=source.url if source else None,
         )
@@ -150,7 +190,7 @@ class Cdn:
         path, wants_metadata = split_metadata(processing_path(request))
         parsed = parse_path(path)
         if parsed.apikey is not None:
-            auth.check_api_key(parsed.apikey, self.service.config.api_key, required=False)
+            self.gate.check_api_key(parsed.apikey, required=False)
         creds = auth.from_tasks(parsed)
         names = {task.name for task in parsed.tasks}
         if "workflow_status" in names or "run_workflow" in names:
@@ -158,7 +198,7 @@ class Cdn:
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = resolve_source(parsed, query)
         if source.apikey is not None:
-            auth.check_api_key(source.apikey, self.service.config.api_key, required=False)
+            self.gate.check_api_key(source.apikey, required=False)
         if not creds.has_policy and source.handle is not None:
             creds = auth.from_query(request)
         if wants_metadata:
@@ -170,16 +210,19 @@ class Cdn:
     async def _workflow(
         self, request: Request, parsed: ParsedPath, creds: auth.Credentials, status: bool
     ) -> Response:
-        gateway = self.service.workflows
-        if gateway is None:
-            raise ServiceError(501, "workflows are not enabled")
         if status:
             self._authorize(creds, "runWorkflow", None)
-            return await gateway.workflow_status(request, parsed)
+            body = await self.workflows.workflow_status(task_param(parsed, "workflow_status", "job_id"))
+            return JSONResponse(body, headers=NO_STORE)
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = resolve_source(parsed, query)
-        policy = self._authorize(creds, "runWorkflow", source)
-        return await gateway.run_workflow(request, parsed, policy is not None)
+        self._authorize(creds, "runWorkflow", source)
+        body = await self.workflows.run_workflow(
+            task_param(parsed, "run_workflow", "id"),
+            source.handle or source.url or source.text,
+            base_url=service_base(request, PREFIX, self.public_url),
+        )
+        return JSONResponse(body, headers=NO_STORE)
 
     # -- metadata ----------------------------------------------------------
 
@@ -189,26 +232,21 @@ class Cdn:
         if parsed.image_tasks:
             raise ServiceError(400, "metadata cannot follow processing tasks")
         self._authorize(creds, "stat", source)
-        storage = self.service.storage
-        stored = await asyncio.to_thread(storage.get, source.handle or "")
+        stored = await asyncio.to_thread(self.storage.get, source.handle or "")
         fields = requested_fields(request.query_params)
-        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, storage))
+        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
     # -- delivery and processing -------------------------------------------
 
     async def _load(self, source: Source) -> Loaded:
         if source.handle is not None:
-            stored = await asyncio.to_thread(self.service.storage.get, source.handle)
+            stored = await asyncio.to_thread(self.storage.get, source.handle)
             return Loaded(
                 source=source, sha256=stored.sha256, mimetype=stored.mimetype, filename=stored.filename,
                 width=stored.width, height=stored.height, stored=stored,
             )
-        options = self.service.fetch_options
-        data, _declared = await fetch(
-            source.url or "", allow_private=options.allow_private, timeout=options.timeout,
-            max_bytes=min(options.max_bytes, self.service.config.max_upload_bytes),
-        )
-        described = await describe(data, self.service.config.limits)
+        data, _declared = await self.fetching.fetch(source.url or "")
+        described = await describe(data, self.limits)
         name = PurePosixPath(unquote(urlsplit(source.url or "").path)).name or None
         return Loaded(
             source=source, sha256=await asyncio.to_thread(_sha256, data), mimetype=described.mimetype,
@@ -225,16 +263,16 @@ class Cdn:
 
     def _read_hashed(self, handle: str) -> tuple[bytes, str]:
         """The stored bytes and their sha256, together off the event loop (hashing 25 MB takes ~40 ms)."""
-        data = self.service.storage.read(handle)
+        data = self.storage.read(handle)
         return data, hashlib.sha256(data).hexdigest()
 
     async def _render(self, loaded: Loaded, tasks: tuple[Task, ...]) -> CachedResult:
         async def compute() -> tuple[bytes, str, int | None, int | None]:
-            rendered = await self.service.render(await self._bytes(loaded), tasks)
+            rendered = await self.renderer.render(await self._bytes(loaded), tasks)
             return rendered.data, rendered.mimetype, rendered.width, rendered.height
 
         key = cache_key(loaded.source.text, tasks, loaded.sha256)
-        return await self.service.cache.get_or_compute(loaded.source.handle or loaded.source.text, key, compute)
+        return await self.cache.get_or_compute(loaded.source.handle or loaded.source.text, key, compute)
 
     async def _process(
         self, request: Request, parsed: ParsedPath, source: Source, creds: auth.Credentials
@@ -281,7 +319,7 @@ class Cdn:
             mimetype, width, height = loaded.mimetype, loaded.width, loaded.height
             filename = loaded.filename or result_filename(None, mimetype)
         stored = await asyncio.to_thread(
-            self.service.storage.put,
+            self.storage.put,
             data,
             filename=options.filename or filename,
             mimetype=mimetype,
@@ -292,11 +330,10 @@ class Cdn:
             width=width,
             height=height,
         )
-        base = self.service.base_url(request, PREFIX)
+        base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(store_result(stored, file_url(base, stored.handle)))
 
 
-def routes(service: LocalFilestack) -> list[BaseRoute]:
-    """The CDN host's one route (relative to ``/cdn``)."""
-    cdn = Cdn(service)
-    return [Route("/{path:path}", cdn.dispatch, methods=["GET", "HEAD", "POST"])]
+    def routes(self) -> list[BaseRoute]:
+        """The CDN host's one route (relative to ``/cdn``)."""
+        return [Route("/{path:path}", self.dispatch, methods=["GET", "HEAD", "POST"])]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -24,15 +23,16 @@ from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.delivery import REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.ingest.receive import Incoming, StoreOptions, describe, receive_file, store_bytes
+from dashboard.local_filestack.http.urls import API_PREFIX, file_url, service_base
+from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.ingest.errors import BadUpload
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
-from dashboard.local_filestack.storage.files import FileNotFound
-from dashboard.local_filestack.http.urls import file_url
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.ingest.receive import Incoming, StoreOptions, describe, receive_file, store_bytes
+from dashboard.local_filestack.storage.cache import TransformCache
+from dashboard.local_filestack.storage.files import FileNotFound, Storage
 
-if TYPE_CHECKING:
-    from dashboard.local_filestack.app import LocalFilestack
-
-PREFIX = "/www"
+PREFIX = API_PREFIX
 
 
 def _truthy(value: str | None) -> bool:
@@ -48,40 +48,44 @@ def _decode_base64(incoming: Incoming) -> Incoming:
 
 
 class FileApi:
-    """Endpoints of the File API host."""
+    """Endpoints of the File API host, with the parts they use."""
 
-    def __init__(self, service: LocalFilestack) -> None:
-        self.service = service
-
-    @property
-    def _secret(self) -> str:
-        return self.service.config.app_secret
+    def __init__(
+        self,
+        *,
+        gate: auth.Gate,
+        storage: Storage,
+        cache: TransformCache,
+        fetching: FetchOptions,
+        limits: Limits,
+        max_upload_bytes: int,
+        public_url: str | None,
+    ) -> None:
+        self.gate = gate
+        self.storage = storage
+        self.cache = cache
+        self.fetching = fetching
+        self.limits = limits
+        self.max_upload_bytes = max_upload_bytes
+        self.public_url = public_url
 
     def _authorize(
         self, request: Request, call: str, handle: str | None = None, size: int | None = None
     ) -> Policy | None:
-        return auth.authorize(
-            auth.from_file_api(request, self._secret),
-            call=call,
-            secret=self._secret,
-            require_security=self.service.config.require_security,
-            handle=handle,
-            size=size,
-        )
+        return self.gate.authorize(self.gate.file_api_credentials(request), call=call, handle=handle, size=size)
 
     async def _receive(self, request: Request) -> Incoming:
-        config = self.service.config
-        incoming = await receive_file(request, config.max_upload_bytes, self.service.fetch_options)
+        incoming = await receive_file(request, self.max_upload_bytes, self.fetching)
         if _truthy(request.query_params.get("base64decode")):
             incoming = _decode_base64(incoming)
         if not incoming.data:
-            raise ServiceError(400, "file is empty")
+            raise BadUpload("file is empty")
         return incoming
 
     async def store(self, request: Request) -> Response:
         """``POST /api/store/{location}``."""
         query = request.query_params
-        auth.check_api_key(query.get("key"), self.service.config.api_key, required=True)
+        self.gate.check_api_key(query.get("key"), required=True)
         try:
             options = StoreOptions(
                 location=request.path_params["location"],
@@ -98,10 +102,9 @@ class FileApi:
         if policy is not None:
             self._authorize(request, "store", size=len(incoming.data))
         stored = await store_bytes(
-            self.service.storage, self.service.config.limits, incoming.data,
-            filename=incoming.filename, options=options,
+            self.storage, self.limits, incoming.data, filename=incoming.filename, options=options
         )
-        base = self.service.base_url(request, PREFIX)
+        base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(store_result(stored, file_url(base, stored.handle)))
 
     async def file(self, request: Request) -> Response:
@@ -111,10 +114,10 @@ class FileApi:
         if request.method == "POST":
             return await self.overwrite(request)
         handle = request.path_params["handle"]
-        auth.check_api_key(request.query_params.get("key"), self.service.config.api_key, required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "read", handle)
-        stored = await asyncio.to_thread(self.service.storage.get, handle)
-        data = await asyncio.to_thread(self.service.storage.read, handle)
+        stored = await asyncio.to_thread(self.storage.get, handle)
+        data = await asyncio.to_thread(self.storage.read, handle)
         return bytes_response(
             request, data, stored.mimetype,
             etag=stored.sha256, cache_control=REVALIDATE, filename=stored.filename,
@@ -124,47 +127,44 @@ class FileApi:
     async def remove(self, request: Request) -> Response:
         """``DELETE /api/file/{handle}`` and ``POST /api/file/{handle}/remove``."""
         handle = request.path_params["handle"]
-        auth.check_api_key(request.query_params.get("key"), self.service.config.api_key, required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "remove", handle)
-        existed = await asyncio.to_thread(self.service.storage.delete, handle)
+        existed = await asyncio.to_thread(self.storage.delete, handle)
         if not existed:
             raise FileNotFound(handle)
-        await asyncio.to_thread(self.service.cache.purge, handle)
+        await asyncio.to_thread(self.cache.purge, handle)
         return JSONResponse({"status": "deleted", "handle": handle})
 
     async def overwrite(self, request: Request) -> Response:
         """``POST /api/file/{handle}``: new bytes for an existing handle."""
         handle = request.path_params["handle"]
-        auth.check_api_key(request.query_params.get("key"), self.service.config.api_key, required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "write", handle)
-        storage = self.service.storage
-        await asyncio.to_thread(storage.get, handle)
+        await asyncio.to_thread(self.storage.get, handle)
         incoming = await self._receive(request)
-        described = await describe(incoming.data, self.service.config.limits)
+        described = await describe(incoming.data, self.limits)
         stored = await asyncio.to_thread(
-            storage.overwrite, handle, incoming.data, described.mimetype, described.width, described.height
+            self.storage.overwrite, handle, incoming.data, described.mimetype, described.width, described.height
         )
-        await asyncio.to_thread(self.service.cache.purge, handle)
-        base = self.service.base_url(request, PREFIX)
+        await asyncio.to_thread(self.cache.purge, handle)
+        base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(store_result(stored, file_url(base, handle)))
 
     async def metadata(self, request: Request) -> Response:
         """``GET /api/file/{handle}/metadata``."""
         handle = request.path_params["handle"]
-        auth.check_api_key(request.query_params.get("key"), self.service.config.api_key, required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "stat", handle)
-        storage = self.service.storage
-        stored = await asyncio.to_thread(storage.get, handle)
+        stored = await asyncio.to_thread(self.storage.get, handle)
         fields = requested_fields(request.query_params)
-        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, storage))
+        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
 
-def routes(service: LocalFilestack) -> list[BaseRoute]:
-    """The File API host's routes (relative to ``/www``)."""
-    api = FileApi(service)
-    return [
-        Route("/api/store/{location}", api.store, methods=["POST"]),
-        Route("/api/file/{handle}/metadata", api.metadata, methods=["GET"]),
-        Route("/api/file/{handle}/remove", api.remove, methods=["POST"]),
-        Route("/api/file/{handle}", api.file, methods=["GET", "HEAD", "POST", "DELETE"]),
-    ]
+    def routes(self) -> list[BaseRoute]:
+        """The File API host's routes (relative to ``/www``)."""
+        return [
+            Route("/api/store/{location}", self.store, methods=["POST"]),
+            Route("/api/file/{handle}/metadata", self.metadata, methods=["GET"]),
+            Route("/api/file/{handle}/remove", self.remove, methods=["POST"]),
+            Route("/api/file/{handle}", self.file, methods=["GET", "HEAD", "POST", "DELETE"]),
+        ]

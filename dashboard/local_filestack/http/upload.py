@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -20,22 +20,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http import auth
-from dashboard.local_filestack.http.errors import ServiceError, UploadTooLarge
-from dashboard.local_filestack.ingest.receive import is_form, read_body, store_bytes
+from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, file_url, location_url, service_base
+from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.multipart import (
     CommitRequest,
     CompleteRequest,
+    MultipartStore,
     PartRequest,
     StartRequest,
     b64_md5,
     part_token,
 )
-from dashboard.local_filestack.http.urls import file_url, location_url
+from dashboard.local_filestack.ingest.receive import is_form, read_body, store_bytes
+from dashboard.local_filestack.storage.files import Storage
 
-if TYPE_CHECKING:
-    from dashboard.local_filestack.app import LocalFilestack
-
-PREFIX = "/upload"
+PREFIX = UPLOAD_PREFIX
 REGION = "local"
 _MAX_CONTROL_BODY = 1024 * 1024
 
@@ -60,10 +61,24 @@ async def read_payload(request: Request) -> dict[str, Any]:
 
 
 class UploadApi:
-    """Endpoints of the Upload API host."""
+    """Endpoints of the Upload API host, with the parts they use."""
 
-    def __init__(self, service: LocalFilestack) -> None:
-        self.service = service
+    def __init__(
+        self,
+        *,
+        gate: auth.Gate,
+        storage: Storage,
+        multipart: MultipartStore,
+        limits: Limits,
+        max_upload_bytes: int,
+        public_url: str | None,
+    ) -> None:
+        self.gate = gate
+        self.storage = storage
+        self.multipart = multipart
+        self.limits = limits
+        self.max_upload_bytes = max_upload_bytes
+        self.public_url = public_url
 
     def _check(
         self,
@@ -75,22 +90,20 @@ class UploadApi:
         """API key and policy. Only ``start`` needs a policy under ``require_security``:
         the later steps belong to a session a checked request opened (a policy they
         carry is still verified)."""
-        config = self.service.config
-        auth.check_api_key(body.apikey, config.api_key, required=True)
-        policy = auth.authorize(
+        self.gate.check_api_key(body.apikey, required=True)
+        policy = self.gate.authorize(
             auth.Credentials(policy=body.policy, signature=body.signature),
             call="store",
-            secret=config.app_secret,
-            require_security=config.require_security and opening,
             size=size,
+            require_security=self.gate.require_security and opening,
         )
         auth.check_store_target(policy, path=body.store.path, container=body.store.container)
 
     def _check_size(self, size: int) -> None:
         if size <= 0:
-            raise ServiceError(400, "file is empty")
-        if size > self.service.config.max_upload_bytes:
-            raise UploadTooLarge(self.service.config.max_upload_bytes)
+            raise BadUpload("file is empty")
+        if size > self.max_upload_bytes:
+            raise UploadTooLarge(self.max_upload_bytes)
 
     async def start(self, request: Request) -> Response:
         """Open an upload session."""
@@ -98,7 +111,7 @@ class UploadApi:
         self._check(body, size=body.size, opening=True)
         self._check_size(body.size)
         session = await asyncio.to_thread(
-            self.service.multipart.start,
+            self.multipart.start,
             filename=body.filename, mimetype=body.mimetype, size=body.size, store=body.store,
         )
         return JSONResponse(
@@ -106,7 +119,7 @@ class UploadApi:
                 "uri": f"/{session.upload_id}/{session.filename}",
                 "region": REGION,
                 "upload_id": session.upload_id,
-                "location_url": location_url(request, self.service.config.public_url),
+                "location_url": location_url(request, self.public_url),
                 "location_region": REGION,
             }
         )
@@ -115,12 +128,12 @@ class UploadApi:
         """Where to PUT one part, and with which headers."""
         body = PartRequest.model_validate(await read_payload(request))
         self._check(body)
-        session = await asyncio.to_thread(self.service.multipart.load, body.upload_id)
+        session = await asyncio.to_thread(self.multipart.load, body.upload_id)
         if body.size > session.size:
             raise ServiceError(400, f"part {body.part} is larger than the whole file")
-        token = part_token(self.service.config.app_secret, body.upload_id, body.part, body.size, body.md5)
+        token = part_token(self.gate.app_secret, body.upload_id, body.part, body.size, body.md5)
         query = urlencode({"size": body.size, "md5": body.md5, "token": token})
-        base = self.service.base_url(request, PREFIX)
+        base = service_base(request, PREFIX, self.public_url)
         url = f"{base}{PREFIX}/multipart/part/{body.upload_id}/{body.part}?{query}"
         return JSONResponse({"url": url, "headers": {"Content-MD5": body.md5}})
 
@@ -134,12 +147,12 @@ class UploadApi:
         if not size_text.isdigit():
             raise ServiceError(400, "part URL has no size")
         size = int(size_text)
-        expected = part_token(self.service.config.app_secret, upload_id, part, size, md5)
+        expected = part_token(self.gate.app_secret, upload_id, part, size, md5)
         if not hmac.compare_digest(expected, query.get("token", "")):
             raise ServiceError(403, "invalid part upload signature")
-        await asyncio.to_thread(self.service.multipart.load, upload_id)
+        await asyncio.to_thread(self.multipart.load, upload_id)
         try:
-            data = await read_body(request, min(size, self.service.config.max_upload_bytes))
+            data = await read_body(request, min(size, self.max_upload_bytes))
         except UploadTooLarge as err:
             raise ServiceError(400, f"part {part} is larger than its declared size {size}") from err
         if len(data) != size:
@@ -149,32 +162,31 @@ class UploadApi:
             raise ServiceError(400, "Content-MD5 header does not match the signed part URL")
         if b64_md5(data) != md5:
             raise ServiceError(400, f"Content-MD5 does not match the content of part {part}")
-        etag = await asyncio.to_thread(self.service.multipart.write_part, upload_id, part, data)
+        etag = await asyncio.to_thread(self.multipart.write_part, upload_id, part, data)
         return Response(status_code=200, headers={"ETag": f'"{etag}"'})
 
     async def commit(self, request: Request) -> Response:
         """Intelligent-ingestion commit: parts here are already whole, so just acknowledge."""
         body = CommitRequest.model_validate(await read_payload(request))
         self._check(body)
-        await asyncio.to_thread(self.service.multipart.load, body.upload_id)
+        await asyncio.to_thread(self.multipart.load, body.upload_id)
         return JSONResponse({})
 
     async def complete(self, request: Request) -> Response:
         """Assemble the parts in order, check them, store the file."""
         body = CompleteRequest.model_validate(await read_payload(request))
         self._check(body, size=body.size)
-        multipart = self.service.multipart
+        multipart = self.multipart
         session = await asyncio.to_thread(multipart.load, body.upload_id)
         if body.size != session.size:
             raise ServiceError(400, f"size {body.size} differs from the {session.size} given at start")
         data = await asyncio.to_thread(multipart.assemble, body.upload_id, body.parts, session.size)
         options = body.store if body.store.model_fields_set else session.store
         stored = await store_bytes(
-            self.service.storage, self.service.config.limits, data,
-            filename=body.filename or session.filename, options=options,
+            self.storage, self.limits, data, filename=body.filename or session.filename, options=options
         )
         await asyncio.to_thread(multipart.discard, body.upload_id)
-        base = self.service.base_url(request, PREFIX)
+        base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(
             {
                 "handle": stored.handle,
@@ -189,13 +201,12 @@ class UploadApi:
         )
 
 
-def routes(service: LocalFilestack) -> list[BaseRoute]:
-    """The Upload API host's routes (relative to ``/upload``)."""
-    api = UploadApi(service)
-    return [
-        Route("/multipart/start", api.start, methods=["POST"]),
-        Route("/multipart/upload", api.upload, methods=["POST"]),
-        Route("/multipart/part/{upload_id}/{part:int}", api.put_part, methods=["PUT"]),
-        Route("/multipart/commit", api.commit, methods=["POST"]),
-        Route("/multipart/complete", api.complete, methods=["POST"]),
-    ]
+    def routes(self) -> list[BaseRoute]:
+        """The Upload API host's routes (relative to ``/upload``)."""
+        return [
+            Route("/multipart/start", self.start, methods=["POST"]),
+            Route("/multipart/upload", self.upload, methods=["POST"]),
+            Route("/multipart/part/{upload_id}/{part:int}", self.put_part, methods=["PUT"]),
+            Route("/multipart/commit", self.commit, methods=["POST"]),
+            Route("/multipart/complete", self.complete, methods=["POST"]),
+        ]

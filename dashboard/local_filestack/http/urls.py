@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-CDN_PREFIX = "/cdn"
+from dashboard.local_filestack.ingest.metadata import CDN_PREFIX, file_url
+
 API_PREFIX = "/www"
 UPLOAD_PREFIX = "/upload"
+
+__all__ = ["API_PREFIX", "CDN_PREFIX", "UPLOAD_PREFIX", "file_url", "location_url", "mount_root", "service_base"]
 
 
 def mount_root(request: Request, prefix: str) -> str:
@@ -22,11 +25,6 @@ def service_base(request: Request, prefix: str, public_url: str | None) -> str:
     if public_url:
         return public_url.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}{mount_root(request, prefix)}"
-
-
-def file_url(base: str, handle: str) -> str:
-    """The CDN URL of a stored file."""
-    return f"{base}{CDN_PREFIX}/{handle}"
 
 
 def location_url(request: Request, public_url: str | None) -> str:

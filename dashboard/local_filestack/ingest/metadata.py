@@ -1,4 +1,4 @@
-"""File metadata answers (File API and ``/cdn/HANDLE/metadata``)."""
+"""How stored files are described to clients: their URL, metadata answers, store answers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import hashlib
 from typing import Any, Mapping
 
 from dashboard.local_filestack.storage.files import Storage, StoredFile
+
+#: Where the CDN host is mounted; a stored file's URL is ``BASE/cdn/HANDLE``.
+CDN_PREFIX = "/cdn"
 
 #: The fields returned when no flag is asked for.
 DEFAULT_FIELDS: tuple[str, ...] = (
@@ -52,6 +55,11 @@ def build_metadata(stored: StoredFile, fields: list[str], storage: Storage) -> d
         for name in wanted_hashes:
             values[name] = hashlib.new(name, data).hexdigest()
     return {name: values[name] for name in fields}
+
+
+def file_url(base: str, handle: str) -> str:
+    """The CDN URL of a stored file."""
+    return f"{base}{CDN_PREFIX}/{handle}"
 
 
 def store_result(stored: StoredFile, url: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound
 from dashboard.local_filestack.storage.atomic import atomic_write
 from dashboard.local_filestack.ingest.receive import StoreOptions
 from dashboard.local_filestack.storage.files import StorageFull
@@ -143,7 +143,7 @@ class MultipartStore:
 
     def _dir(self, upload_id: str) -> Path:
         if not _UPLOAD_ID_RE.match(upload_id):
-            raise ServiceError(404, f"upload '{upload_id}' not found")
+            raise UploadNotFound(upload_id)
         return self.root / upload_id
 
     def start(self, *, filename: str, mimetype: str, size: int, store: StoreOptions) -> UploadSession:
@@ -162,17 +162,17 @@ class MultipartStore:
         return session
 
     def load(self, upload_id: str) -> UploadSession:
-        """The session, or a 404 ServiceError."""
+        """The session; :class:`UploadNotFound` if there is none."""
         try:
             return UploadSession.model_validate_json((self._dir(upload_id) / "session.json").read_bytes())
         except FileNotFoundError as err:
-            raise ServiceError(404, f"upload '{upload_id}' not found") from err
+            raise UploadNotFound(upload_id) from err
 
     def write_part(self, upload_id: str, part: int, data: bytes) -> str:
         """Keep one part; return its hex MD5 (the part's ETag)."""
         folder = self._dir(upload_id)
         if not (folder / "session.json").exists():
-            raise ServiceError(404, f"upload '{upload_id}' not found")
+            raise UploadNotFound(upload_id)
         try:
             atomic_write(folder / f"part-{part:05d}", data)
         except OSError as err:
@@ -186,22 +186,22 @@ class MultipartStore:
         folder = self._dir(upload_id)
         numbers = [ref.part_number for ref in parts]
         if len(set(numbers)) != len(numbers):
-            raise ServiceError(400, "parts repeat a part number")
+            raise BadUpload("parts repeat a part number")
         chunks: list[bytes] = []
         total = 0
         for ref in sorted(parts, key=lambda r: r.part_number):
             try:
                 data = (folder / f"part-{ref.part_number:05d}").read_bytes()
             except FileNotFoundError as err:
-                raise ServiceError(400, f"part {ref.part_number} was never uploaded") from err
+                raise BadUpload(f"part {ref.part_number} was never uploaded") from err
             if hashlib.md5(data).hexdigest() != ref.etag.strip().strip('"').lower():
-                raise ServiceError(400, f"etag mismatch for part {ref.part_number}")
+                raise BadUpload(f"etag mismatch for part {ref.part_number}")
             total += len(data)
             if total > size:
                 break
             chunks.append(data)
         if total != size:
-            raise ServiceError(400, f"parts add up to {total} bytes, expected {size}")
+            raise BadUpload(f"parts add up to {total} bytes, expected {size}")
         return b"".join(chunks)
 
     def discard(self, upload_id: str) -> None:

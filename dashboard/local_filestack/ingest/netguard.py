@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import httpx
 
 MAX_REDIRECTS = 5
+#: Seconds one fetch may take, redirects included.
+FETCH_TIMEOUT_S = 10.0
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -183,3 +186,20 @@ async def fetch(url: str, *, allow_private: bool, timeout: float, max_bytes: int
             return await _fetch(url, allow_private, max_bytes, timeout)
     except TimeoutError as err:
         raise FetchError(f"timed out after {timeout:g}s fetching {url}", status=504) from err
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How the service fetches user-supplied URLs (``url=`` uploads, URL sources): size and time caps.
+
+    ``allow_private`` lets fetches reach private, loopback and link-local addresses; only
+    in-process tests turn it on (there is no setting for it).
+    """
+
+    max_bytes: int
+    allow_private: bool = False
+    timeout_s: float = FETCH_TIMEOUT_S
+
+    async def fetch(self, url: str) -> tuple[bytes, str]:
+        """:func:`fetch` with these options."""
+        return await fetch(url, allow_private=self.allow_private, timeout=self.timeout_s, max_bytes=self.max_bytes)

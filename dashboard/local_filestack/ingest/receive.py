@@ -16,9 +16,9 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
-from dashboard.local_filestack.http.errors import ServiceError, UploadTooLarge
+from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
-from dashboard.local_filestack.ingest.netguard import fetch
+from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.storage.files import Storage, StoredFile
 
 #: Storage providers Filestack accepts, and how the service records them.
@@ -48,21 +48,13 @@ class Described(BaseModel):
     height: int | None = None
 
 
-class FetchOptions(BaseModel):
-    """How ``url=`` uploads are fetched."""
-
-    allow_private: bool
-    timeout: float
-    max_bytes: int
-
-
 def check_declared_length(request: Request, cap: int) -> None:
     """Refuse a body whose Content-Length is already over ``cap``."""
     declared = request.headers.get("content-length")
     if declared is None:
         return
     if not declared.strip().isdigit():
-        raise ServiceError(400, "invalid Content-Length header")
+        raise BadUpload("invalid Content-Length header")
     if int(declared) > cap:
         raise UploadTooLarge(cap)
 
@@ -107,7 +99,7 @@ def _filename_from_url(url: str) -> str | None:
 
 
 async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> Incoming:
-    """Read an upload from the body: raw bytes, ``fileUpload`` or ``url=``."""
+    """Read an upload from the body: raw bytes, ``fileUpload`` or ``url=`` (fetched within ``fetching``'s caps)."""
     if not is_form(request):
         return Incoming(data=await read_body(request, cap))
     check_declared_length(request, cap + _FORM_OVERHEAD)
@@ -122,14 +114,9 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
         url = form.get(URL_FIELD)
         if isinstance(url, str) and url.strip():
             url = url.strip()
-            data, _declared_type = await fetch(
-                url,
-                allow_private=fetching.allow_private,
-                timeout=fetching.timeout,
-                max_bytes=min(cap, fetching.max_bytes),
-            )
+            data, _declared_type = await fetching.fetch(url)
             return Incoming(data=data, filename=_filename_from_url(url), source_url=url)
-    raise ServiceError(400, f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'")
+    raise BadUpload(f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'")
 
 
 def _describe(data: bytes, limits: Limits) -> Described:
@@ -187,7 +174,7 @@ async def store_bytes(
 ) -> StoredFile:
     """Sniff, measure and store ``data`` as a new file."""
     if not data:
-        raise ServiceError(400, "file is empty")
+        raise BadUpload("file is empty")
     described = await describe(data, limits)
     return await asyncio.to_thread(
         storage.put,

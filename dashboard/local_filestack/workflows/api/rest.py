@@ -16,29 +16,22 @@ Every request needs HTTP basic auth: user = API key, password = app secret.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from starlette.middleware import Middleware
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Route
 
-from dashboard.local_filestack.http.errors import ServiceError, exception_handlers
-from dashboard.local_filestack.workflows.engine.catalog import WorkflowNotFound
+from dashboard.local_filestack.http.auth import Gate
+from dashboard.local_filestack.http.errors import ServiceError, first_problem
+from dashboard.local_filestack.http.urls import service_base
 from dashboard.local_filestack.workflows.model.contracts import contracts_json
-from dashboard.local_filestack.workflows.model.workflow import WorkflowValidationError
-from dashboard.local_filestack.workflows.engine.queue import QUEUE_FULL_MESSAGE, QueueFull
-from dashboard.local_filestack.workflows.engine.sources import InvalidSource
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
-
-if TYPE_CHECKING:
-    from dashboard.local_filestack.workflows.service import WorkflowService
+from dashboard.local_filestack.workflows.service import WorkflowService
 
 PREFIX = "/workflows-beta"
 REALM = "Filestack Workflows"
@@ -52,8 +45,8 @@ class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     workflow: str = Field(min_length=1)
-    handle: Optional[str] = Field(default=None, min_length=1)
-    url: Optional[str] = Field(default=None, min_length=1)
+    handle: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _one_source(self) -> JobRequest:
@@ -70,7 +63,7 @@ class JobRequest(BaseModel):
 class ListQuery(BaseModel):
     """``GET /jobs`` query: an optional workflow id and how many jobs."""
 
-    workflow: Optional[str] = None
+    workflow: str | None = None
     limit: int = Field(default=DEFAULT_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
 
 
@@ -87,32 +80,18 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _first_error(exc: ValidationError) -> str:
-    problem = exc.errors()[0]
-    where = ".".join(str(part) for part in problem.get("loc", ())) or "body"
-    return f"{where}: {str(problem.get('msg', 'invalid value')).removeprefix('Value error, ')}"
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class WorkflowsRestApi:
-    """Endpoints of the REST API; every one goes through :meth:`_guarded`."""
+    """Endpoints of the REST API; every one goes through :meth:`_guarded` (basic auth)."""
 
-    def __init__(self, workflows: WorkflowService) -> None:
+    def __init__(self, workflows: WorkflowService, gate: Gate, public_url: str | None) -> None:
         self.workflows = workflows
+        self.gate = gate
+        self.public_url = public_url
 
-    # -- auth and plumbing -------------------------------------------------
-
-    def _authenticated(self, request: Request) -> bool:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        config = self.workflows.config
-        return hmac.compare_digest(user.encode(), config.api_key.encode()) and hmac.compare_digest(
-            password.encode(), config.app_secret.encode()
-        )
+    # -- plumbing ----------------------------------------------------------
 
     @staticmethod
     async def _json_body(request: Request) -> Any:
@@ -127,7 +106,7 @@ class WorkflowsRestApi:
             raise ServiceError(400, "invalid JSON body: nested too deeply") from exc
 
     def _base_url(self, request: Request) -> str:
-        return self.workflows.base_url(request, PREFIX)
+        return service_base(request, PREFIX, self.public_url)
 
     # -- endpoints ---------------------------------------------------------
 
@@ -140,29 +119,19 @@ class WorkflowsRestApi:
         if request.method == "GET":
             records = await self.workflows.list_workflows()
             return JSONResponse([workflow_resource(record) for record in records])
-        raw = await self._json_body(request)
-        try:
-            record = await self.workflows.create_workflow(raw)
-        except WorkflowValidationError as exc:
-            raise ServiceError(400, str(exc)) from exc
+        record = await self.workflows.create_workflow(await self._json_body(request))
         return JSONResponse(workflow_resource(record), status_code=201)
 
     async def workflow_item(self, request: Request) -> Response:
         """``GET``, ``PUT`` and ``DELETE /workflows/{id}``."""
         workflow_id = request.path_params["workflow_id"]
-        try:
-            if request.method == "GET":
-                record = await self.workflows.get_workflow(workflow_id)
-            elif request.method == "PUT":
-                raw = await self._json_body(request)
-                record = await self.workflows.replace_workflow(workflow_id, raw)
-            else:
-                await self.workflows.delete_workflow(workflow_id)
-                return JSONResponse({"id": workflow_id, "deleted": True})
-        except WorkflowNotFound as exc:
-            raise ServiceError(404, "workflow not found") from exc
-        except WorkflowValidationError as exc:
-            raise ServiceError(400, str(exc)) from exc
+        if request.method == "GET":
+            record = await self.workflows.get_workflow(workflow_id)
+        elif request.method == "PUT":
+            record = await self.workflows.replace_workflow(workflow_id, await self._json_body(request))
+        else:
+            await self.workflows.delete_workflow(workflow_id)
+            return JSONResponse({"id": workflow_id, "deleted": True})
         return JSONResponse(workflow_resource(record))
 
     async def jobs_collection(self, request: Request) -> Response:
@@ -171,31 +140,23 @@ class WorkflowsRestApi:
             try:
                 query = ListQuery.model_validate(dict(request.query_params))
             except ValidationError as exc:
-                raise ServiceError(400, _first_error(exc)) from exc
+                raise ServiceError(400, first_problem(exc)) from exc
             jobs = await self.workflows.list_recent_jobs(query.workflow, query.limit)
             return JSONResponse([rest_job(job) for job in jobs])
         raw = await self._json_body(request)
         try:
             order = JobRequest.model_validate(raw)
         except ValidationError as exc:
-            raise ServiceError(400, _first_error(exc)) from exc
-        try:
-            job = await self.workflows.start_job(
-                order.workflow, order.source, base_url=self._base_url(request)
-            )
-        except QueueFull as exc:
-            raise ServiceError(429, QUEUE_FULL_MESSAGE) from exc
-        except WorkflowNotFound as exc:
-            raise ServiceError(404, "workflow not found") from exc
-        except InvalidSource as exc:
-            raise ServiceError(400, str(exc)) from exc
+            raise ServiceError(400, first_problem(exc)) from exc
+        job = await self.workflows.start_job(order.workflow, order.source, base_url=self._base_url(request))
         return JSONResponse(rest_job(job), status_code=201)
 
     async def job_item(self, request: Request) -> Response:
         """``GET /jobs/{uuid}``."""
-        job = await self.workflows.get_job(request.path_params["job_id"])
+        job_id = request.path_params["job_id"]
+        job = await self.workflows.get_job(job_id)
         if job is None:
-            raise ServiceError(404, "job not found")
+            raise JobNotFound(job_id)
         return JSONResponse(rest_job(job))
 
     async def job_webhooks(self, request: Request) -> Response:
@@ -203,18 +164,17 @@ class WorkflowsRestApi:
         job_id = request.path_params["job_id"]
         job = await self.workflows.get_job(job_id)
         if job is None:
-            raise ServiceError(404, "job not found")
+            raise JobNotFound(job_id)
         attempts = await self.workflows.webhook_attempts(job_id)
         return JSONResponse(
             {"jobid": job.id, "webhook": job.workflow.webhook, "attempts": [a.as_json() for a in attempts]}
         )
 
-    def _guarded(self, endpoint: Any) -> Any:
+    def _guarded(self, endpoint: Endpoint) -> Endpoint:
         async def guarded(request: Request) -> Response:
-            if not self._authenticated(request):
+            if not self.gate.is_account(request):
                 return _unauthorized()
-            response: Response = await endpoint(request)
-            return response
+            return await endpoint(request)
 
         guarded.__name__ = endpoint.__name__
         guarded.__doc__ = endpoint.__doc__
@@ -231,9 +191,3 @@ class WorkflowsRestApi:
             Route("/jobs/{job_id}", guard(self.job_item), methods=["GET"]),
             Route("/jobs/{job_id}/webhooks", guard(self.job_webhooks), methods=["GET"]),
         ]
-
-
-def mount(workflows: WorkflowService) -> Mount:
-    """The REST API as one ``Mount`` at :data:`PREFIX`, errors answered as ``{"error": ...}``."""
-    guard = [Middleware(ExceptionMiddleware, handlers=exception_handlers())]
-    return Mount(PREFIX, routes=WorkflowsRestApi(workflows).routes(), middleware=guard)

@@ -14,7 +14,7 @@ from typing import Any
 
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.workflows.celery.app import JOBS_QUEUE, RUN_JOB_TASK, make_celery
-from dashboard.local_filestack.workflows.engine.queue import QueueFull
+from dashboard.local_filestack.workflows.model.errors import QueueFull
 
 
 class NotConsumedHere(RuntimeError):

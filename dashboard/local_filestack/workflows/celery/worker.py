@@ -3,12 +3,14 @@
     python -m dashboard.local_filestack.workflows.celery.worker [--concurrency N] [--name NAME]
     celery -A dashboard.local_filestack.workflows.celery.worker worker -Q workflow-jobs,workflow-webhooks
 
-Settings come from the environment, as for the app: ``REDIS_URL`` (broker),
-``DATABASE_URL`` (PostgreSQL job store and file records), ``STORAGE_URL`` /
-``S3_ENDPOINT_URL`` (the files), ``DATA_DIR`` (the service's key and secret, or
-``FILESTACK_APP_SECRET``). Each prefork process builds one :class:`JobRunner` on
-first use -- the same engine, actions and pure DAG code as the in-process mode --
-and runs one job at a time on its own event loop; image work runs in that process.
+Settings are the service's (:class:`ServiceSettings`: the environment and the project's
+``.env``, as for the app): ``REDIS_URL`` (broker), ``DATABASE_URL`` (PostgreSQL job store
+and file records), ``STORAGE_URL`` / ``S3_ENDPOINT_URL`` (the files), ``DATA_DIR`` (the
+service's key and secret, or ``FILESTACK_APP_SECRET``), ``EMBEDDED_BASE_URL``. Each prefork
+process builds one :class:`JobRunner` on first use -- the engine of
+:func:`~dashboard.local_filestack.workflows.engine.build.build_engine`, as in the
+in-process mode -- and runs one job at a time on its own event loop; image work runs in
+that process.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ import logging
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from dashboard.local_filestack.config.service import ServiceConfig
-from dashboard.local_filestack.config.deployment import DeploymentSettings
-from dashboard.local_filestack.storage.pg import PostgresUnavailable
+from dashboard.local_filestack.config.credentials import resolve_credentials
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.intelligence import face_boxes
 from dashboard.local_filestack.storage.factory import open_storage
-from dashboard.local_filestack.workflows.engine.actions import ActionResources, default_registry
+from dashboard.local_filestack.storage.pg import PostgresUnavailable
 from dashboard.local_filestack.workflows.celery.app import (
     DELIVER_WEBHOOK_TASK,
     JOBS_QUEUE,
@@ -37,64 +39,51 @@ from dashboard.local_filestack.workflows.celery.app import (
     make_celery,
 )
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
-from dashboard.local_filestack.workflows.engine.runner import WorkflowEngine
-from dashboard.local_filestack.workflows.model.jobs import JobRecord
-from dashboard.local_filestack.workflows.stores.postgres import PostgresJobStore
-from dashboard.local_filestack.config.workflows import WorkflowSettings
-from dashboard.local_filestack.workflows.engine.sources import FetchSettings, SourceResolver
+from dashboard.local_filestack.workflows.engine.build import build_engine
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
+from dashboard.local_filestack.workflows.model.jobs import JobRecord
+from dashboard.local_filestack.workflows.stores.store import open_job_store
 
-logger = logging.getLogger("dashboard.local_filestack.workflows.worker")
+logger = logging.getLogger(__name__)
 
-DATA_DIR_ENV = "DATA_DIR"
-DEFAULT_DATA_DIR = Path("uploaded_files") / "local_filestack"
 #: Retries of a job whose database or object store could not be reached, with this many seconds apart.
 INFRA_RETRIES = 20
 INFRA_RETRY_DELAY_S = 3.0
+#: Threads of a worker process's job store (it runs one job at a time).
+STORE_THREADS = 2
 
-deployment = DeploymentSettings.from_env()
-app = make_celery(deployment)
+settings = ServiceSettings()
+app = make_celery(settings.deployment)
 
 
 class JobRunner:
     """What one worker process needs to run jobs: store, storage, engine, its event loop."""
 
-    def __init__(self, config: ServiceConfig, settings: WorkflowSettings | None = None) -> None:
-        deployment = config.deployment
-        self.settings = settings or WorkflowSettings()
+    def __init__(self, settings: ServiceSettings) -> None:
+        deployment = settings.deployment
+        credentials = resolve_credentials(settings)
         self.loop = asyncio.new_event_loop()
-        self.store = PostgresJobStore(deployment.postgres_dsn, threads=2)
-        self.storage = open_storage(config.data_dir, deployment)
-        self.queue = CeleryQueue(deployment, self.settings.queue_size)
+        self.store = open_job_store(settings.data_dir, deployment, threads=STORE_THREADS)
+        self.storage = open_storage(settings.data_dir, deployment)
+        self.queue = CeleryQueue(deployment, settings.workflows.queue_size)
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-cpu")
+        fetching = FetchOptions(max_bytes=settings.limits.max_upload_bytes)
         self.webhooks = WebhookSender(
             store=self.store,
-            settings=self.settings,
-            app_secret=config.app_secret,
-            allow_private=config.allow_private_fetch,
+            settings=settings.workflows,
+            app_secret=credentials.app_secret,
+            allow_private=fetching.allow_private,
         )
-        self.engine = WorkflowEngine(
+        self.engine = build_engine(
+            settings=settings.workflows,
             store=self.store,
             queue=self.queue,
-            registry=default_registry(),
-            resources=ActionResources(
-                storage=self.storage,
-                store=self.store,
-                pool=self.cpu,
-                limits=config.limits,
-                public_url=config.public_url,
-            ),
-            resolver=SourceResolver(
-                self.storage,
-                self.store,
-                FetchSettings(
-                    allow_private=config.allow_private_fetch,
-                    timeout_s=config.fetch_timeout_s,
-                    max_bytes=min(config.fetch_max_bytes, config.max_upload_bytes),
-                ),
-                config.limits,
-            ),
-            settings=self.settings,
+            storage=self.storage,
+            pool=self.cpu,
+            limits=settings.limits.image,
+            fetching=fetching,
+            public_url=settings.public_url,
+            find_faces=face_boxes,
             on_finished=self._job_finished,
         )
 
@@ -110,7 +99,7 @@ class JobRunner:
 
     def fail_job(self, job_id: str, exc: Exception) -> None:
         """Record a job as failed after an unexpected error (it ends once, like any job)."""
-        self.loop.run_until_complete(self.engine._finish_after_crash(job_id, exc))
+        self.loop.run_until_complete(self.engine.finish_after_crash(job_id, exc))
 
     def deliver_webhook(self, job_id: str) -> None:
         """Post a finished job's webhook with the usual retries."""
@@ -126,9 +115,7 @@ def runner() -> JobRunner:
     """This process's job runner, built on first use (after the prefork fork)."""
     global _runner
     if _runner is None:
-        data_dir = Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
-        public_url = os.environ.get("EMBEDDED_BASE_URL")
-        _runner = JobRunner(ServiceConfig.from_env(data_dir, public_url=public_url))
+        _runner = JobRunner(settings)
     return _runner
 
 
@@ -177,7 +164,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Start a prefork worker on the jobs and webhooks queues."""
     args = parse_args(argv)
-    deployment.check()
+    settings.deployment.check()
     app.worker_main(
         [
             "worker",

@@ -18,19 +18,12 @@ from typing import Any, Optional
 from uuid import UUID, uuid4
 
 from dashboard.local_filestack.workflows.model.dag import validate_workflow
+from dashboard.local_filestack.workflows.model.errors import WorkflowNotFound
 from dashboard.local_filestack.workflows.model.jobs import WorkflowRecord, now_ns
 from dashboard.local_filestack.workflows.model.workflow import WorkflowValidationError, parse_workflow
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
 SECRET_KEY = "webhook_secret"
-
-
-class WorkflowNotFound(LookupError):
-    """No workflow with this id."""
-
-    def __init__(self, workflow_id: str) -> None:
-        super().__init__("workflow not found")
-        self.workflow_id = workflow_id
 
 
 def build_record(

@@ -11,16 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol, runtime_checkable
 
-QUEUE_FULL_MESSAGE = "job queue is full, retry later"
-
-
-class QueueFull(Exception):
-    """The queue already holds as many waiting jobs as it may."""
-
-    def __init__(self, capacity: int) -> None:
-        super().__init__(QUEUE_FULL_MESSAGE)
-        self.capacity = capacity
-
+from dashboard.local_filestack.workflows.model.errors import QueueFull
 
 @runtime_checkable
 class JobQueue(Protocol):

@@ -51,10 +51,11 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, WorkflowValidationError
-from dashboard.local_filestack.workflows.engine.queue import JobQueue, QueueFull
+from dashboard.local_filestack.workflows.engine.queue import JobQueue
+from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
-from dashboard.local_filestack.workflows.stores.store import JobNotFound, JobStore
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
 logger = logging.getLogger("dashboard.local_filestack.workflows")
 
@@ -160,7 +161,7 @@ class WorkflowEngine:
                 raise
             except Exception as exc:  # a runner must survive any one job
                 logger.exception("workflow job %s crashed", job_id)
-                await self._finish_after_crash(job_id, exc)
+                await self.finish_after_crash(job_id, exc)
 
     async def run_job(self, job_id: str) -> Optional[JobRecord]:
         """Run one job to its end (or return at once if it already ended); return the final record.
@@ -288,7 +289,8 @@ class WorkflowEngine:
                 logger.exception("notifying the end of job %s failed", job_id)
         return job
 
-    async def _finish_after_crash(self, job_id: str, exc: Exception) -> None:
+    async def finish_after_crash(self, job_id: str, exc: Exception) -> None:
+        """Record a job as failed after an unexpected error (a store failing too is only logged)."""
         try:
             await self._finish(job_id, JobStatus.FAILED, f"internal error: {exc}")
         except Exception:  # the store itself is failing; the job is recovered at the next start

@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
-from dashboard.local_filestack.ingest.netguard import FetchError, fetch
+from dashboard.local_filestack.ingest.netguard import FetchError, FetchOptions
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, Storage
 from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
 from dashboard.local_filestack.workflows.stores.store import JobStore
@@ -28,23 +27,10 @@ class SourceError(Exception):
     """The job's source cannot be used; the job fails with this message."""
 
 
-class InvalidSource(ValueError):
-    """A job cannot be started on this source at all (not a handle, URL or alias)."""
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    """How external URL sources are fetched."""
-
-    allow_private: bool
-    timeout_s: float
-    max_bytes: int
-
-
 class SourceResolver:
     """Finds (or fetches) the stored file behind a job's source."""
 
-    def __init__(self, storage: Storage, store: JobStore, fetching: FetchSettings, limits: Limits) -> None:
+    def __init__(self, storage: Storage, store: JobStore, fetching: FetchOptions, limits: Limits) -> None:
         self.storage = storage
         self.store = store
         self.fetching = fetching
@@ -71,12 +57,7 @@ class SourceResolver:
 
     async def _download(self, url: str, handle: str) -> None:
         try:
-            data, declared = await fetch(
-                url,
-                allow_private=self.fetching.allow_private,
-                timeout=self.fetching.timeout_s,
-                max_bytes=self.fetching.max_bytes,
-            )
+            data, declared = await self.fetching.fetch(url)
         except FetchError as exc:
             raise SourceError(f"could not fetch source {url}: {exc}") from exc
         if not data:

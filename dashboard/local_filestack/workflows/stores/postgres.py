@@ -27,7 +27,8 @@ from dashboard.local_filestack.workflows.model.jobs import (
 )
 from dashboard.local_filestack.workflows.stores import rows as store_rows
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.stores.store import JobNotFound, PurgeResult
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.stores.store import PurgeResult
 
 T = TypeVar("T")
 

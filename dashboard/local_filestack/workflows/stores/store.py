@@ -23,6 +23,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.storage.files import new_handle
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
@@ -31,6 +32,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
     WebhookAttempt,
     WorkflowRecord,
 )
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.stores import rows as store_rows
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 
@@ -97,14 +99,6 @@ _SCHEMA = (
 
 _JOB_COLUMNS = store_rows.JOB_COLUMNS
 _UNFINISHED = store_rows.UNFINISHED
-
-
-class JobNotFound(LookupError):
-    """No job with this id in the store."""
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"job {job_id!r} not found")
-        self.job_id = job_id
 
 
 class PurgeResult(BaseModel):
@@ -508,3 +502,12 @@ class SqliteJobStore:
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def open_job_store(data_dir: Path, deployment: DeploymentSettings, *, threads: int) -> JobStore:
+    """The job store the deployment selects: PostgreSQL, or SQLite in ``data_dir``."""
+    if deployment.uses_postgres:
+        from dashboard.local_filestack.workflows.stores.postgres import PostgresJobStore
+
+        return PostgresJobStore(deployment.postgres_dsn, threads=threads)
+    return SqliteJobStore(data_dir / DB_FILENAME, threads=threads)

@@ -24,9 +24,9 @@ from typing import Any, Optional, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
-from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, Storage, StorageFull, StoredFile
-from dashboard.local_filestack.http.urls import file_url
+from dashboard.local_filestack.ingest.metadata import file_url
 from dashboard.local_filestack.workflows.model.jobs import TaskOutput
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
@@ -86,16 +86,18 @@ class FunctionAction:
 class ActionResources:
     """What every action of the service shares.
 
-    ``pool`` is the process pool for CPU-heavy work; ``on_file_deleted`` lets the
-    service forget cached renditions of a file an action deleted.
+    ``pool`` is the process pool for CPU-heavy work; ``find_faces`` is what face-aware
+    crops look for faces with; ``on_file_deleted`` lets the service forget cached
+    renditions of a file an action deleted.
     """
 
     storage: Storage
     store: JobStore
     pool: Executor
     limits: Limits
-    public_url: Optional[str] = None
-    on_file_deleted: Optional[Callable[[str], None]] = None
+    public_url: str | None = None
+    find_faces: FaceFinder | None = None
+    on_file_deleted: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)

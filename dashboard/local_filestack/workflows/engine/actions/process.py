@@ -19,8 +19,9 @@ from typing import Any, Optional, Union
 
 from pydantic import BaseModel, ValidationError
 
-from dashboard.filestack_protocol.grammar import PARAM_ALIASES, GrammarError, Task, parse_task
-from dashboard.local_filestack.imaging import ImagingError, Limits, Rendered, transform, validate_tasks
+from dashboard.filestack_protocol import grammar
+from dashboard.filestack_protocol.grammar import PARAM_ALIASES, GrammarError, Task
+from dashboard.local_filestack.imaging import FaceFinder, ImagingError, Limits, Rendered, transform, validate_tasks
 from dashboard.local_filestack.ingest.receive import StoreOptions
 from dashboard.local_filestack.workflows.engine.actions.base import ActionContext, ActionError
 from dashboard.local_filestack.workflows.model.contracts import ProcessingStep, ProcessParams
@@ -51,41 +52,9 @@ class ProcessChain:
     store: Optional[StoreOptions] = None
 
 
-def render(data: bytes, tasks: tuple[Task, ...], limits: Limits) -> Rendered:
+def render(data: bytes, tasks: tuple[Task, ...], limits: Limits, find_faces: FaceFinder | None) -> Rendered:
     """Run ``tasks`` on ``data`` (module level so the process pool can pickle it)."""
-    return transform(data, tasks, limits)
-
-
-def split_chain(text: str) -> list[str]:
-    """Split a CDN chain on ``/`` outside double quotes and square brackets."""
-    segments: list[str] = []
-    depth = 0
-    quoted = False
-    current: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if quoted and char == "\\" and index + 1 < len(text):
-            current.append(text[index : index + 2])
-            index += 2
-            continue
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char == "[":
-            depth += 1
-        elif not quoted and char == "]":
-            depth = max(0, depth - 1)
-        elif not quoted and depth == 0 and char == "/":
-            segments.append("".join(current))
-            current = []
-            index += 1
-            continue
-        current.append(char)
-        index += 1
-    if quoted:
-        raise GrammarError(f"unterminated quote in {text!r}")
-    segments.append("".join(current))
-    return [segment.strip() for segment in segments if segment.strip()]
+    return transform(data, tasks, limits, find_faces)
 
 
 def _step_task(step: ProcessingStep) -> Task:
@@ -98,7 +67,7 @@ def parse_chain(tasks: Union[str, Sequence[ProcessingStep]]) -> ProcessChain:
     """Parse and check a chain; :class:`ActionError` names the offending task."""
     try:
         parsed = (
-            [parse_task(segment) for segment in split_chain(tasks)]
+            grammar.parse_chain(tasks)
             if isinstance(tasks, str)
             else [_step_task(step) for step in tasks]
         )
@@ -172,7 +141,10 @@ class ProcessAction:
         data = await context.read_source()
         if chain.image_tasks:
             try:
-                rendered = await context.run_cpu(render, data, chain.image_tasks, context.resources.limits)
+                resources = context.resources
+                rendered = await context.run_cpu(
+                    render, data, chain.image_tasks, resources.limits, resources.find_faces
+                )
             except ImagingError as exc:
                 raise ActionError(str(exc)) from exc
             data, mimetype = rendered.data, rendered.mimetype
