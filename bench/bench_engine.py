@@ -39,6 +39,7 @@ from service import API_KEY, running_service, upload
 
 from dashboard.local_filestack.app import create_app
 from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.storage.files import NewFile
 from dashboard.local_filestack.workflows.model import contracts
 from dashboard.local_filestack.workflows.engine.actions import ActionContext
 from dashboard.local_filestack.workflows.model.contracts import ActionContract
@@ -114,8 +115,8 @@ async def submit_then_drain(jobs: int) -> dict[str, Any]:
             workflow = await workflows.create_workflow(
                 {"name": "noop", "tasks": [{"id": "noop", "action": NOOP.name, "params": {}}]}
             )
-            handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
-                                              mimetype="text/plain")).handle
+            new = NewFile(data=b"x" * 64, filename="x.txt", mimetype="text/plain")
+            handle = (await asyncio.to_thread(service.storage.put, new)).handle
             started = time.perf_counter()
             for _ in range(jobs):
                 await workflows.start_job(workflow.id, handle)
@@ -146,8 +147,8 @@ async def noop_jobs_per_second(jobs: int) -> dict[str, Any]:
             workflow = await workflows.create_workflow(
                 {"name": "noop", "tasks": [{"id": "noop", "action": NOOP.name, "params": {}}]}
             )
-            handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
-                                              mimetype="text/plain")).handle
+            new = NewFile(data=b"x" * 64, filename="x.txt", mimetype="text/plain")
+            handle = (await asyncio.to_thread(service.storage.put, new)).handle
             window = asyncio.Semaphore(IN_FLIGHT)
             finished, all_done = await _finished_counter(workflows, jobs, window)
             started = time.perf_counter()

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from dashboard.local_filestack.app import build_service
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.storage.files import NewFile
 from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_WORKFLOW
 
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -182,11 +183,7 @@ async def measure(run: Run, jobs: int, size: tuple[int, int], warmup: int) -> di
         photos = [
             await asyncio.to_thread(
                 service.storage.put,
-                photo(n, *size),
-                filename=f"p{n}.jpg",
-                mimetype="image/jpeg",
-                width=size[0],
-                height=size[1],
+                NewFile(data=photo(n, *size), filename=f"p{n}.jpg", mimetype="image/jpeg", width=size[0], height=size[1]),
             )
             for n in range(jobs + warmup)
         ]

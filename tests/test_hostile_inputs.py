@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Awaitable, Iterator
@@ -86,10 +87,8 @@ def outcome_problem(case: Hostile, what: str, response: httpx.Response, expected
 
 
 def only_handles_in(files_dir: Path) -> list[str]:
-    """Entries of the blob directory that are not handles (there must be none)."""
-    return [
-        entry.name for entry in files_dir.iterdir() if len(entry.name) != 20 or entry.name.startswith(".")
-    ]
+    """Entries of the blob directory that are not blobs named by handle (there must be none)."""
+    return [entry.name for entry in files_dir.iterdir() if not re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name)]
 
 
 # -- the corpus through the service ---------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -469,7 +470,7 @@ async def test_uploaded_names_and_paths_cannot_escape_the_data_directory(tmp_pat
             assert response.status_code in (404, 405), (sneaky, response.status_code)
             assert SECRET not in response.text
     files = data_dir / "files"
-    assert all(len(entry.name) == 20 and not entry.name.startswith(".") for entry in files.iterdir())
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name) for entry in files.iterdir())
     outside_after = {p for p in tmp_path.rglob("*") if data_dir not in p.parents and p != data_dir}
     assert outside_after == outside_before | {tmp_path / "deep"}
     assert not any(p.name in ("passwd", "shadow", "win.ini") for p in tmp_path.rglob("*"))

@@ -12,7 +12,9 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
-from dashboard.local_filestack.storage.files import FileStorage as Storage
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.factory import open_storage
+from dashboard.local_filestack.storage.files import NewFile
 from dashboard.local_filestack.workflows.engine.actions import ActionContext
 from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
 from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
@@ -306,15 +308,12 @@ async def test_a_job_left_running_by_a_killed_engine_is_finished_after_restart(t
     )
     slot = await store.reserve_output(job_id, "avatar", temporary=False)
     await store.close()
-    Storage(tmp_path).put(
-        image_bytes(400, 400),
-        filename="photo.jpg",
-        mimetype="image/jpeg",
-        path="avatars/",
-        width=400,
-        height=400,
-        handle=slot.handle,
+    storage = open_storage(tmp_path, DeploymentSettings())
+    written = NewFile(
+        data=image_bytes(400, 400), filename="photo.jpg", mimetype="image/jpeg", path="avatars/", width=400, height=400
     )
+    storage.put(written, handle=slot.handle)
+    storage.close()
     async with running_workflows(tmp_path) as second:
         finished = await second.workflows.wait_for_job(job_id)
     assert finished.status is JobStatus.DONE

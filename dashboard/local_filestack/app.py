@@ -43,7 +43,7 @@ from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.intelligence import face_boxes
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.factory import open_storage
-from dashboard.local_filestack.storage.files import Storage
+from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.api import rest
 from dashboard.local_filestack.workflows.api.cdn import CdnWorkflows
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
@@ -190,6 +190,9 @@ def build_service(
         if removed:
             logger.info("removed %d stale multipart upload(s)", removed)
 
+    async def close_storage() -> None:
+        await asyncio.to_thread(storage.close)
+
     return Service(
         settings=settings,
         credentials=credentials,
@@ -200,7 +203,7 @@ def build_service(
         workflows=workflows,
         routes=routes,
         on_startup=(renderer.start, drop_stale_uploads, workflows.startup),
-        on_shutdown=(workflows.shutdown, renderer.stop),
+        on_shutdown=(workflows.shutdown, renderer.stop, close_storage),
     )
 
 

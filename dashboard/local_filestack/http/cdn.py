@@ -39,7 +39,8 @@ from dashboard.local_filestack.ingest.metadata import build_metadata, requested_
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.ingest.receive import StoreOptions, describe
 from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
-from dashboard.local_filestack.storage.files import FileNotFound, Storage, StoredFile
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
+from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = CDN_PREFIX
 #: Workflow answers are about a moment; they are never cached.
@@ -318,18 +319,8 @@ class Cdn:
             data = await self._bytes(loaded)
             mimetype, width, height = loaded.mimetype, loaded.width, loaded.height
             filename = loaded.filename or result_filename(None, mimetype)
-        stored = await asyncio.to_thread(
-            self.storage.put,
-            data,
-            filename=options.filename or filename,
-            mimetype=mimetype,
-            path=options.path,
-            container=options.container,
-            location=options.location,
-            access=options.access,
-            width=width,
-            height=height,
-        )
+        new = options.new_file(data, filename=filename, mimetype=mimetype, width=width, height=height)
+        stored = await asyncio.to_thread(self.storage.put, new)
         base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(store_result(stored, file_url(base, stored.handle)))
 

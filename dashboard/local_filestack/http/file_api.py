@@ -30,7 +30,8 @@ from dashboard.local_filestack.ingest.metadata import build_metadata, requested_
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.ingest.receive import Incoming, StoreOptions, describe, receive_file, store_bytes
 from dashboard.local_filestack.storage.cache import TransformCache
-from dashboard.local_filestack.storage.files import FileNotFound, Storage
+from dashboard.local_filestack.storage.files import FileNotFound, NewFile
+from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = API_PREFIX
 
@@ -143,9 +144,14 @@ class FileApi:
         await asyncio.to_thread(self.storage.get, handle)
         incoming = await self._receive(request)
         described = await describe(incoming.data, self.limits)
-        stored = await asyncio.to_thread(
-            self.storage.overwrite, handle, incoming.data, described.mimetype, described.width, described.height
+        new = NewFile(
+            data=incoming.data,
+            filename="",
+            mimetype=described.mimetype,
+            width=described.width,
+            height=described.height,
         )
+        stored = await asyncio.to_thread(self.storage.overwrite, handle, new)
         await asyncio.to_thread(self.cache.purge, handle)
         base = service_base(request, PREFIX, self.public_url)
         return JSONResponse(store_result(stored, file_url(base, handle)))

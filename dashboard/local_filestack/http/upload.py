@@ -34,7 +34,7 @@ from dashboard.local_filestack.ingest.multipart import (
     part_token,
 )
 from dashboard.local_filestack.ingest.receive import is_form, read_body, store_bytes
-from dashboard.local_filestack.storage.files import Storage
+from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = UPLOAD_PREFIX
 REGION = "local"

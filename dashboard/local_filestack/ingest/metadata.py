@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Mapping
 
-from dashboard.local_filestack.storage.files import Storage, StoredFile
+from dashboard.local_filestack.storage.files import StoredFile
+from dashboard.local_filestack.storage.store import Storage
 
 #: Where the CDN host is mounted; a stored file's URL is ``BASE/cdn/HANDLE``.
 CDN_PREFIX = "/cdn"

@@ -8,7 +8,6 @@ the client reports, in part order, before anything is stored.
 from __future__ import annotations
 
 import base64
-import errno
 import hashlib
 import hmac
 import json
@@ -24,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound
 from dashboard.local_filestack.storage.atomic import atomic_write
 from dashboard.local_filestack.ingest.receive import StoreOptions
-from dashboard.local_filestack.storage.files import StorageFull
 
 MAX_PARTS = 10_000
 STALE_AFTER_S = 24 * 3600
@@ -173,12 +171,7 @@ class MultipartStore:
         folder = self._dir(upload_id)
         if not (folder / "session.json").exists():
             raise UploadNotFound(upload_id)
-        try:
-            atomic_write(folder / f"part-{part:05d}", data)
-        except OSError as err:
-            if err.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull(f"no space left on the storage disk for part {part}") from err
-            raise
+        atomic_write(folder / f"part-{part:05d}", data)
         return hashlib.md5(data).hexdigest()
 
     def assemble(self, upload_id: str, parts: list[PartRef], size: int) -> bytes:

@@ -19,7 +19,8 @@ from starlette.types import Message, Receive
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
 from dashboard.local_filestack.ingest.netguard import FetchOptions
-from dashboard.local_filestack.storage.files import Storage, StoredFile
+from dashboard.local_filestack.storage.files import NewFile, StoredFile
+from dashboard.local_filestack.storage.store import Storage
 
 #: Storage providers Filestack accepts, and how the service records them.
 LOCATIONS: dict[str, str] = {
@@ -163,6 +164,22 @@ class StoreOptions(BaseModel):
             raise ValueError("access must be 'public' or 'private'")
         return value
 
+    def new_file(
+        self, data: bytes, *, filename: str | None, mimetype: str, width: int | None = None, height: int | None = None
+    ) -> NewFile:
+        """``data`` as a file to store with these options (their ``filename``, when set, wins)."""
+        return NewFile(
+            data=data,
+            filename=self.filename or filename or "",
+            mimetype=mimetype,
+            width=width,
+            height=height,
+            location=self.location,
+            path=self.path,
+            container=self.container,
+            access=self.access,
+        )
+
 
 async def store_bytes(
     storage: Storage,
@@ -176,15 +193,7 @@ async def store_bytes(
     if not data:
         raise BadUpload("file is empty")
     described = await describe(data, limits)
-    return await asyncio.to_thread(
-        storage.put,
-        data,
-        filename=options.filename or filename or "untitled",
-        mimetype=described.mimetype,
-        path=options.path,
-        container=options.container,
-        location=options.location,
-        access=options.access,
-        width=described.width,
-        height=described.height,
+    new = options.new_file(
+        data, filename=filename, mimetype=described.mimetype, width=described.width, height=described.height
     )
+    return await asyncio.to_thread(storage.put, new)

@@ -1,25 +1,26 @@
 """Where file bytes live, by blob name: a local directory or an S3-compatible bucket.
 
 A blob name is written once and never changed: every write of a file gets a new
-name, so two writers of the same handle (a task run twice) never mix their bytes.
-Both stores make a blob readable only when whole -- a local write goes to a temp
-file that is fsynced and renamed, an S3 ``PutObject`` is atomic.
+name (``<handle>.<random hex>``), so two writers of the same handle (a task run twice)
+never mix their bytes. Files of data dirs from before that rule keep their bytes under
+the bare handle, a name read and removed like any other. Both stores make a blob
+readable only when whole -- a local write is an :func:`atomic_write`, an S3
+``PutObject`` is atomic.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
-import tempfile
+import secrets
 import threading
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from dashboard.local_filestack.storage.files import StorageFull
+from dashboard.local_filestack.storage.atomic import atomic_write
 
-_BLOB_NAME = re.compile(r"^[A-Za-z0-9_-]{20}\.[0-9a-f]{12,32}$")
+_BLOB_NAME = re.compile(r"^[A-Za-z0-9_-]{20}(\.[0-9a-f]{12,32})?$")
 
 
 class BlobMissing(LookupError):
@@ -47,6 +48,11 @@ class BlobStore(Protocol):
         ...
 
 
+def blob_name(handle: str) -> str:
+    """A new, never used name for bytes of ``handle``."""
+    return f"{handle}.{secrets.token_hex(8)}"
+
+
 def _checked(name: str) -> str:
     if not _BLOB_NAME.match(name):
         raise ValueError(f"invalid blob name {name!r}")
@@ -61,20 +67,7 @@ class LocalBlobs:
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def write(self, name: str, data: bytes) -> None:
-        target = self.directory / _checked(name)
-        fd, temp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except OSError as err:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            if err.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull(f"no space left on the storage disk for a {len(data)}-byte file") from err
-            raise
+        atomic_write(self.directory / _checked(name), data)
 
     def read(self, name: str) -> bytes:
         try:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from dashboard.filestack_protocol.grammar import Task
 from dashboard.local_filestack.storage.atomic import atomic_write
+from dashboard.local_filestack.storage.files import StorageFull
 
 
 class CachedResult(BaseModel):
@@ -28,10 +29,6 @@ class CachedResult(BaseModel):
     width: int | None = None
     height: int | None = None
     etag: str
-
-    @property
-    def quoted_etag(self) -> str:
-        return f'"{self.etag}"'
 
 
 class _Meta(BaseModel):
@@ -111,7 +108,7 @@ class TransformCache:
         )
         try:
             await asyncio.to_thread(self._save, source, key, result)
-        except OSError:
+        except (OSError, StorageFull):
             pass  # a full cache disk only costs a recomputation next time
         return result
 

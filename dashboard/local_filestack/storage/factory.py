@@ -1,39 +1,40 @@
-"""Choosing the file storage from the deployment settings.
+"""Opening the file storage the deployment settings select; the parts change, the code does not.
 
-No settings: :class:`~dashboard.local_filestack.storage.files.FileStorage` (files and SQLite in
-the data dir). ``STORAGE_URL=s3://BUCKET`` puts the bytes in that bucket; a PostgreSQL
-``DATABASE_URL`` puts the records in PostgreSQL, so every worker of every machine sees
-the same files.
+Bytes: ``DATA_DIR/files`` (or ``STORAGE_URL=file://DIR``), or an S3-compatible bucket
+(``STORAGE_URL=s3://BUCKET``). Records: ``DATA_DIR/metadata.sqlite3``, or PostgreSQL when
+``DATABASE_URL`` names it, so every worker of every machine sees the same files. A data dir
+written by an earlier version is upgraded first (:mod:`.migrate`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.local_filestack.storage.blobs import BlobStore, LocalBlobs, S3Blobs
 from dashboard.local_filestack.config.deployment import DeploymentSettings
-from dashboard.local_filestack.storage.index import FileIndex, PostgresFileIndex, SqliteFileIndex
-from dashboard.local_filestack.storage.indexed import IndexedStorage
-from dashboard.local_filestack.storage.files import FileStorage, Storage
+from dashboard.local_filestack.storage.blobs import BlobStore, LocalBlobs, S3Blobs
+from dashboard.local_filestack.storage.index import FileIndex
+from dashboard.local_filestack.storage.migrate import INDEX_FILENAME, upgrade_data_dir
+from dashboard.local_filestack.storage.pg import PgDatabase
+from dashboard.local_filestack.storage.sql import Database, SqliteDatabase
+from dashboard.local_filestack.storage.store import Storage
 
-OBJECT_INDEX_FILENAME = "objects.sqlite3"
+
+def open_database(data_dir: Path, deployment: DeploymentSettings, *, name: str, purpose: str) -> Database:
+    """The deployment's PostgreSQL, or the SQLite file ``name`` in ``data_dir``."""
+    if deployment.uses_postgres:
+        return PgDatabase(deployment.postgres_dsn, application_name=purpose)
+    return SqliteDatabase(data_dir / name)
 
 
 def open_storage(data_dir: Path, deployment: DeploymentSettings) -> Storage:
-    """The storage the settings select."""
+    """The storage the settings select (the data dir upgraded to the current layout first)."""
     deployment.check()
     bucket = deployment.s3_bucket
-    files_dir = None if bucket else deployment.files_dir(data_dir)
-    if bucket is None and not deployment.uses_postgres and files_dir == data_dir / "files":
-        return FileStorage(data_dir)
     blobs: BlobStore = (
         S3Blobs(bucket, endpoint_url=deployment.s3_endpoint_url, region=deployment.s3_region)
         if bucket
-        else LocalBlobs(files_dir or data_dir / "files")
+        else LocalBlobs(deployment.files_dir(data_dir))
     )
-    index: FileIndex = (
-        PostgresFileIndex(deployment.postgres_dsn)
-        if deployment.uses_postgres
-        else SqliteFileIndex(data_dir / OBJECT_INDEX_FILENAME)
-    )
-    return IndexedStorage(blobs, index)
+    if not deployment.uses_postgres:
+        upgrade_data_dir(data_dir)
+    return Storage(blobs, FileIndex(open_database(data_dir, deployment, name=INDEX_FILENAME, purpose="file-index")))

@@ -1,9 +1,9 @@
-"""PostgreSQL connections for the service's stores (psycopg 3, imported only when used).
+"""PostgreSQL for the service's stores (psycopg 3, imported only when used): a :class:`~.sql.Database`.
 
 One connection per thread and process, in autocommit mode; :meth:`PgDatabase.transaction`
 groups statements. A connection found broken (the server restarted) or inherited
-through a fork (multi-worker servers) is replaced on the next use. Every statement is counted, so benchmarks can report the
-database's cost per job.
+through a fork (multi-worker servers) is replaced on the next use. Every statement is
+counted, so benchmarks can report the database's cost per job.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from dashboard.local_filestack.storage.sql import POSTGRES, Statement
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -22,11 +24,10 @@ class PostgresUnavailable(RuntimeError):
     """psycopg is not installed (``pip install -e .[scale]``) or the server cannot be reached."""
 
 
-Statement = tuple[str, Sequence[Any]]
-
-
 class PgDatabase:
     """Thread-local psycopg connections to one database, with a statement counter."""
+
+    dialect = POSTGRES
 
     def __init__(self, dsn: str, *, application_name: str = "local-filestack") -> None:
         try:

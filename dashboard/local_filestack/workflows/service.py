@@ -18,7 +18,7 @@ from typing import Any
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
-from dashboard.local_filestack.storage.files import Storage
+from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import Action, ActionFunction, ActionRegistry
 from dashboard.local_filestack.workflows.engine.build import build_engine
 from dashboard.local_filestack.workflows.engine.catalog import WorkflowCatalog

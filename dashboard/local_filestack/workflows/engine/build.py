@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
-from dashboard.local_filestack.storage.files import Storage
+from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry, ActionResources, default_registry
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.runner import JobCallback, WorkflowEngine

@@ -16,7 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
 from dashboard.local_filestack.ingest.netguard import FetchError, FetchOptions
-from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, Storage
+from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile
+from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
@@ -64,15 +65,9 @@ class SourceResolver:
             raise SourceError(f"source {url} is empty")
         mimetype, width, height = await asyncio.to_thread(self._describe, data, declared)
         try:
-            await asyncio.to_thread(
-                self.storage.put,
-                data,
-                filename=PurePosixPath(unquote(urlsplit(url).path)).name or "source",
-                mimetype=mimetype,
-                width=width,
-                height=height,
-                handle=handle,
-            )
+            name = PurePosixPath(unquote(urlsplit(url).path)).name or "source"
+            new = NewFile(data=data, filename=name, mimetype=mimetype, width=width, height=height)
+            await asyncio.to_thread(self.storage.put, new, handle=handle)
         except HandleInUse:
             pass  # another run of this job (a redelivery) stored the same source first
 

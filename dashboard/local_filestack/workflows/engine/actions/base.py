@@ -20,12 +20,13 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Optional, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
 from dashboard.local_filestack.imaging import FaceFinder, Limits
-from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, Storage, StorageFull, StoredFile
+from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile, StorageFull, StoredFile
+from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.ingest.metadata import file_url
 from dashboard.local_filestack.workflows.model.jobs import TaskOutput
 from dashboard.local_filestack.workflows.stores.store import JobStore
@@ -148,7 +149,7 @@ class ActionContext:
             except BrokenProcessPool as exc:
                 raise ActionError("the worker process died while processing (out of memory?)") from exc
 
-    async def output_slot(self, *, temporary: bool) -> tuple[TaskOutput, Optional[StoredFile]]:
+    async def output_slot(self, *, temporary: bool) -> tuple[TaskOutput, StoredFile | None]:
         """This task's reserved output handle, and the file if it was already stored."""
         slot = await self.resources.store.reserve_output(self.job_id, self.task_id, temporary=temporary)
         try:
@@ -157,62 +158,18 @@ class ActionContext:
             existing = None
         return slot, existing
 
-    async def write_output(
-        self,
-        slot: TaskOutput,
-        data: bytes,
-        *,
-        filename: str,
-        mimetype: str,
-        location: str = "S3",
-        path: Optional[str] = None,
-        container: Optional[str] = None,
-        access: str = "private",
-        width: Optional[int] = None,
-        height: Optional[int] = None,
-    ) -> StoredFile:
-        """Store ``data`` under the reserved handle of ``slot``.
+    async def write_output(self, slot: TaskOutput, new: NewFile) -> StoredFile:
+        """Store ``new`` under the reserved handle of ``slot``.
 
         If another run of the same task (a redelivered job) stored it first, that file is
         returned: a task run twice stores one file.
         """
         try:
-            return await self._put_output(
-                slot, data, filename=filename, mimetype=mimetype, location=location, path=path,
-                container=container, access=access, width=width, height=height,
-            )
+            return await asyncio.to_thread(self.storage.put, new, handle=slot.handle)
         except HandleInUse:
             return await asyncio.to_thread(self.storage.get, slot.handle)
         except StorageFull as exc:
             raise ActionError(str(exc)) from exc
-
-    async def _put_output(
-        self,
-        slot: TaskOutput,
-        data: bytes,
-        *,
-        filename: str,
-        mimetype: str,
-        location: str,
-        path: Optional[str],
-        container: Optional[str],
-        access: str,
-        width: Optional[int],
-        height: Optional[int],
-    ) -> StoredFile:
-        return await asyncio.to_thread(
-            self.storage.put,
-            data,
-            filename=filename,
-            mimetype=mimetype,
-            path=path,
-            container=container,
-            location=location,
-            access=access,
-            width=width,
-            height=height,
-            handle=slot.handle,
-        )
 
     def stored_data(self, stored: StoredFile) -> dict[str, Any]:
         """The ``data`` of a task that produced a stored file."""

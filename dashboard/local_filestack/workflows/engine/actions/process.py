@@ -153,19 +153,7 @@ class ProcessAction:
         else:
             mimetype, width, height = source.mimetype, source.width, source.height
         options = chain.store or StoreOptions()
-        filename = options.filename or (
-            output_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
-        )
-        stored = await context.write_output(
-            slot,
-            data,
-            filename=filename,
-            mimetype=mimetype,
-            location=options.location,
-            path=options.path,
-            container=options.container,
-            access=options.access,
-            width=width,
-            height=height,
-        )
+        filename = output_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
+        new = options.new_file(data, filename=filename, mimetype=mimetype, width=width, height=height)
+        stored = await context.write_output(slot, new)
         return context.stored_data(stored)

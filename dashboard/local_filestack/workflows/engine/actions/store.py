@@ -6,17 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dashboard.local_filestack.ingest.receive import StoreOptions
 from dashboard.local_filestack.workflows.engine.actions.base import ActionContext, ActionError
 from dashboard.local_filestack.workflows.model.contracts import StoreParams
-
-LOCATION_NAMES: dict[str, str] = {
-    "s3": "S3",
-    "gcs": "gcs",
-    "azure": "azure",
-    "dropbox": "dropbox",
-    "rackspace": "rackspace",
-}
-"""Contract locations (lower case) as the storage records them."""
 
 
 class StoreAction:
@@ -37,16 +29,15 @@ class StoreAction:
             return context.stored_data(existing)
         source = await context.source_file()
         data = await context.read_source()
-        stored = await context.write_output(
-            slot,
-            data,
-            filename=params.filename or source.filename,
-            mimetype=source.mimetype,
-            location=LOCATION_NAMES.get(params.location, params.location),
+        options = StoreOptions(
+            filename=params.filename,
+            location=params.location,
             path=params.path,
             container=params.container,
             access=params.access,
-            width=source.width,
-            height=source.height,
         )
+        new = options.new_file(
+            data, filename=source.filename, mimetype=source.mimetype, width=source.width, height=source.height
+        )
+        stored = await context.write_output(slot, new)
         return context.stored_data(stored)
