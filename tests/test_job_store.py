@@ -21,21 +21,23 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.storage.sql import SqliteDatabase
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
-from dashboard.local_filestack.workflows.stores.store import JobStore, SqliteJobStore
+from dashboard.local_filestack.workflows.stores.sql import SqlJobStore
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
     if request.param == "sqlite":
-        sqlite = SqliteJobStore(tmp_path / "workflows.db")
+        sqlite = SqlJobStore(SqliteDatabase(tmp_path / "workflows.db"))
         yield sqlite
         await sqlite.close()
         return
-    from dashboard.local_filestack.workflows.stores.postgres import PostgresJobStore
+    from dashboard.local_filestack.storage.pg import PgDatabase
 
     with postgres_schema() as dsn:
-        postgres = PostgresJobStore(dsn)
+        postgres = SqlJobStore(PgDatabase(dsn))
         yield postgres
         await postgres.close()
 

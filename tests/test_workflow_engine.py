@@ -20,7 +20,7 @@ from dashboard.local_filestack.workflows.engine.actions.process import ProcessAc
 from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 from dashboard.local_filestack.config.workflows import WorkflowSettings
-from dashboard.local_filestack.workflows.stores.store import SqliteJobStore
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
 
 from local_service import CannedResponse, LoopbackServer, decoded_size, image_bytes, uploaded_handle
 from workflow_support import (
@@ -289,7 +289,7 @@ async def test_a_job_left_running_by_a_killed_engine_is_finished_after_restart(t
         workflow = await first.workflows.get_workflow(PROFILE_ID)
     # What a killed engine leaves behind: a running job whose running task already
     # reserved its output handle and wrote the file, but recorded nothing more.
-    store = SqliteJobStore(tmp_path / "workflows.db")
+    store = open_job_store(tmp_path, DeploymentSettings(), threads=2)
     job_id = str(uuid4())
     created = now_ns()
     await store.create_job(

@@ -50,7 +50,8 @@ from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry
 from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, JobQueue
 from dashboard.local_filestack.workflows.service import WorkflowService
-from dashboard.local_filestack.workflows.stores.store import JobStore, open_job_store
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
 logger = logging.getLogger(__name__)
 

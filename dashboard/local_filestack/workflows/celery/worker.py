@@ -42,7 +42,7 @@ from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.build import build_engine
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
 from dashboard.local_filestack.workflows.model.jobs import JobRecord
-from dashboard.local_filestack.workflows.stores.store import open_job_store
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
 
 logger = logging.getLogger(__name__)
 
