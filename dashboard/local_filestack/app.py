@@ -37,6 +37,7 @@ from dashboard.local_filestack.config.settings import ServiceSettings
 from dashboard.local_filestack.http import cdn, file_api, upload
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.errors import exception_handlers
+from dashboard.local_filestack.http.host import HostParts
 from dashboard.local_filestack.http.rendering import Renderer
 from dashboard.local_filestack.ingest.multipart import MultipartStore
 from dashboard.local_filestack.ingest.netguard import FetchOptions
@@ -141,49 +142,25 @@ def build_service(
         registry=registry,
         on_file_deleted=cache.purge,
     )
-    public_url = settings.public_url
+    host = HostParts(
+        gate=gate,
+        storage=storage,
+        limits=limits,
+        max_upload_bytes=settings.limits.max_upload_bytes,
+        public_url=settings.public_url,
+    )
     guard = [Middleware(ExceptionMiddleware, handlers=exception_handlers())]
     routes: list[BaseRoute] = [
         Mount(
             cdn.PREFIX,
             routes=cdn.Cdn(
-                gate=gate,
-                storage=storage,
-                cache=cache,
-                renderer=renderer,
-                fetching=fetching,
-                limits=limits,
-                public_url=public_url,
-                workflows=CdnWorkflows(workflows),
+                host, cache=cache, renderer=renderer, fetching=fetching, workflows=CdnWorkflows(workflows)
             ).routes(),
             middleware=guard,
         ),
-        Mount(
-            file_api.PREFIX,
-            routes=file_api.FileApi(
-                gate=gate,
-                storage=storage,
-                cache=cache,
-                fetching=fetching,
-                limits=limits,
-                max_upload_bytes=settings.limits.max_upload_bytes,
-                public_url=public_url,
-            ).routes(),
-            middleware=guard,
-        ),
-        Mount(
-            upload.PREFIX,
-            routes=upload.UploadApi(
-                gate=gate,
-                storage=storage,
-                multipart=multipart,
-                limits=limits,
-                max_upload_bytes=settings.limits.max_upload_bytes,
-                public_url=public_url,
-            ).routes(),
-            middleware=guard,
-        ),
-        Mount(rest.PREFIX, routes=rest.WorkflowsRestApi(workflows, gate, public_url).routes(), middleware=guard),
+        Mount(file_api.PREFIX, routes=file_api.FileApi(host, cache=cache, fetching=fetching).routes(), middleware=guard),
+        Mount(upload.PREFIX, routes=upload.UploadApi(host, multipart=multipart).routes(), middleware=guard),
+        Mount(rest.PREFIX, routes=rest.WorkflowsRestApi(workflows, gate, settings.public_url).routes(), middleware=guard),
     ]
 
     async def drop_stale_uploads() -> None:

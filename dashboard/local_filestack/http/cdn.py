@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import mimetypes
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -32,22 +30,21 @@ from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.delivery import IMMUTABLE, REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.host import HostParts
 from dashboard.local_filestack.http.rendering import Renderer
-from dashboard.local_filestack.http.urls import CDN_PREFIX, file_url, service_base
-from dashboard.local_filestack.imaging import Limits, validate_tasks
+from dashboard.local_filestack.http.urls import CDN_PREFIX, file_url
+from dashboard.local_filestack.imaging import validate_tasks
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
-from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.ingest.netguard import FetchOptions, url_filename
 from dashboard.local_filestack.ingest.receive import StoreOptions, describe
 from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
-from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
-from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile, rendition_filename
 
 PREFIX = CDN_PREFIX
 #: Workflow answers are about a moment; they are never cached.
 NO_STORE = {"Cache-Control": "no-store"}
 METADATA_SEGMENT = "metadata"
 _URL_SCHEMES = ("http://", "https://")
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/svg+xml": ".svg", "text/plain": ".txt"}
 
 
 def processing_path(request: Request) -> str:
@@ -133,13 +130,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def result_filename(original: str | None, mimetype: str) -> str:
-    """The stored name of a transformation result: the original stem, the new type's extension."""
-    stem = PurePosixPath(original).stem if original else "file"
-    extension = _EXTENSIONS.get(mimetype) or mimetypes.guess_extension(mimetype) or ""
-    return f"{stem or 'file'}{extension}"
-
-
 @dataclass
 class Loaded:
     """Source bytes (read lazily for handles) and what is known about them."""
@@ -159,27 +149,21 @@ class Cdn:
 
     def __init__(
         self,
+        host: HostParts,
         *,
-        gate: auth.Gate,
-        storage: Storage,
         cache: TransformCache,
         renderer: Renderer,
         fetching: FetchOptions,
-        limits: Limits,
-        public_url: str | None,
         workflows: WorkflowGateway,
     ) -> None:
-        self.gate = gate
-        self.storage = storage
+        self.host = host
         self.cache = cache
         self.renderer = renderer
         self.fetching = fetching
-        self.limits = limits
-        self.public_url = public_url
         self.workflows = workflows
 
     def _authorize(self, creds: auth.Credentials, call: str, source: Source | None) -> Policy | None:
-        return self.gate.authorize(
+        return self.host.gate.authorize(
             creds,
             call=call,
             handle=source.handle if source else None,
@@ -191,7 +175,7 @@ class Cdn:
         path, wants_metadata = split_metadata(processing_path(request))
         parsed = parse_path(path)
         if parsed.apikey is not None:
-            self.gate.check_api_key(parsed.apikey, required=False)
+            self.host.gate.check_api_key(parsed.apikey, required=False)
         creds = auth.from_tasks(parsed)
         names = {task.name for task in parsed.tasks}
         if "workflow_status" in names or "run_workflow" in names:
@@ -199,7 +183,7 @@ class Cdn:
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = resolve_source(parsed, query)
         if source.apikey is not None:
-            self.gate.check_api_key(source.apikey, required=False)
+            self.host.gate.check_api_key(source.apikey, required=False)
         if not creds.has_policy and source.handle is not None:
             creds = auth.from_query(request)
         if wants_metadata:
@@ -221,7 +205,7 @@ class Cdn:
         body = await self.workflows.run_workflow(
             task_param(parsed, "run_workflow", "id"),
             source.handle or source.url or source.text,
-            base_url=service_base(request, PREFIX, self.public_url),
+            base_url=self.host.base_url(request, PREFIX),
         )
         return JSONResponse(body, headers=NO_STORE)
 
@@ -233,22 +217,22 @@ class Cdn:
         if parsed.image_tasks:
             raise ServiceError(400, "metadata cannot follow processing tasks")
         self._authorize(creds, "stat", source)
-        stored = await asyncio.to_thread(self.storage.get, source.handle or "")
+        stored = await asyncio.to_thread(self.host.storage.get, source.handle or "")
         fields = requested_fields(request.query_params)
-        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
+        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.host.storage))
 
     # -- delivery and processing -------------------------------------------
 
     async def _load(self, source: Source) -> Loaded:
         if source.handle is not None:
-            stored = await asyncio.to_thread(self.storage.get, source.handle)
+            stored = await asyncio.to_thread(self.host.storage.get, source.handle)
             return Loaded(
                 source=source, sha256=stored.sha256, mimetype=stored.mimetype, filename=stored.filename,
                 width=stored.width, height=stored.height, stored=stored,
             )
         data, _declared = await self.fetching.fetch(source.url or "")
-        described = await describe(data, self.limits)
-        name = PurePosixPath(unquote(urlsplit(source.url or "").path)).name or None
+        described = await describe(data, self.host.limits)
+        name = url_filename(source.url or "")
         return Loaded(
             source=source, sha256=await asyncio.to_thread(_sha256, data), mimetype=described.mimetype,
             filename=name, width=described.width, height=described.height, data=data,
@@ -264,7 +248,7 @@ class Cdn:
 
     def _read_hashed(self, handle: str) -> tuple[bytes, str]:
         """The stored bytes and their sha256, together off the event loop (hashing 25 MB takes ~40 ms)."""
-        data = self.storage.read(handle)
+        data = self.host.storage.read(handle)
         return data, hashlib.sha256(data).hexdigest()
 
     async def _render(self, loaded: Loaded, tasks: tuple[Task, ...]) -> CachedResult:
@@ -314,14 +298,14 @@ class Cdn:
         if image_tasks:
             result = await self._render(loaded, image_tasks)
             data, mimetype, width, height = result.data, result.mimetype, result.width, result.height
-            filename = result_filename(loaded.filename, mimetype)
+            filename = rendition_filename(loaded.filename, mimetype)
         else:
             data = await self._bytes(loaded)
             mimetype, width, height = loaded.mimetype, loaded.width, loaded.height
-            filename = loaded.filename or result_filename(None, mimetype)
+            filename = loaded.filename or rendition_filename(None, mimetype)
         new = options.new_file(data, filename=filename, mimetype=mimetype, width=width, height=height)
-        stored = await asyncio.to_thread(self.storage.put, new)
-        base = service_base(request, PREFIX, self.public_url)
+        stored = await asyncio.to_thread(self.host.storage.put, new)
+        base = self.host.base_url(request, PREFIX)
         return JSONResponse(store_result(stored, file_url(base, stored.handle)))
 
 

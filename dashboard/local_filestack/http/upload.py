@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, file_url, location_url, service_base
-from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.http.host import HostParts
+from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, file_url, location_url
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.multipart import (
     CommitRequest,
@@ -34,7 +34,6 @@ from dashboard.local_filestack.ingest.multipart import (
     part_token,
 )
 from dashboard.local_filestack.ingest.receive import is_form, read_body, store_bytes
-from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = UPLOAD_PREFIX
 REGION = "local"
@@ -63,22 +62,9 @@ async def read_payload(request: Request) -> dict[str, Any]:
 class UploadApi:
     """Endpoints of the Upload API host, with the parts they use."""
 
-    def __init__(
-        self,
-        *,
-        gate: auth.Gate,
-        storage: Storage,
-        multipart: MultipartStore,
-        limits: Limits,
-        max_upload_bytes: int,
-        public_url: str | None,
-    ) -> None:
-        self.gate = gate
-        self.storage = storage
+    def __init__(self, host: HostParts, *, multipart: MultipartStore) -> None:
+        self.host = host
         self.multipart = multipart
-        self.limits = limits
-        self.max_upload_bytes = max_upload_bytes
-        self.public_url = public_url
 
     def _check(
         self,
@@ -90,20 +76,20 @@ class UploadApi:
         """API key and policy. Only ``start`` needs a policy under ``require_security``:
         the later steps belong to a session a checked request opened (a policy they
         carry is still verified)."""
-        self.gate.check_api_key(body.apikey, required=True)
-        policy = self.gate.authorize(
+        self.host.gate.check_api_key(body.apikey, required=True)
+        policy = self.host.gate.authorize(
             auth.Credentials(policy=body.policy, signature=body.signature),
             call="store",
             size=size,
-            require_security=self.gate.require_security and opening,
+            require_security=self.host.gate.require_security and opening,
         )
         auth.check_store_target(policy, path=body.store.path, container=body.store.container)
 
     def _check_size(self, size: int) -> None:
         if size <= 0:
             raise BadUpload("file is empty")
-        if size > self.max_upload_bytes:
-            raise UploadTooLarge(self.max_upload_bytes)
+        if size > self.host.max_upload_bytes:
+            raise UploadTooLarge(self.host.max_upload_bytes)
 
     async def start(self, request: Request) -> Response:
         """Open an upload session."""
@@ -119,7 +105,7 @@ class UploadApi:
                 "uri": f"/{session.upload_id}/{session.filename}",
                 "region": REGION,
                 "upload_id": session.upload_id,
-                "location_url": location_url(request, self.public_url),
+                "location_url": location_url(request, self.host.public_url),
                 "location_region": REGION,
             }
         )
@@ -131,9 +117,9 @@ class UploadApi:
         session = await asyncio.to_thread(self.multipart.load, body.upload_id)
         if body.size > session.size:
             raise ServiceError(400, f"part {body.part} is larger than the whole file")
-        token = part_token(self.gate.app_secret, body.upload_id, body.part, body.size, body.md5)
+        token = part_token(self.host.gate.app_secret, body.upload_id, body.part, body.size, body.md5)
         query = urlencode({"size": body.size, "md5": body.md5, "token": token})
-        base = service_base(request, PREFIX, self.public_url)
+        base = self.host.base_url(request, PREFIX)
         url = f"{base}{PREFIX}/multipart/part/{body.upload_id}/{body.part}?{query}"
         return JSONResponse({"url": url, "headers": {"Content-MD5": body.md5}})
 
@@ -147,12 +133,12 @@ class UploadApi:
         if not size_text.isdigit():
             raise ServiceError(400, "part URL has no size")
         size = int(size_text)
-        expected = part_token(self.gate.app_secret, upload_id, part, size, md5)
+        expected = part_token(self.host.gate.app_secret, upload_id, part, size, md5)
         if not hmac.compare_digest(expected, query.get("token", "")):
             raise ServiceError(403, "invalid part upload signature")
         await asyncio.to_thread(self.multipart.load, upload_id)
         try:
-            data = await read_body(request, min(size, self.max_upload_bytes))
+            data = await read_body(request, min(size, self.host.max_upload_bytes))
         except UploadTooLarge as err:
             raise ServiceError(400, f"part {part} is larger than its declared size {size}") from err
         if len(data) != size:
@@ -183,10 +169,10 @@ class UploadApi:
         data = await asyncio.to_thread(multipart.assemble, body.upload_id, body.parts, session.size)
         options = body.store if body.store.model_fields_set else session.store
         stored = await store_bytes(
-            self.storage, self.limits, data, filename=body.filename or session.filename, options=options
+            self.host.storage, self.host.limits, data, filename=body.filename or session.filename, options=options
         )
         await asyncio.to_thread(multipart.discard, body.upload_id)
-        base = service_base(request, PREFIX, self.public_url)
+        base = self.host.base_url(request, PREFIX)
         return JSONResponse(
             {
                 "handle": stored.handle,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dashboard.local_filestack.storage.files import StoredFile
 from dashboard.local_filestack.storage.store import Storage

@@ -12,7 +12,8 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
@@ -69,6 +70,11 @@ def _blocked_reason(ip: IPAddress) -> str | None:
         if hit:
             return reason
     return None
+
+
+def url_filename(url: str) -> str | None:
+    """The last segment of a URL's path, percent-decoded (``None`` when it has none): a fetched file's name."""
+    return PurePosixPath(unquote(urlsplit(url).path)).name or None
 
 
 def check_address(ip: str, allow_private: bool) -> None:

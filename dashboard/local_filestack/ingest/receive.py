@@ -8,8 +8,6 @@ Content-Length is checked first and the stream is counted as it is read.
 from __future__ import annotations
 
 import asyncio
-from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from starlette.datastructures import UploadFile
@@ -18,7 +16,8 @@ from starlette.types import Message, Receive
 
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
-from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
+from dashboard.local_filestack.ingest.netguard import FetchOptions, url_filename
 from dashboard.local_filestack.storage.files import NewFile, StoredFile
 from dashboard.local_filestack.storage.store import Storage
 
@@ -94,11 +93,6 @@ def is_form(request: Request) -> bool:
     return content_type in FORM_TYPES
 
 
-def _filename_from_url(url: str) -> str | None:
-    name = PurePosixPath(unquote(urlsplit(url).path)).name
-    return name or None
-
-
 async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> Incoming:
     """Read an upload from the body: raw bytes, ``fileUpload`` or ``url=`` (fetched within ``fetching``'s caps)."""
     if not is_form(request):
@@ -116,12 +110,14 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
         if isinstance(url, str) and url.strip():
             url = url.strip()
             data, _declared_type = await fetching.fetch(url)
-            return Incoming(data=data, filename=_filename_from_url(url), source_url=url)
+            return Incoming(data=data, filename=url_filename(url), source_url=url)
     raise BadUpload(f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'")
 
 
-def _describe(data: bytes, limits: Limits) -> Described:
+def _describe(data: bytes, limits: Limits, declared: str | None) -> Described:
     mimetype = sniff_mimetype(data)
+    if mimetype == OCTET_STREAM and declared:
+        mimetype = declared
     if not mimetype.startswith("image/") or mimetype == "image/svg+xml":
         return Described(mimetype=mimetype)
     try:
@@ -131,9 +127,10 @@ def _describe(data: bytes, limits: Limits) -> Described:
     return Described(mimetype=mimetype, width=info.width, height=info.height)
 
 
-async def describe(data: bytes, limits: Limits) -> Described:
-    """The sniffed media type and, for readable images, the dimensions."""
-    return await asyncio.to_thread(_describe, data, limits)
+async def describe(data: bytes, limits: Limits, declared: str | None = None) -> Described:
+    """The sniffed media type (``declared`` when sniffing finds nothing better) and, for readable
+    images, the dimensions."""
+    return await asyncio.to_thread(_describe, data, limits, declared)
 
 
 class StoreOptions(BaseModel):

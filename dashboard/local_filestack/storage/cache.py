@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import shutil
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from pydantic import BaseModel, ValidationError
 

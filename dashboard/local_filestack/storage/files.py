@@ -8,11 +8,13 @@ name is display metadata, ``path`` and ``container`` only shape the key string.
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
@@ -23,6 +25,19 @@ HANDLE_LENGTH = 20
 DEFAULT_CONTAINER = "local-filestack"
 DEFAULT_FILENAME = "untitled"
 _MAX_FILENAME_CHARS = 255
+#: Extensions for types whose ``mimetypes`` guess is missing or not the usual one.
+_EXTENSIONS: dict[str, str] = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
+    "image/avif": ".avif",
+    "image/heic": ".heic",
+    "image/svg+xml": ".svg",
+    "text/plain": ".txt",
+}
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -33,6 +48,7 @@ __all__ = [
     "StoredFile",
     "is_handle",
     "new_handle",
+    "rendition_filename",
     "sanitize_filename",
     "storage_key",
 ]
@@ -87,6 +103,13 @@ def sanitize_filename(name: str | None) -> str:
     if cleaned in {"", ".", ".."}:
         return DEFAULT_FILENAME
     return cleaned[:_MAX_FILENAME_CHARS]
+
+
+def rendition_filename(original: str | None, mimetype: str) -> str:
+    """The name of a file made from another: the original's stem (``file`` without one), the new type's extension."""
+    stem = PurePosixPath(original).stem if original else ""
+    extension = _EXTENSIONS.get(mimetype) or mimetypes.guess_extension(mimetype) or ""
+    return f"{stem or 'file'}{extension}"
 
 
 def storage_key(handle: str, filename: str, path: str | None) -> str:

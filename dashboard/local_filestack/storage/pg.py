@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from dashboard.local_filestack.storage.sql import POSTGRES, Statement
+from dashboard.local_filestack.storage.sql import POSTGRES, Database
 
 if TYPE_CHECKING:
     import psycopg
@@ -24,7 +24,7 @@ class PostgresUnavailable(RuntimeError):
     """psycopg is not installed (``pip install -e .[scale]``) or the server cannot be reached."""
 
 
-class PgDatabase:
+class PgDatabase(Database):
     """Thread-local psycopg connections to one database, with a statement counter."""
 
     dialect = POSTGRES
@@ -77,15 +77,6 @@ class PgDatabase:
         with conn.cursor() as cursor:
             cursor.execute(sql, tuple(params))
             return cursor.fetchall() if cursor.description is not None else []
-
-    def execute(self, statements: Sequence[Statement]) -> list[int]:
-        """Run statements in one transaction; return each one's row count."""
-        with self.transaction() as cursor:
-            counts: list[int] = []
-            for sql, params in statements:
-                cursor.execute(sql, tuple(params))
-                counts.append(cursor.rowcount)
-            return counts
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[Any]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,26 +95,31 @@ class Cursor(Protocol):
     def fetchall(self) -> list[tuple[Any, ...]]: ...
 
 
-class Database(Protocol):
-    """A database the stores can use."""
+class Database(ABC):
+    """A database the stores can use: statements alone or in a transaction, on connections of its own."""
 
     dialect: Dialect
 
+    @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one statement (one round trip, committed at once)."""
-        ...
+
+    @abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[Cursor]:
+        """A cursor whose statements commit together (or roll back on an error)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release every connection."""
 
     def execute(self, statements: Sequence[Statement]) -> list[int]:
         """Run statements in one transaction; return each one's row count."""
-        ...
-
-    def transaction(self) -> contextlib.AbstractContextManager[Cursor]:
-        """A cursor whose statements commit together (or roll back on an error)."""
-        ...
-
-    def close(self) -> None:
-        """Release every connection."""
-        ...
+        with self.transaction() as cursor:
+            counts: list[int] = []
+            for sql, params in statements:
+                cursor.execute(sql, tuple(params))
+                counts.append(cursor.rowcount)
+            return counts
 
 
 def _is_disk_full(err: sqlite3.Error) -> bool:
@@ -131,7 +137,7 @@ def _full_disk_is_storage_full(path: Path) -> Iterator[None]:
         raise
 
 
-class SqliteDatabase:
+class SqliteDatabase(Database):
     """A SQLite file in WAL mode: one connection per thread, writing transactions one at a time.
 
     A full disk is reported as :class:`~dashboard.local_filestack.storage.files.StorageFull`.
@@ -162,14 +168,6 @@ class SqliteDatabase:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with _full_disk_is_storage_full(self.path):
             return self._connect().execute(sql, tuple(params)).fetchall()
-
-    def execute(self, statements: Sequence[Statement]) -> list[int]:
-        with self.transaction() as cursor:
-            counts: list[int] = []
-            for sql, params in statements:
-                cursor.execute(sql, tuple(params))
-                counts.append(cursor.rowcount)
-            return counts
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:

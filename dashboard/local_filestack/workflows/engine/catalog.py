@@ -14,7 +14,7 @@ the app secret. It is stored but never shown.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID, uuid4
 
 from dashboard.local_filestack.workflows.model.dag import validate_workflow
@@ -95,7 +95,7 @@ class WorkflowCatalog:
             raise WorkflowNotFound(workflow_id)
         return record
 
-    async def find(self, workflow_id: str) -> Optional[WorkflowRecord]:
+    async def find(self, workflow_id: str) -> WorkflowRecord | None:
         """A workflow, or ``None``."""
         return await self.store.get_workflow(workflow_id)
 

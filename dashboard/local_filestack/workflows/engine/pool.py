@@ -25,13 +25,13 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from dashboard.local_filestack.intelligence.faces import preload_detector
 
 T = TypeVar("T")
 
-logger = logging.getLogger("dashboard.local_filestack.workflows")
+logger = logging.getLogger(__name__)
 
 WORKER_NICENESS = 5
 """How much lower than the service the worker processes run (``nice`` increment)."""
@@ -90,7 +90,7 @@ class WorkerPool(Executor):
         self.niceness = niceness
         self.preload = tuple(preload)
         self._lock = threading.Lock()
-        self._executor: Optional[ProcessPoolExecutor] = None
+        self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -27,7 +27,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any
 from uuid import uuid4
 
 from dashboard.local_filestack.workflows.engine.actions import (
@@ -57,7 +57,7 @@ from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
-logger = logging.getLogger("dashboard.local_filestack.workflows")
+logger = logging.getLogger(__name__)
 
 JobCallback = Callable[[JobRecord], Awaitable[None]]
 
@@ -66,7 +66,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _failed(reason: str, started: Optional[datetime]) -> TaskOutcome:
+def _failed(reason: str, started: datetime | None) -> TaskOutcome:
     return TaskOutcome(state=TaskState.FAILED, reason=reason, started_at=started, finished_at=_utcnow())
 
 
@@ -82,7 +82,7 @@ class WorkflowEngine:
         resources: ActionResources,
         resolver: SourceResolver,
         settings: WorkflowSettings,
-        on_finished: Optional[JobCallback] = None,
+        on_finished: JobCallback | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -129,7 +129,7 @@ class WorkflowEngine:
     # -- submitting --------------------------------------------------------
 
     async def submit(
-        self, workflow: WorkflowRecord, source: JobSource, *, base_url: Optional[str] = None
+        self, workflow: WorkflowRecord, source: JobSource, *, base_url: str | None = None
     ) -> JobRecord:
         """Record a job and queue it; :class:`QueueFull` when too many jobs wait already."""
         created = now_ns()
@@ -163,7 +163,7 @@ class WorkflowEngine:
                 logger.exception("workflow job %s crashed", job_id)
                 await self.finish_after_crash(job_id, exc)
 
-    async def run_job(self, job_id: str) -> Optional[JobRecord]:
+    async def run_job(self, job_id: str) -> JobRecord | None:
         """Run one job to its end (or return at once if it already ended); return the final record.
 
         The job is marked running and read back in one store call (a finished job
@@ -184,7 +184,7 @@ class WorkflowEngine:
             return await self._finish(job_id, JobStatus.DONE, "")
         return await self._finish(job_id, JobStatus.FAILED, failure)
 
-    async def _run_within_job_timeout(self, job: JobRecord, plan: PlannedWorkflow) -> Optional[str]:
+    async def _run_within_job_timeout(self, job: JobRecord, plan: PlannedWorkflow) -> str | None:
         """Resolve the source and run the tasks within ``job_timeout_s``; return the failure text, if any.
 
         When the job runs out of time, its running tasks are stopped and recorded as failed.
@@ -209,7 +209,7 @@ class WorkflowEngine:
                 await self.store.update_task(job.id, task_id, stopped, now_ns())
         return reason
 
-    async def _run_tasks(self, job: JobRecord, plan: PlannedWorkflow, source_handle: str) -> Optional[str]:
+    async def _run_tasks(self, job: JobRecord, plan: PlannedWorkflow, source_handle: str) -> str | None:
         """Schedule the tasks until the job is over; return the failure text, if any."""
         # A task recorded as running belongs to an earlier run that is gone (a killed worker,
         # a redelivered job): it runs again; its action finds whatever that run stored.
@@ -251,7 +251,7 @@ class WorkflowEngine:
                 await asyncio.gather(*running, return_exceptions=True)
 
     async def _run_task(
-        self, job: JobRecord, planned: PlannedTask, source_handle: str, started: Optional[datetime]
+        self, job: JobRecord, planned: PlannedTask, source_handle: str, started: datetime | None
     ) -> TaskOutcome:
         """Run one task under the timeout and turn whatever happens into its outcome."""
         timeout = self.settings.task_timeout_s
@@ -279,7 +279,7 @@ class WorkflowEngine:
             return _failed(f"internal error in action {planned.action!r}: {exc}", started)
         return TaskOutcome(state=TaskState.DONE, result=result, started_at=started, finished_at=_utcnow())
 
-    async def _finish(self, job_id: str, status: JobStatus, text: str) -> Optional[JobRecord]:
+    async def _finish(self, job_id: str, status: JobStatus, text: str) -> JobRecord | None:
         ended = await self.store.finish(job_id, status, text, now_ns())
         job = await self.store.get_job(job_id)
         if ended and job is not None and self.on_finished is not None:

@@ -11,11 +11,10 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
 
-from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
-from dashboard.local_filestack.ingest.netguard import FetchError, FetchOptions
+from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.ingest.netguard import FetchError, FetchOptions, url_filename
+from dashboard.local_filestack.ingest.receive import describe
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
@@ -63,23 +62,15 @@ class SourceResolver:
             raise SourceError(f"could not fetch source {url}: {exc}") from exc
         if not data:
             raise SourceError(f"source {url} is empty")
-        mimetype, width, height = await asyncio.to_thread(self._describe, data, declared)
+        described = await describe(data, self.limits, declared)
         try:
-            name = PurePosixPath(unquote(urlsplit(url).path)).name or "source"
-            new = NewFile(data=data, filename=name, mimetype=mimetype, width=width, height=height)
+            new = NewFile(
+                data=data,
+                filename=url_filename(url) or "source",
+                mimetype=described.mimetype,
+                width=described.width,
+                height=described.height,
+            )
             await asyncio.to_thread(self.storage.put, new, handle=handle)
         except HandleInUse:
             pass  # another run of this job (a redelivery) stored the same source first
-
-    def _describe(self, data: bytes, declared: str) -> tuple[str, int | None, int | None]:
-        """The sniffed type (the declared one if sniffing finds nothing better) and image size."""
-        mimetype = sniff_mimetype(data)
-        if mimetype == "application/octet-stream" and declared:
-            mimetype = declared
-        if not mimetype.startswith("image/") or mimetype == "image/svg+xml":
-            return mimetype, None, None
-        try:
-            info = probe(data, self.limits)
-        except ImagingError:
-            return mimetype, None, None
-        return mimetype, info.width, info.height

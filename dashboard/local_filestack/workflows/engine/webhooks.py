@@ -29,7 +29,7 @@ import logging
 import socket
 import time
 from collections.abc import Coroutine, Iterable
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
@@ -40,7 +40,7 @@ from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.workflows.stores.store import JobStore
 from dashboard.local_filestack.workflows.model.views import webhook_body
 
-logger = logging.getLogger("dashboard.local_filestack.workflows")
+logger = logging.getLogger(__name__)
 
 USER_AGENT = "local-filestack-webhooks"
 #: How the record of an attempt that must not be retried (a refused target) begins.
@@ -169,8 +169,8 @@ class WebhookSender:
         }
         started_ns = now_ns()
         started = time.perf_counter()
-        status_code: Optional[int] = None
-        error: Optional[str] = None
+        status_code: int | None = None
+        error: str | None = None
         retry = True
         try:
             request = await self._pinned_request(url, body, headers)

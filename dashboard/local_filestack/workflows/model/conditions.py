@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from dashboard.local_filestack.workflows.model.workflow import Condition, PathElement, is_number
 
@@ -43,7 +43,7 @@ class ConditionResult:
     """The verdict of a condition: whether it holds, why not, and what was read."""
 
     holds: bool
-    reason: Optional[str] = None
+    reason: str | None = None
     value: Any = None
 
 
@@ -55,7 +55,7 @@ def resolve_path(document: Any, path: Sequence[PathElement]) -> Any:
     return current
 
 
-def condition_subject(result: Optional[Mapping[str, Any]], path: Sequence[PathElement]) -> Any:
+def condition_subject(result: Mapping[str, Any] | None, path: Sequence[PathElement]) -> Any:
     """The value a condition compares: ``path`` walked from the result's data.
 
     See the module docstring for the ``data`` convention.
@@ -71,7 +71,7 @@ def condition_subject(result: Optional[Mapping[str, Any]], path: Sequence[PathEl
 
 
 def evaluate(
-    condition: Condition, result: Optional[Mapping[str, Any]], source: str
+    condition: Condition, result: Mapping[str, Any] | None, source: str
 ) -> ConditionResult:
     """Evaluate ``condition`` on ``result``, the recorded result of task ``source``."""
     path = condition.path or []
@@ -90,7 +90,7 @@ def describe_condition(condition: Condition, source: str) -> str:
     return f"condition {condition.type} {show_json(condition.value)} on {format_path(source, condition.path)}"
 
 
-def format_path(source: str, path: Optional[Sequence[PathElement]]) -> str:
+def format_path(source: str, path: Sequence[PathElement] | None) -> str:
     """Render ``sfw`` + ``['x', 0, 'y']`` as ``sfw.x[0].y``."""
     text = source
     for element in path or ():
@@ -122,7 +122,7 @@ def json_equal(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def includes(container: Any, value: Any) -> Optional[bool]:
+def includes(container: Any, value: Any) -> bool | None:
     """Whether ``value`` is in ``container``; ``None`` if it cannot contain anything.
 
     Arrays contain their elements (JSON equality), strings their substrings and

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -59,11 +59,11 @@ class ProcessParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tasks: Union[str, list[ProcessingStep]]
+    tasks: str | list[ProcessingStep]
 
     @field_validator("tasks")
     @classmethod
-    def _not_empty(cls, tasks: Union[str, list[ProcessingStep]]) -> Union[str, list[ProcessingStep]]:
+    def _not_empty(cls, tasks: str | list[ProcessingStep]) -> str | list[ProcessingStep]:
         """An empty chain processes nothing."""
         if isinstance(tasks, str) and not tasks.strip():
             raise ValueError("tasks must not be an empty string")
@@ -78,9 +78,9 @@ class StoreParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     location: Literal["s3", "gcs", "azure", "dropbox", "rackspace"] = "s3"
-    path: Optional[str] = None
-    container: Optional[str] = None
-    filename: Optional[str] = None
+    path: str | None = None
+    container: str | None = None
+    filename: str | None = None
     access: Literal["private", "public"] = "private"
 
     @field_validator("location", mode="before")

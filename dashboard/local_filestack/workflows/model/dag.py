@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Optional, Union
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -112,7 +112,7 @@ class Steps:
     ready: tuple[str, ...] = ()
     skip: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     finished: bool = False
-    failure: Optional[str] = None
+    failure: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -129,8 +129,8 @@ class _Readiness(Enum):
 
 
 def plan_workflow(
-    workflow: Union[Workflow, Mapping[str, Any]],
-    actions: Optional[Mapping[str, ActionContract]] = None,
+    workflow: Workflow | Mapping[str, Any],
+    actions: Mapping[str, ActionContract] | None = None,
 ) -> PlannedWorkflow:
     """Parse (if given JSON data) and validate a workflow; see :func:`validate_workflow`."""
     if not isinstance(workflow, Workflow):
@@ -139,7 +139,7 @@ def plan_workflow(
 
 
 def validate_workflow(
-    workflow: Workflow, actions: Optional[Mapping[str, ActionContract]] = None
+    workflow: Workflow, actions: Mapping[str, ActionContract] | None = None
 ) -> PlannedWorkflow:
     """Check a workflow's graph against the action registry and plan it.
 
@@ -292,7 +292,7 @@ def _check_cycles(planned: Mapping[str, PlannedTask]) -> None:
 
 def _find_cycle(
     start: str, planned: Mapping[str, PlannedTask], done: set[str]
-) -> Optional[list[str]]:
+) -> list[str] | None:
     """Depth-first search along requirements; return a cycle (first id repeated last)."""
     stack: list[tuple[str, Iterator[str]]] = []
     on_path: list[str] = []
@@ -359,7 +359,7 @@ def _check_known(plan: PlannedWorkflow, outcomes: Mapping[str, TaskOutcome]) -> 
         )
 
 
-def _first_failure(plan: PlannedWorkflow, outcomes: Mapping[str, TaskOutcome]) -> Optional[str]:
+def _first_failure(plan: PlannedWorkflow, outcomes: Mapping[str, TaskOutcome]) -> str | None:
     """The failure message of the first failed task (in topological order), if any."""
     for tid in plan.order:
         outcome = outcomes.get(tid)
@@ -370,7 +370,7 @@ def _first_failure(plan: PlannedWorkflow, outcomes: Mapping[str, TaskOutcome]) -
 
 def _judge(
     task: PlannedTask, states: Mapping[str, TaskState], outcomes: Mapping[str, TaskOutcome]
-) -> tuple[_Readiness, Optional[str]]:
+) -> tuple[_Readiness, str | None]:
     """Whether a pending task can run, must be skipped (with why) or must wait."""
     waiting = False
     for requirement in task.requires:

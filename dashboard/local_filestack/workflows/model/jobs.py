@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -121,8 +121,8 @@ class WorkflowRecord(BaseModel):
     id: UUID
     name: str
     tasks: list[dict[str, Any]]
-    webhook: Optional[str] = None
-    webhook_secret: Optional[str] = None
+    webhook: str | None = None
+    webhook_secret: str | None = None
     created_at: int
     updated_at: int
 
@@ -148,14 +148,14 @@ class JobRecord(BaseModel):
     uuid: UUID
     workflow: WorkflowRecord
     source: JobSource
-    source_handle: Optional[str] = None
+    source_handle: str | None = None
     status: JobStatus = JobStatus.PENDING
     status_text: str = ""
-    base_url: Optional[str] = None
+    base_url: str | None = None
     created_at: int
-    started_at: Optional[int] = None
+    started_at: int | None = None
     updated_at: int
-    finished_at: Optional[int] = None
+    finished_at: int | None = None
     runs: int = 0
     tasks: dict[str, TaskOutcome] = Field(default_factory=dict)
 
@@ -169,7 +169,7 @@ class JobRecord(BaseModel):
         """The id of the workflow the job runs."""
         return str(self.workflow.id)
 
-    def expired(self, ttl_s: float, at_ns: Optional[int] = None) -> bool:
+    def expired(self, ttl_s: float, at_ns: int | None = None) -> bool:
         """Whether the job finished more than ``ttl_s`` seconds before ``at_ns`` (now)."""
         if self.finished_at is None:
             return False
@@ -206,8 +206,8 @@ class WebhookAttempt(BaseModel):
     attempt: int = Field(ge=1)
     url: str
     at: int
-    status_code: Optional[int] = None
-    error: Optional[str] = None
+    status_code: int | None = None
+    error: str | None = None
     delivered: bool
     duration_ms: float = Field(ge=0)
 

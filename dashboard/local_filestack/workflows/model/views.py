@@ -18,7 +18,7 @@ finished have no result.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from dashboard.local_filestack.workflows.model.dag import validate_workflow
 from dashboard.local_filestack.workflows.model.jobs import (
@@ -46,7 +46,7 @@ def workflow_resource(workflow: WorkflowRecord) -> dict[str, Any]:
     }
 
 
-def task_result(outcome: TaskOutcome) -> Optional[dict[str, Any]]:
+def task_result(outcome: TaskOutcome) -> dict[str, Any] | None:
     """The result entry of one task, or ``None`` while it has not finished."""
     state = TaskState(outcome.state)
     if state is TaskState.DONE:

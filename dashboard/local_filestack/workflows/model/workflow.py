@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -40,7 +40,7 @@ ConditionType = Literal["gt", "lt", "equals", "includes"]
 
 CONDITION_TYPES: tuple[str, ...] = ("gt", "lt", "equals", "includes")
 
-PathElement = Union[str, int]
+PathElement = str | int
 """A step of a condition path: a string is an object key, an int an array index."""
 
 _HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
@@ -69,7 +69,7 @@ class Condition(BaseModel):
 
     type: ConditionType
     value: Any = None
-    path: Optional[list[PathElement]] = None
+    path: list[PathElement] | None = None
 
     @field_validator("path", mode="before")
     @classmethod
@@ -103,7 +103,7 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     task: str = Field(min_length=1)
-    condition: Optional[Condition] = None
+    condition: Condition | None = None
 
 
 class Task(BaseModel):
@@ -114,7 +114,7 @@ class Task(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Optional[str] = Field(default=None, min_length=1)
+    id: str | None = Field(default=None, min_length=1)
     action: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
     requires: list[Requirement] = Field(default_factory=list)
@@ -134,10 +134,10 @@ class Workflow(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: Optional[UUID] = None
+    id: UUID | None = None
     name: str
     tasks: list[Task] = Field(min_length=1)
-    webhook: Optional[str] = None
+    webhook: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -149,7 +149,7 @@ class Workflow(BaseModel):
 
     @field_validator("webhook")
     @classmethod
-    def _check_webhook(cls, webhook: Optional[str]) -> Optional[str]:
+    def _check_webhook(cls, webhook: str | None) -> str | None:
         """A webhook must be an http(s) URL; the string is kept as given."""
         if webhook is None:
             return None
@@ -180,10 +180,10 @@ class TaskOutcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: TaskState = TaskState.PENDING
-    result: Optional[dict[str, Any]] = None
-    reason: Optional[str] = None
-    started_at: Optional[datetime] = None
-    finished_at: Optional[datetime] = None
+    result: dict[str, Any] | None = None
+    reason: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 def describe_validation_error(exc: ValidationError, raw: object = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 from uuid import UUID
 
 from dashboard.local_filestack.workflows.model.jobs import (
@@ -44,7 +44,7 @@ ATTEMPT_COLUMNS = "job_uuid, attempt, url, at, status_code, error, delivered, du
 TASK_COLUMNS = "job_uuid, task_id, state, result, reason, started_at, finished_at"
 
 
-def valid_uuid(value: str) -> Optional[str]:
+def valid_uuid(value: str) -> str | None:
     """The canonical form of a UUID string, or ``None`` if it is not one."""
     try:
         return str(UUID(str(value)))
@@ -52,7 +52,7 @@ def valid_uuid(value: str) -> Optional[str]:
         return None
 
 
-def dump_datetime(value: Optional[datetime]) -> Optional[str]:
+def dump_datetime(value: datetime | None) -> str | None:
     """An ISO 8601 string, or ``None``."""
     return value.isoformat() if value is not None else None
 
@@ -89,8 +89,8 @@ def task_values(job_id: str, task_id: str, outcome: TaskOutcome) -> tuple[Any, .
     )
 
 
-def outcome_from_row(state: str, result: Optional[str], reason: Optional[str],
-                     started: Optional[str], finished: Optional[str]) -> TaskOutcome:
+def outcome_from_row(state: str, result: str | None, reason: str | None,
+                     started: str | None, finished: str | None) -> TaskOutcome:
     """A task outcome from its ``job_tasks`` values (without the two keys)."""
     return TaskOutcome(
         state=TaskState(state),

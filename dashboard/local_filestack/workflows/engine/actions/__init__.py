@@ -15,7 +15,6 @@ in this service". Adding one is a single call::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional
 
 from dashboard.local_filestack.workflows.engine.actions.base import (
     Action,
@@ -53,7 +52,7 @@ class RegistryError(ValueError):
 class ActionRegistry:
     """Action implementations by name; every name must have a contract."""
 
-    def __init__(self, contracts: Optional[Mapping[str, ActionContract]] = None) -> None:
+    def __init__(self, contracts: Mapping[str, ActionContract] | None = None) -> None:
         self._contracts = ACTIONS if contracts is None else contracts
         self._actions: dict[str, Action] = {}
 

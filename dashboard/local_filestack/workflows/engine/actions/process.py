@@ -11,11 +11,9 @@ task's data always carries a ``url``.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
-from typing import Any, Optional, Union
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,6 +21,7 @@ from dashboard.filestack_protocol import grammar
 from dashboard.filestack_protocol.grammar import PARAM_ALIASES, GrammarError, Task
 from dashboard.local_filestack.imaging import FaceFinder, ImagingError, Limits, Rendered, transform, validate_tasks
 from dashboard.local_filestack.ingest.receive import StoreOptions
+from dashboard.local_filestack.storage.files import rendition_filename
 from dashboard.local_filestack.workflows.engine.actions.base import ActionContext, ActionError
 from dashboard.local_filestack.workflows.model.contracts import ProcessingStep, ProcessParams
 
@@ -32,24 +31,12 @@ IGNORED_TASKS = frozenset({"security", "cache"})
 REFUSED_TASKS = frozenset({"run_workflow", "workflow_status", "metadata"})
 """Tasks of the CDN that cannot be part of a ``process`` chain."""
 
-_EXTENSIONS: dict[str, str] = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "image/bmp": ".bmp",
-    "image/tiff": ".tiff",
-    "image/avif": ".avif",
-    "image/heic": ".heic",
-}
-
-
 @dataclass(frozen=True)
 class ProcessChain:
     """A parsed ``process`` chain: the image tasks and the optional ``store`` task."""
 
     image_tasks: tuple[Task, ...]
-    store: Optional[StoreOptions] = None
+    store: StoreOptions | None = None
 
 
 def render(data: bytes, tasks: tuple[Task, ...], limits: Limits, find_faces: FaceFinder | None) -> Rendered:
@@ -63,7 +50,7 @@ def _step_task(step: ProcessingStep) -> Task:
     return Task(step.name, {aliases.get(key, key): value for key, value in step.params.items()})
 
 
-def parse_chain(tasks: Union[str, Sequence[ProcessingStep]]) -> ProcessChain:
+def parse_chain(tasks: str | Sequence[ProcessingStep]) -> ProcessChain:
     """Parse and check a chain; :class:`ActionError` names the offending task."""
     try:
         parsed = (
@@ -74,7 +61,7 @@ def parse_chain(tasks: Union[str, Sequence[ProcessingStep]]) -> ProcessChain:
     except GrammarError as exc:
         raise ActionError(f"invalid process chain: {exc}") from exc
     image_tasks: list[Task] = []
-    store: Optional[StoreOptions] = None
+    store: StoreOptions | None = None
     for position, task in enumerate(parsed):
         if task.name in IGNORED_TASKS:
             continue
@@ -113,13 +100,6 @@ def _store_options(task: Task) -> StoreOptions:
         ) from exc
 
 
-def output_filename(source_name: str, mimetype: str) -> str:
-    """The source's name with the extension of the output type."""
-    extension = _EXTENSIONS.get(mimetype) or mimetypes.guess_extension(mimetype) or ""
-    stem = PurePosixPath(source_name).stem or "file"
-    return f"{stem}{extension}"
-
-
 class ProcessAction:
     """Runs a processing chain; stores the result (or keeps it as a temporary file).
 
@@ -148,12 +128,12 @@ class ProcessAction:
             except ImagingError as exc:
                 raise ActionError(str(exc)) from exc
             data, mimetype = rendered.data, rendered.mimetype
-            width: Optional[int] = rendered.width
-            height: Optional[int] = rendered.height
+            width: int | None = rendered.width
+            height: int | None = rendered.height
         else:
             mimetype, width, height = source.mimetype, source.width, source.height
         options = chain.store or StoreOptions()
-        filename = output_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
+        filename = rendition_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
         new = options.new_file(data, filename=filename, mimetype=mimetype, width=width, height=height)
         stored = await context.write_output(slot, new)
         return context.stored_data(stored)
