@@ -46,6 +46,7 @@ from dashboard.local_filestack.workflows.model.contracts import ActionContract
 from dashboard.local_filestack.workflows.model.jobs import JobRecord
 from dashboard.local_filestack.workflows.model.errors import QueueFull
 from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
+from dashboard.local_filestack.workflows.service import WorkflowService
 
 STATUS_CLIENTS = 8
 IMAGE_JOBS = 4

@@ -6,7 +6,7 @@ lifespan tasks when the backend starts.
 
 import asyncio
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import reflex as rx
 

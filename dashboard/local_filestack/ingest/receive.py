@@ -37,7 +37,6 @@ class Incoming(BaseModel):
 
     data: bytes
     filename: str | None = None
-    source_url: str | None = None
 
 
 class Described(BaseModel):
@@ -110,7 +109,7 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
         if isinstance(url, str) and url.strip():
             url = url.strip()
             data, _declared_type = await fetching.fetch(url)
-            return Incoming(data=data, filename=url_filename(url), source_url=url)
+            return Incoming(data=data, filename=url_filename(url))
     raise BadUpload(f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'")
 
 

@@ -95,10 +95,6 @@ class WorkflowCatalog:
             raise WorkflowNotFound(workflow_id)
         return record
 
-    async def find(self, workflow_id: str) -> WorkflowRecord | None:
-        """A workflow, or ``None``."""
-        return await self.store.get_workflow(workflow_id)
-
     async def list(self) -> list[WorkflowRecord]:
         """Every workflow, oldest first."""
         return await self.store.list_workflows()

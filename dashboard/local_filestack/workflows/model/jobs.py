@@ -46,11 +46,6 @@ def rfc3339_ms(stamp: int) -> str:
     return f"{base}.{nanos // 1_000_000:03d}Z"
 
 
-def datetime_from_ns(stamp: int) -> datetime:
-    """An aware UTC datetime (microsecond precision) for ``stamp``."""
-    return datetime.fromtimestamp(stamp / 1_000_000_000, tz=UTC)
-
-
 class JobStatus(str, Enum):
     """Where a job stands. ``pending`` and ``running`` are the unfinished states."""
 

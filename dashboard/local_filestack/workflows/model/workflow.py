@@ -38,7 +38,6 @@ from pydantic import (
 ConditionType = Literal["gt", "lt", "equals", "includes"]
 """The comparisons a requirement's condition can make."""
 
-CONDITION_TYPES: tuple[str, ...] = ("gt", "lt", "equals", "includes")
 
 PathElement = str | int
 """A step of a condition path: a string is an object key, an int an array index."""
