@@ -21,7 +21,8 @@ run: install bun
 	$(VENV)/bin/reflex db migrate
 	$(VENV)/bin/reflex run
 
-## test: install what the tests need and run the whole suite. Every skip is listed with its reason;
+## test: install what the tests need, check the import contracts (pyproject.toml) and run the whole
+## suite. Every skip is listed with its reason;
 ## with CI=true a test that cannot run (no PostgreSQL, Redis, Chromium, ...) fails instead.
 test: install-test bun chromium conformance-js conformance-py
 	@$(MAKE) --no-print-directory suite
@@ -30,6 +31,7 @@ test: install-test bun chromium conformance-js conformance-py
 ## API keeps an event loop that async tests must not share)
 suite:
 	@mkdir -p uploaded_files
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest -q tests/browser $(PYTEST_ARGS)
 

@@ -1,24 +1,22 @@
-"""Reflex configuration: the app, Tailwind, the database and Redis from the environment, no calls home."""
+"""Reflex configuration: the app, Tailwind, the database and Redis from the app's settings, no calls home.
 
-import os
+The settings read the environment and the project's ``.env``, exactly as the app and the
+embedded service do, so the app's tables and the service's go to the same database.
+"""
 
 import reflex as rx
 
+from dashboard.settings import get_settings
 
-def _db_url() -> str:
-    """DATABASE_URL for SQLAlchemy: a plain postgresql:// URL uses psycopg 3."""
-    url = os.environ.get("DATABASE_URL") or "sqlite:///uploaded_files/dashboard.db"
-    scheme, _, rest = url.partition("://")
-    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
-
+settings = get_settings()
 
 config = rx.Config(
     app_name="dashboard",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    db_url=_db_url(),
+    db_url=settings.database_url,
     # With REDIS_URL set, Reflex keeps state in Redis and runs several backend workers.
-    redis_url=os.environ.get("REDIS_URL") or None,
+    redis_url=settings.redis_url,
     plugins=[rx.plugins.TailwindV4Plugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

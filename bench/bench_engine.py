@@ -38,15 +38,16 @@ from images import generate
 from service import API_KEY, running_service, upload
 
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.workflows import contracts
-from dashboard.local_filestack.workflows.actions import ActionContext
-from dashboard.local_filestack.workflows.contracts import ActionContract
-from dashboard.local_filestack.workflows.jobs import JobRecord
-from dashboard.local_filestack.workflows.queue import QueueFull
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.storage.files import NewFile
+from dashboard.local_filestack.workflows.model import contracts
+from dashboard.local_filestack.workflows.engine.actions import ActionContext
+from dashboard.local_filestack.workflows.model.contracts import ActionContract
+from dashboard.local_filestack.workflows.model.jobs import JobRecord
+from dashboard.local_filestack.workflows.model.errors import QueueFull
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
 from dashboard.local_filestack.workflows.service import WorkflowService
 
-PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 STATUS_CLIENTS = 8
 IMAGE_JOBS = 4
 SUBMITTERS = 8
@@ -104,11 +105,10 @@ async def submit_then_drain(jobs: int) -> dict[str, Any]:
     """The two halves apart: submitting with the runners stopped, then the runners draining the queue."""
     contracts.register(NOOP, replace=True)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        config = ServiceConfig(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
+        config = ServiceSettings(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
         app = create_app(config)
-        service = app.state.local_filestack
+        service = app.state.service
         workflows = service.workflows
-        assert isinstance(workflows, WorkflowService)
         await service.startup()
         try:
             await workflows.engine.stop()
@@ -116,8 +116,8 @@ async def submit_then_drain(jobs: int) -> dict[str, Any]:
             workflow = await workflows.create_workflow(
                 {"name": "noop", "tasks": [{"id": "noop", "action": NOOP.name, "params": {}}]}
             )
-            handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
-                                              mimetype="text/plain")).handle
+            new = NewFile(data=b"x" * 64, filename="x.txt", mimetype="text/plain")
+            handle = (await asyncio.to_thread(service.storage.put, new)).handle
             started = time.perf_counter()
             for _ in range(jobs):
                 await workflows.start_job(workflow.id, handle)
@@ -138,19 +138,18 @@ async def noop_jobs_per_second(jobs: int) -> dict[str, Any]:
     """Run ``jobs`` no-op jobs through the engine; jobs per second and the share that ended done."""
     contracts.register(NOOP, replace=True)
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        config = ServiceConfig(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
+        config = ServiceSettings(data_dir=Path(tmp), api_key=API_KEY, app_secret="bench-secret")
         app = create_app(config)
-        service = app.state.local_filestack
+        service = app.state.service
         workflows = service.workflows
-        assert isinstance(workflows, WorkflowService)
         await service.startup()
         try:
             workflows.register_function(NOOP.name, _noop)
             workflow = await workflows.create_workflow(
                 {"name": "noop", "tasks": [{"id": "noop", "action": NOOP.name, "params": {}}]}
             )
-            handle = (await asyncio.to_thread(service.storage.put, b"x" * 64, filename="x.txt",
-                                              mimetype="text/plain")).handle
+            new = NewFile(data=b"x" * 64, filename="x.txt", mimetype="text/plain")
+            handle = (await asyncio.to_thread(service.storage.put, new)).handle
             window = asyncio.Semaphore(IN_FLIGHT)
             finished, all_done = await _finished_counter(workflows, jobs, window)
             started = time.perf_counter()

@@ -107,14 +107,15 @@ def _runner(what: str) -> Callable[[bytes], Any]:
 
         return find_copyright
     from dashboard.filestack_protocol.grammar import parse_task
-    from dashboard.local_filestack.imaging import transform
+    from dashboard.local_filestack.imaging import Limits, transform
+    from dashboard.local_filestack.intelligence import face_boxes
 
     chain = {
         "align_faces": "resize=width:400,height:400,fit:crop,align:faces",
         "crop_faces": "crop_faces=mode:thumb,width:200,height:200",
     }[what]
     tasks = [parse_task(chain)]
-    return lambda data: transform(data, tasks)
+    return lambda data: transform(data, tasks, Limits(), face_boxes)
 
 
 def measure(what: str, data: bytes, repeat: int) -> tuple[float, float, float]:

@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from images import generate
 from service import API_KEY, running_service, upload
 
-PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
+
 PROFILE_CHAIN = "rotate=deg:exif/no_metadata/resize=width:400,height:400,fit:crop,align:faces"
 POLL_S = 0.01
 RUN_TIMEOUT_S = 60.0
@@ -70,19 +71,19 @@ def one_run(client: httpx.Client, image: bytes) -> dict[str, float]:
 
 def face_share(image: bytes, rounds: int) -> dict[str, float]:
     """Median ms of the profile chain with and without ``align:faces``, in this process."""
-    from dashboard.filestack_protocol.grammar import parse_task
-    from dashboard.local_filestack.imaging import transform
-    from dashboard.local_filestack.workflows.actions.process import split_chain
+    from dashboard.filestack_protocol.grammar import parse_chain
+    from dashboard.local_filestack.imaging import Limits, transform
+    from dashboard.local_filestack.intelligence import face_boxes
 
-    with_faces = [parse_task(segment) for segment in split_chain(PROFILE_CHAIN)]
-    without = [parse_task(segment) for segment in split_chain(PROFILE_CHAIN.replace(",align:faces", ""))]
-    transform(image, with_faces)
-    transform(image, without)
+    with_faces = parse_chain(PROFILE_CHAIN)
+    without = parse_chain(PROFILE_CHAIN.replace(",align:faces", ""))
+    transform(image, with_faces, Limits(), face_boxes)
+    transform(image, without, Limits(), face_boxes)
     times: dict[str, list[float]] = {"with_faces_ms": [], "without_ms": []}
     for _ in range(rounds):
         for name, tasks in (("with_faces_ms", with_faces), ("without_ms", without)):
             started = time.perf_counter()
-            transform(image, tasks)
+            transform(image, tasks, Limits(), face_boxes)
             times[name].append((time.perf_counter() - started) * 1000)
     return {name: statistics.median(values) for name, values in times.items()}
 

@@ -35,14 +35,14 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.local_filestack.app import LocalFilestack
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.workflows.service import attach_workflows
+from dashboard.local_filestack.app import build_service
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.storage.files import NewFile
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_WORKFLOW
 
 PG_BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-PROFILE_WORKFLOW = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 
 
 def photo(number: int, width: int, height: int) -> bytes:
@@ -131,7 +131,7 @@ class Run:
                     [
                         sys.executable,
                         "-m",
-                        "dashboard.local_filestack.workflows.celery_worker",
+                        "dashboard.local_filestack.workflows.celery.worker",
                         "--concurrency",
                         "1",
                         "--name",
@@ -167,8 +167,8 @@ async def measure(run: Run, jobs: int, size: tuple[int, int], warmup: int) -> di
         database_url=f"{PG_BASE}/{run.database}", redis_url=run.redis_url, workflow_workers="celery"
     )
     run.data_dir.mkdir(parents=True, exist_ok=True)
-    service = LocalFilestack(
-        ServiceConfig(
+    service = build_service(
+        ServiceSettings(
             data_dir=run.data_dir,
             api_key="BENCHKEY",
             app_secret="bench-secret",
@@ -176,18 +176,14 @@ async def measure(run: Run, jobs: int, size: tuple[int, int], warmup: int) -> di
             deployment=deployment,
         )
     )
-    workflows = attach_workflows(service)
+    workflows = service.workflows
     await service.startup()
     run.start_workers()
     try:
         photos = [
             await asyncio.to_thread(
                 service.storage.put,
-                photo(n, *size),
-                filename=f"p{n}.jpg",
-                mimetype="image/jpeg",
-                width=size[0],
-                height=size[1],
+                NewFile(data=photo(n, *size), filename=f"p{n}.jpg", mimetype="image/jpeg", width=size[0], height=size[1]),
             )
             for n in range(jobs + warmup)
         ]

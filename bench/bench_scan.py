@@ -3,7 +3,7 @@
 A clamd of the benchmark's own runs in a temporary directory (``scripts/ensure-clamav.sh``
 with ``CLAMAV_DIR``): start is timed as ``ensure-clamav.sh start`` (config, clamd, first
 PING) and as ``clamd`` alone, from its start to its first answer (it opens the socket
-once the database is loaded). Scans go through :class:`dashboard.local_filestack.scanning.Scanner`
+once the database is loaded). Scans go through :class:`dashboard.local_filestack.intelligence.scanning.Scanner`
 (``INSTREAM`` plus ``VERSION``); every scanned file is new to clamd (a counter appended
 after the JPEG's end), since clamd remembers the hashes of clean files and answers a
 repeat from that cache, which is timed apart. Scans are timed with ClamAV's image fuzzy
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from images import InputSpec, render  # noqa: E402
 
-from dashboard.local_filestack.scanning import Scanner, ScannerSettings, ScanUnavailable  # noqa: E402
+from dashboard.local_filestack.intelligence.scanning import Scanner, ScannerSettings, ScanUnavailable  # noqa: E402
 
 ENSURE = ROOT / "scripts" / "ensure-clamav.sh"
 PHOTO = InputSpec("jpeg-5mb", "JPEG", 5600, 3700)

@@ -10,22 +10,15 @@ from functools import lru_cache
 from pydantic import SecretStr
 
 from dashboard.filestack import ClientConfig, FilestackClient
-from dashboard.local_filestack.credentials import load_or_create
+from dashboard.local_filestack.config.credentials import resolve_credentials
 from dashboard.settings import Settings, get_settings
-
-
-def embedded_base_url(settings: Settings) -> str:
-    """Where the embedded service answers: the Reflex backend's own URL."""
-    return settings.embedded_base_url.rstrip("/")
 
 
 @lru_cache(maxsize=4)
 def _client_config(settings: Settings) -> ClientConfig:
     if settings.embedded:
-        creds = load_or_create(settings.data_dir)
-        return ClientConfig.embedded(
-            embedded_base_url(settings), api_key=creds.api_key, app_secret=creds.app_secret
-        )
+        creds = resolve_credentials(settings.service)  # the same key and secret the service runs with
+        return ClientConfig.embedded(settings.embedded_base_url, api_key=creds.api_key, app_secret=creds.app_secret)
     return ClientConfig(
         api_key=settings.filestack_api_key or "",
         app_secret=SecretStr(settings.filestack_app_secret) if settings.filestack_app_secret else None,

@@ -1,29 +1,30 @@
-"""The app: pages registered, the database prepared, the embedded service mounted. Wiring only."""
+"""The app: pages registered, the database prepared, the embedded service mounted. Wiring only.
+
+Importing this module does no I/O: the embedded service and the database tables are made by
+lifespan tasks when the backend starts.
+"""
 
 import asyncio
 import contextlib
-import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import reflex as rx
 
 from dashboard import photo_jobs, profile_store
+from dashboard.embedded import EmbeddedService
 from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
 from dashboard.settings import get_settings
 from dashboard.upload_limit import upload_limit
 
-log = logging.getLogger(__name__)
 settings = get_settings()
 
 guard = upload_limit(settings.max_upload_bytes)
 if settings.embedded:
-    from dashboard import embedded
-
-    service = embedded.build_service(settings)
-    app = rx.App(api_transformer=[guard, embedded.api_for(service)])
-    app.register_lifespan_task(embedded.lifespan_for(service))
+    embedded = EmbeddedService(settings.embedded_service)
+    app = rx.App(api_transformer=[guard, embedded.mount])
+    app.register_lifespan_task(embedded.lifespan)
 else:
     app = rx.App(api_transformer=guard)
 

@@ -1,83 +1,58 @@
 """Wiring of the embedded Filestack-compatible service into the Reflex backend.
 
-With no Filestack API key set, the service's routes (``/cdn``, ``/www``, ``/upload``,
-``/workflows-beta``) are mounted in front of Reflex's own, and its workers start and
-stop with the backend. This module only connects parts; the service itself never
-imports the app.
+With no Filestack API key set, requests under the service's prefixes (``/cdn``, ``/www``,
+``/upload``, ``/workflows-beta``) go to the service instead of Reflex. The service is built
+when the backend starts (a lifespan task), not when the app is imported: importing the app
+(``reflex export``, ``reflex db migrate``) writes no credentials, creates no folders and
+touches no database. This module only connects parts; the service never imports the app.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dashboard.local_filestack.app import LocalFilestack
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.credentials import load_or_create
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.limits import ServiceLimits
-from dashboard.local_filestack.workflows.service import attach_workflows
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
-from dashboard.settings import Settings
+from dashboard.local_filestack.app import Service, build_service, mounted_under
+from dashboard.local_filestack.config.settings import ServiceSettings
 
 
-def deployment_of(settings: Settings) -> DeploymentSettings:
-    """The parts the embedded service runs on, from the app's settings."""
-    return DeploymentSettings(
-        database_url=settings.database_url,
-        redis_url=settings.redis_url,
-        storage_url=settings.storage_url,
-        s3_endpoint_url=settings.s3_endpoint_url,
-        workflow_workers=settings.workflow_workers,
-    )
+class EmbeddedService:
+    """The service in front of Reflex: routed by path once the backend's lifespan built it."""
 
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.service: Service | None = None
+        self._app: ASGIApp | None = None
 
-def limits_of(settings: Settings) -> ServiceLimits:
-    """The embedded service's resource limits, from the app's settings."""
-    return ServiceLimits(
-        max_upload_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_pixels,
-        max_frames=settings.max_frames,
-        task_timeout_s=settings.workflow_task_timeout_s,
-        job_timeout_s=settings.workflow_job_timeout_s,
-        queue_size=settings.workflow_queue_size,
-    )
+    def mount(self, reflex_app: ASGIApp) -> ASGIApp:
+        """An ``api_transformer`` for ``rx.App``: the service's paths to the service, the rest to Reflex."""
 
+        async def route(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket") and mounted_under(scope.get("path", "")):
+                if self._app is None:
+                    await JSONResponse({"error": "the file service is not running"}, status_code=503)(
+                        scope, receive, send
+                    )
+                    return
+                await self._app(scope, receive, send)
+                return
+            await reflex_app(scope, receive, send)
 
-def build_service(settings: Settings) -> LocalFilestack:
-    """The embedded service configured from the app's settings, with workflows attached."""
-    creds = load_or_create(settings.data_dir)
-    limits = limits_of(settings)
-    config = ServiceConfig(
-        **limits.config_values(),
-        data_dir=settings.data_dir,
-        api_key=creds.api_key,
-        app_secret=creds.app_secret,
-        require_security=settings.local_filestack_require_security,
-        public_url=settings.embedded_base_url.rstrip("/"),
-        deployment=deployment_of(settings),
-    )
-    service = LocalFilestack(config)
-    attach_workflows(service, WorkflowSettings(**limits.workflow_values()))
-    return service
-
-
-def api_for(service: LocalFilestack) -> Starlette:
-    """A Starlette app holding the service's routes, for ``rx.App(api_transformer=...)``."""
-    return Starlette(routes=service.routes)
-
-
-def lifespan_for(service: LocalFilestack):
-    """A Reflex lifespan task that starts the service with the backend and stops it after."""
+        return route
 
     @contextlib.asynccontextmanager
-    async def embedded_filestack() -> AsyncIterator[None]:
-        await service.startup()
+    async def lifespan(self) -> AsyncIterator[None]:
+        """A Reflex lifespan task: build and start the service with the backend, stop it after."""
+        service = build_service(self.settings)  # start-up: nothing else runs on the loop yet
+        self.service = service
+        self._app = Starlette(routes=service.routes)
         try:
-            yield
+            async with service.running():
+                yield
         finally:
-            await service.shutdown()
-
-    return embedded_filestack
+            self._app = None
+            self.service = None

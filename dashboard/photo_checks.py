@@ -10,6 +10,8 @@ import io
 
 from PIL import Image, UnidentifiedImageError
 
+from dashboard.local_filestack.config.limits import ImageLimits
+
 #: Pillow format name -> MIME type of the images the profile accepts.
 ACCEPTED_FORMATS: dict[str, str] = {
     "JPEG": "image/jpeg",
@@ -36,8 +38,8 @@ DROPZONE_ACCEPT: dict[str, list[str]] = {
 }
 
 
-#: The default pixel cap, the embedded service's default (``MAX_PIXELS``).
-DEFAULT_MAX_PIXELS = 100_000_000
+#: The default pixel cap: the embedded service's (``MAX_PIXELS``), written once in its settings.
+DEFAULT_MAX_PIXELS = ImageLimits().max_pixels
 
 
 class RejectedPhoto(ValueError):

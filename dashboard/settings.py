@@ -1,4 +1,10 @@
-"""The app's settings: real Filestack when credentials are set, else the embedded service."""
+"""The app's settings: real Filestack when credentials are set, else the embedded service.
+
+One model, read from the environment and the project's ``.env`` (see ``.env.example``). The
+embedded service's own settings are part of it (:attr:`Settings.service`), read from the same
+place, so the app and the service agree on every shared value (data dir, database, Redis,
+limits) and each default is written once, in the model that owns it.
+"""
 
 from __future__ import annotations
 
@@ -6,61 +12,33 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from dashboard.local_filestack.config.environment import PROJECT_ROOT, settings_config
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.workflows.model.shipped import COVER_PHOTO_ID, PROFILE_PICTURE_ID
 
-#: Stable ids of the workflows the embedded service ships (see dashboard/local_filestack/workflows/shipped/).
-PROFILE_WORKFLOW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
-COVER_WORKFLOW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b02"
+#: Where the Reflex backend (and so the embedded service) answers unless ``EMBEDDED_BASE_URL`` says otherwise.
+DEFAULT_BACKEND_URL = "http://localhost:8000"
+#: The app's database when ``DATABASE_URL`` is not set.
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'uploaded_files' / 'dashboard.db'}"
 
 
 class Settings(BaseSettings):
     """Every setting comes from the environment (or a ``.env`` file); see ``.env.example``."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+    model_config = settings_config()
 
     filestack_api_key: str | None = None
     filestack_app_secret: str | None = None
-    filestack_profile_workflow_id: str = PROFILE_WORKFLOW_ID
-    filestack_cover_workflow_id: str = COVER_WORKFLOW_ID
+    filestack_profile_workflow_id: str = PROFILE_PICTURE_ID
+    filestack_cover_workflow_id: str = COVER_PHOTO_ID
 
     filestack_cdn_url: str = "https://cdn.filestackcontent.com"
     filestack_api_url: str = "https://www.filestackapi.com"
     filestack_upload_url: str = "https://upload.filestackapi.com"
     filestack_workflows_url: str = "https://workflows-beta.filestackapi.com"
 
-    #: Where the embedded service keeps files, metadata and jobs. ``uploaded_files`` is a
-    #: folder Reflex's hot reload ignores, so writing there never restarts the backend.
-    data_dir: Path = Field(default=PROJECT_ROOT / "uploaded_files" / "local_filestack")
-    #: Base URL under which the embedded service is reachable (the Reflex backend).
-    embedded_base_url: str = "http://localhost:8000"
-    #: Make every embedded call carry a valid policy, like Filestack's "security on". The app
-    #: signs every call it makes, so this is on by default; turn it off only for local experiments.
-    local_filestack_require_security: bool = True
-
-    #: The app's database, and the embedded service's jobs and file records when it is PostgreSQL.
-    database_url: str | None = None
-    #: Reflex's state manager and the workflow queue's broker; unset means one process.
-    redis_url: str | None = None
-    #: Where the embedded service keeps file bytes: ``file://DIR`` (default: DATA_DIR) or ``s3://BUCKET``.
-    storage_url: str | None = None
-    #: The endpoint of an S3-compatible store other than AWS.
-    s3_endpoint_url: str | None = None
-    #: ``inprocess`` (jobs run inside the app) or ``celery`` (jobs run on queue workers).
-    workflow_workers: str = "inprocess"
-
-    #: Largest photo the page accepts, checked on the server (and the embedded service's upload limit).
-    max_upload_bytes: int = 25 * 1024 * 1024
-    #: Largest image in pixels, read from the header before decoding (page and embedded service).
-    max_pixels: int = 100_000_000
-    #: Most frames an animated image may have (embedded service).
-    max_frames: int = 1000
-    #: Seconds one workflow task / one whole job may run in the embedded service.
-    workflow_task_timeout_s: float = 60.0
-    workflow_job_timeout_s: float = 90.0
-    #: Jobs that may wait in the embedded service's queue; one more is refused with 429.
-    workflow_queue_size: int = 1000
     #: Give up following a workflow job after this many seconds.
     job_timeout_s: float = 120.0
     #: Sign every photo URL the page shows (for a Filestack app with security on).
@@ -79,15 +57,60 @@ class Settings(BaseSettings):
     upload_rate_limit: int = 30
     upload_rate_window_s: float = 600.0
 
-    @property
-    def sign_urls(self) -> bool:
-        """Whether photo URLs shown on the page carry a signed policy."""
-        return self.secure_urls or (self.embedded and self.local_filestack_require_security)
+    #: The embedded service's settings (data dir, credentials, limits, database, Redis, workflows).
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @property
     def embedded(self) -> bool:
         """True when no Filestack API key is set: the embedded service is used."""
         return not self.filestack_api_key
+
+    @property
+    def sign_urls(self) -> bool:
+        """Whether photo URLs shown on the page carry a signed policy."""
+        return self.secure_urls or (self.embedded and self.embedded_service.require_security)
+
+    @property
+    def embedded_base_url(self) -> str:
+        """Where the browser and the server reach the embedded service (the Reflex backend)."""
+        return self.service.public_url or DEFAULT_BACKEND_URL
+
+    @property
+    def embedded_service(self) -> ServiceSettings:
+        """The service's settings as the app mounts it: its public URL is the backend's, and every
+        call needs a valid policy unless ``LOCAL_FILESTACK_REQUIRE_SECURITY`` says otherwise (the app
+        signs every call it makes; the standalone service keeps its own default)."""
+        update: dict[str, object] = {"public_url": self.embedded_base_url}
+        if "require_security" not in self.service.model_fields_set:
+            update["require_security"] = True
+        return self.service.model_copy(update=update)
+
+    @property
+    def data_dir(self) -> Path:
+        """The embedded service's data directory."""
+        return self.service.data_dir
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Largest photo the page accepts, checked on the server (the service's upload limit)."""
+        return self.service.limits.max_upload_bytes
+
+    @property
+    def max_pixels(self) -> int:
+        """Largest image in pixels, read from the header before decoding (page and service)."""
+        return self.service.limits.max_pixels
+
+    @property
+    def redis_url(self) -> str | None:
+        """Reflex's state manager and the workflow queue's broker; ``None``: one process."""
+        return self.service.deployment.redis_url
+
+    @property
+    def database_url(self) -> str:
+        """The app's database for SQLAlchemy: ``DATABASE_URL`` (PostgreSQL through psycopg 3) or SQLite."""
+        url = self.service.deployment.database_url or DEFAULT_DATABASE_URL
+        scheme, _, rest = url.partition("://")
+        return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
 
 
 @lru_cache(maxsize=1)

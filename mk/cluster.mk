@@ -1,4 +1,4 @@
-# The distributed mode: Redis, PostgreSQL, Celery queue workers, S3-compatible storage (see docs/cluster.md).
+# The distributed mode: Redis, PostgreSQL, Celery queue workers, S3-compatible storage (README, "Scaling out").
 
 .PHONY: cluster install-scale bench-scale bench
 

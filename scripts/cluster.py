@@ -179,7 +179,7 @@ class Cluster:
             [
                 sys.executable,
                 "-m",
-                "dashboard.local_filestack.workflows.celery_worker",
+                "dashboard.local_filestack.workflows.celery.worker",
                 "--concurrency",
                 str(self.args.queue_concurrency),
                 "--name",

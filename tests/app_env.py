@@ -59,7 +59,7 @@ class Person:
 async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The service running in-process with security on, the app's client pointed at it, an empty database."""
     app = create_app(make_config(tmp_path / "fs", require_security=True))
-    service = app.state.local_filestack
+    service = app.state.service
     await service.startup()
     config = ClientConfig.embedded(BASE, api_key=API_KEY, app_secret=SECRET)
 
@@ -70,7 +70,7 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(connection, "open_client", open_client)
     monkeypatch.setattr(photo_jobs, "client_config", lambda _settings=None: config)
     clear_tables()
-    settings = Settings(data_dir=tmp_path / "fs", embedded_base_url=BASE, job_timeout_s=30)
+    settings = Settings(service=make_config(tmp_path / "fs", public_url=BASE, require_security=True), job_timeout_s=30)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
     yield settings, service, http
     await http.aclose()

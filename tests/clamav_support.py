@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.local_filestack.scanning import ScannerSettings
+from dashboard.local_filestack.intelligence.scanning import ScannerSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 ENSURE = ROOT / "scripts" / "ensure-clamav.sh"

@@ -13,33 +13,32 @@ import httpx
 from PIL import Image
 
 from dashboard.filestack_protocol.security import Security, make_security
-from dashboard.local_filestack.app import LocalFilestack, create_app
-from dashboard.local_filestack.config import ServiceConfig
+from dashboard.local_filestack.app import Service, create_app
+from dashboard.local_filestack.config.settings import ServiceSettings
 
 BASE_URL = "http://testserver"
 API_KEY = "TESTAPIKEYabcdefghij0"
 SECRET = "test-app-secret"
 
 
-def make_config(data_dir: Path, **overrides: Any) -> ServiceConfig:
-    """A config on ``data_dir`` with a fixed key and secret."""
+def make_config(data_dir: Path, **overrides: Any) -> ServiceSettings:
+    """Service settings on ``data_dir`` with a fixed key and secret."""
     values: dict[str, Any] = {"data_dir": data_dir, "api_key": API_KEY, "app_secret": SECRET}
     values.update(overrides)
-    return ServiceConfig(**values)
+    return ServiceSettings(**values)
 
 
 @contextlib.asynccontextmanager
-async def running_service(config: ServiceConfig) -> AsyncIterator[tuple[LocalFilestack, httpx.AsyncClient]]:
+async def running_service(
+    config: ServiceSettings, *, allow_private_fetch: bool = False
+) -> AsyncIterator[tuple[Service, httpx.AsyncClient]]:
     """The service started, and an httpx client talking to it in-process."""
-    app = create_app(config)
-    service: LocalFilestack = app.state.local_filestack
-    await service.startup()
+    app = create_app(config, allow_private_fetch=allow_private_fetch)
+    service: Service = app.state.service
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    try:
+    async with service.running():
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             yield service, client
-    finally:
-        await service.shutdown()
 
 
 def image_bytes(width: int, height: int, fmt: str = "JPEG", color: tuple[int, int, int] = (200, 40, 40)) -> bytes:

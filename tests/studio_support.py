@@ -13,7 +13,7 @@ import httpx
 from starlette.applications import Starlette
 
 from dashboard.filestack import ClientConfig, FilestackClient, Job
-from dashboard.local_filestack.app import LocalFilestack, create_app
+from dashboard.local_filestack.app import Service, create_app
 from local_service import API_KEY, BASE_URL, SECRET, make_config
 from workflow_support import FAST
 
@@ -23,7 +23,7 @@ class StudioService:
     """A started service and a factory of clients talking to it in-process."""
 
     app: Starlette
-    service: LocalFilestack
+    service: Service
     config: ClientConfig
 
     def open_client(self, _settings: Any = None) -> FilestackClient:
@@ -32,16 +32,15 @@ class StudioService:
 
     async def wait_webhooks(self) -> None:
         """Wait until every webhook delivery in progress has ended."""
-        workflows = self.service.workflows
-        assert workflows is not None
-        await workflows.webhooks.wait_idle()
+        await self.service.workflows.webhooks.wait_idle()
 
 
 @contextlib.asynccontextmanager
 async def studio_service(data_dir: Path, **config: Any) -> AsyncIterator[StudioService]:
     """``create_app`` on ``data_dir`` (fast webhook retries), started; shut down on exit."""
-    app = create_app(make_config(data_dir, **config), workflow_settings=FAST)
-    service: LocalFilestack = app.state.local_filestack
+    allow_private_fetch = bool(config.pop("allow_private_fetch", False))
+    app = create_app(make_config(data_dir, workflows=FAST, **config), allow_private_fetch=allow_private_fetch)
+    service: Service = app.state.service
     await service.startup()
     try:
         yield StudioService(app, service, ClientConfig.embedded(BASE_URL, api_key=API_KEY, app_secret=SECRET))

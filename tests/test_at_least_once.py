@@ -15,10 +15,10 @@ from local_service import image_bytes, uploaded_handle
 from scale_support import postgres_schema
 from workflow_support import PROFILE_ID, Running, running_workflows
 
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.storage import HandleInUse
-from dashboard.local_filestack.workflows.jobs import JobRecord, JobStatus, now_ns
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.files import HandleInUse, NewFile
+from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobStatus, now_ns
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 
 
 @contextlib.asynccontextmanager
@@ -78,14 +78,8 @@ async def test_a_redelivered_job_after_a_dead_run_reuses_its_output(kind: str, t
         await store.mark_running(job.id, now_ns())
         await store.update_task(job.id, "avatar", TaskOutcome(state=TaskState.RUNNING), now_ns())
         slot = await store.reserve_output(job.id, "avatar", temporary=False)
-        await asyncio.to_thread(
-            running.service.storage.put,
-            b"whatever the dead run wrote",
-            filename="x.jpg",
-            mimetype="image/jpeg",
-            path="avatars/",
-            handle=slot.handle,
-        )
+        written = NewFile(data=b"whatever the dead run wrote", filename="x.jpg", mimetype="image/jpeg", path="avatars/")
+        await asyncio.to_thread(running.service.storage.put, written, handle=slot.handle)
         redelivered = await running.workflows.engine.run_job(job.id)
         assert redelivered is not None and redelivered.status is JobStatus.DONE
         assert redelivered.tasks["avatar"].result["data"]["handle"] == slot.handle
@@ -97,11 +91,10 @@ async def test_a_redelivered_job_after_a_dead_run_reuses_its_output(kind: str, t
 async def test_a_file_written_twice_under_one_handle_is_stored_once(kind: str, tmp_path: Path) -> None:
     async with service(kind, tmp_path) as running:
         storage = running.service.storage
-        first = await asyncio.to_thread(storage.put, b"one", filename="a.txt", mimetype="text/plain")
+        first = await asyncio.to_thread(storage.put, NewFile(data=b"one", filename="a.txt", mimetype="text/plain"))
         with pytest.raises(HandleInUse):
-            await asyncio.to_thread(
-                storage.put, b"two", filename="a.txt", mimetype="text/plain", handle=first.handle
-            )
+            second = NewFile(data=b"two", filename="a.txt", mimetype="text/plain")
+            await asyncio.to_thread(storage.put, second, handle=first.handle)
         assert await asyncio.to_thread(storage.read, first.handle) == b"one"
         deletes = await asyncio.gather(*(asyncio.to_thread(storage.delete, first.handle) for _ in range(4)))
         assert deletes.count(True) == 1

@@ -18,7 +18,7 @@ from dashboard.filestack import (
     Transformation,
 )
 from dashboard.local_filestack.app import create_app
-from tests.local_service import API_KEY, SECRET, image_bytes, make_config
+from local_service import API_KEY, SECRET, image_bytes, make_config
 
 
 def _size(data: bytes) -> tuple[int, int]:
@@ -29,7 +29,7 @@ def _size(data: bytes) -> tuple[int, int]:
 @pytest.fixture()
 async def service_app(tmp_path: Path):
     app = create_app(make_config(tmp_path, require_security=True))
-    service = app.state.local_filestack
+    service = app.state.service
     await service.startup()
     yield app
     await service.shutdown()

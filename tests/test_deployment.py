@@ -8,20 +8,22 @@ from pathlib import Path
 import pytest
 from scale_support import require_redis
 
-from dashboard.local_filestack.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
-from dashboard.local_filestack.workflows.backends import open_job_queue
-from dashboard.local_filestack.workflows.queue import InProcessQueue, QueueFull
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
+from dashboard.local_filestack.app import open_job_queue
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.workflows.engine.queue import InProcessQueue
+from dashboard.local_filestack.workflows.model.errors import QueueFull
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 
 def test_nothing_set_is_the_single_machine_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "STORAGE_URL", "S3_ENDPOINT_URL", "WORKFLOW_WORKERS"):
         monkeypatch.delenv(name, raising=False)
-    settings = DeploymentSettings.from_env()
+    settings = DeploymentSettings()
     settings.check()
     assert not settings.uses_postgres and not settings.uses_celery and settings.s3_bucket is None
     assert settings.files_dir(tmp_path) == tmp_path / "files"
-    assert isinstance(open_job_queue(settings, WorkflowSettings()), InProcessQueue)
+    assert isinstance(open_job_queue(ServiceSettings(deployment=settings)), InProcessQueue)
 
 
 def test_the_environment_selects_the_distributed_parts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,7 +32,7 @@ def test_the_environment_selects_the_distributed_parts(monkeypatch: pytest.Monke
     monkeypatch.setenv("STORAGE_URL", "s3://photos")
     monkeypatch.setenv("S3_ENDPOINT_URL", "http://minio:9000")
     monkeypatch.setenv("WORKFLOW_WORKERS", " Celery ")
-    settings = DeploymentSettings.from_env()
+    settings = DeploymentSettings()
     settings.check()
     assert settings.uses_postgres and settings.postgres_dsn == "postgresql://u@db:5432/app"
     assert settings.workflow_workers is WorkflowWorkers.CELERY and settings.s3_bucket == "photos"
@@ -64,7 +66,7 @@ async def test_the_celery_queue_sends_ids_and_refuses_past_its_bound() -> None:
     url = f"{base.rstrip('/')}/{random.choice((14, 15))}"
     redis.Redis.from_url(url).flushdb()
     deployment = DeploymentSettings(redis_url=url, database_url="postgresql://x/y", workflow_workers="celery")
-    queue = open_job_queue(deployment, WorkflowSettings(queue_size=2))
+    queue = open_job_queue(ServiceSettings(deployment=deployment, workflows=WorkflowSettings(queue_size=2)))
     try:
         assert not queue.consumed_here and queue.size() == 0
         await queue.put("job-1")

@@ -41,7 +41,7 @@ from workflow_support import (
     photo_like,
     running_workflows,
 )
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 FINAL_THEN_DELETE = {
     "name": "final, then delete the original",
@@ -59,11 +59,11 @@ FINAL_THEN_DELETE = {
 # -- storage invariants, read straight from the data directory ---------------------------
 
 
-def metadata_rows(data_dir: Path) -> dict[str, tuple[str, str, int]]:
-    """handle -> (key, sha256, size) of every file the service lists."""
+def metadata_rows(data_dir: Path) -> dict[str, tuple[str, str, int, str]]:
+    """handle -> (key, sha256, size, blob name) of every file the service lists."""
     with contextlib.closing(sqlite3.connect(data_dir / "metadata.sqlite3")) as conn:
-        rows = conn.execute("SELECT handle, key, sha256, size FROM files").fetchall()
-    return {handle: (key, sha, size) for handle, key, sha, size in rows}
+        rows = conn.execute("SELECT handle, key, sha256, size, blob FROM files").fetchall()
+    return {handle: (key, sha, size, blob) for handle, key, sha, size, blob in rows}
 
 
 def job_rows(data_dir: Path) -> list[dict[str, Any]]:
@@ -88,8 +88,8 @@ def job_rows(data_dir: Path) -> list[dict[str, Any]]:
 def storage_problems(data_dir: Path) -> list[str]:
     """Listed files whose bytes are missing or differ from their recorded hash."""
     problems = []
-    for handle, (_key, sha, size) in metadata_rows(data_dir).items():
-        blob = data_dir / "files" / handle
+    for handle, (_key, sha, size, name) in metadata_rows(data_dir).items():
+        blob = data_dir / "files" / name
         if not blob.exists():
             problems.append(f"{handle} is listed but has no bytes")
             continue
@@ -109,7 +109,7 @@ def originals_deleted_too_early(data_dir: Path, workflow_id: str) -> list[str]:
         if job["uuid"] not in ids or job["source"] in listed:
             continue
         final = job["outputs"].get("final")
-        if final is None or final not in listed or not (data_dir / "files" / final).exists():
+        if final is None or final not in listed or not (data_dir / "files" / listed[final][3]).exists():
             problems.append(f"job {job['uuid']}: original {job['source']} deleted, final file not stored")
     return problems
 
@@ -225,7 +225,7 @@ def test_sigkill_mid_jobs_then_restart_loses_nothing(tmp_path: Path) -> None:
         assert storage_problems(data_dir) == []
         assert originals_deleted_too_early(data_dir, workflow_id) == []
         finals_stored = [
-            key for key, _sha, _size in metadata_rows(data_dir).values() if key.startswith("final/")
+            key for key, _sha, _size, _blob in metadata_rows(data_dir).values() if key.startswith("final/")
         ]
         assert len(finals_stored) == sum(1 for chosen, _ in jobs.values() if chosen == workflow_id), (
             "a task run again after the restart stored its output twice"
@@ -419,7 +419,7 @@ async def test_a_full_disk_gives_a_clear_error_and_keeps_existing_files(
             overwrite = await client.post(
                 f"/www/api/file/{original}",
                 content=jpeg(10, 10),
-                auth=("app", running.service.config.app_secret),
+                auth=("app", running.service.credentials.app_secret),
             )
             assert overwrite.status_code == 507, overwrite.text
             job = await running.workflows.start_job(created.json()["id"], original)
@@ -458,14 +458,14 @@ async def test_a_full_metadata_database_leaves_no_file_without_its_record(
     async with running_workflows(data_dir) as running:
         client = running.client
         kept = await uploaded_handle(client, jpeg(60, 40))
-        storage = running.service.storage
-        real_connect = type(storage)._connect
-        monkeypatch.setattr(type(storage), "_connect", lambda self: _FullDatabase(real_connect(self)))
+        database = running.service.storage.index.db
+        real_connect = type(database)._connect
+        monkeypatch.setattr(type(database), "_connect", lambda self: _FullDatabase(real_connect(self)))
         refused = await client.post("/www/api/store/S3", params={"key": API_KEY}, content=jpeg(50, 50))
-        monkeypatch.setattr(type(storage), "_connect", real_connect)
+        monkeypatch.setattr(type(database), "_connect", real_connect)
         assert refused.status_code == 507, refused.text
         assert "no space left" in refused.json()["error"]
-        assert sorted(p.name for p in (data_dir / "files").iterdir()) == [kept]
+        assert [p.name.split(".")[0] for p in (data_dir / "files").iterdir()] == [kept]
         assert (await client.get(f"/cdn/{kept}")).status_code == 200
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Awaitable, Iterator
@@ -25,7 +26,7 @@ from PIL import Image
 
 from dashboard.filestack_protocol.grammar import KNOWN_TASKS
 from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.delivery import is_active
+from dashboard.local_filestack.http.delivery import is_active
 from dashboard.local_filestack.imaging import Limits
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from hostile_corpus import (
@@ -49,7 +50,8 @@ CORPUS_LIMITS = Limits(max_pixels=CORPUS_MAX_PIXELS, max_frames=CORPUS_MAX_FRAME
 
 def corpus_config(data_dir: Path, **overrides: Any) -> dict[str, Any]:
     """Service settings the corpus is judged against."""
-    return {"max_upload_bytes": CORPUS_MAX_UPLOAD_BYTES, "limits": CORPUS_LIMITS, **overrides}
+    limits = {"max_upload_bytes": CORPUS_MAX_UPLOAD_BYTES, **CORPUS_LIMITS.model_dump()}
+    return {"limits": limits, **overrides}
 
 
 async def bounded(call: Awaitable[T], what: str) -> T:
@@ -85,10 +87,8 @@ def outcome_problem(case: Hostile, what: str, response: httpx.Response, expected
 
 
 def only_handles_in(files_dir: Path) -> list[str]:
-    """Entries of the blob directory that are not handles (there must be none)."""
-    return [
-        entry.name for entry in files_dir.iterdir() if len(entry.name) != 20 or entry.name.startswith(".")
-    ]
+    """Entries of the blob directory that are not blobs named by handle (there must be none)."""
+    return [entry.name for entry in files_dir.iterdir() if not re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name)]
 
 
 # -- the corpus through the service ---------------------------------------------------
@@ -322,7 +322,7 @@ class SyncClient:
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://testserver"
         )
-        self._call(app.state.local_filestack.startup())
+        self._call(app.state.service.startup())
 
     def _call(self, coro: Awaitable[T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)  # type: ignore[arg-type]
@@ -339,7 +339,7 @@ class SyncClient:
 
     def close(self) -> None:
         self._call(self.client.aclose())
-        self._call(self.app.state.local_filestack.shutdown())
+        self._call(self.app.state.service.shutdown())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=30)
         self.loop.close()
@@ -349,7 +349,7 @@ class SyncClient:
 def sync_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SyncClient, str, str]]:
     """The service with workflows, started once for the fuzzers, and a photo and a text file in it."""
     data_dir = tmp_path_factory.mktemp("fuzz")
-    client = SyncClient(create_app(make_config(data_dir, **corpus_config(data_dir)), workflow_settings=FAST))
+    client = SyncClient(create_app(make_config(data_dir, workflows=FAST, **corpus_config(data_dir))))
     try:
         photo = client.post("/www/api/store/S3", params={"key": API_KEY}, content=jpeg(64, 48)).json()[
             "handle"

@@ -23,17 +23,18 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dashboard.filestack_protocol.grammar import parse_task
 from dashboard.local_filestack.imaging import Limits, transform
-from dashboard.local_filestack.imaging import faces as imaging_faces
 from dashboard.local_filestack.intelligence import (
     ModelUnavailable,
     UnreadableImage,
     check_sfw,
     detect_faces,
+    face_boxes,
     faces_in,
     find_copyright,
     read_text,
     tag_image,
 )
+from dashboard.local_filestack.intelligence import faces as intelligence_faces
 from dashboard.local_filestack.intelligence.c2pa_manifest import has_c2pa_manifest
 from dashboard.local_filestack.intelligence.detections import Detection, tiles
 from dashboard.local_filestack.intelligence.efficientnet import read_legacy_state_dict
@@ -487,7 +488,7 @@ def test_c2pa_presence_is_reported_without_c2pa_python(c2pa_jpeg: bytes, monkeyp
 
 
 def run(data: bytes, chain: str) -> Image.Image:
-    rendered = transform(data, [parse_task(segment) for segment in chain.split("/")])
+    rendered = transform(data, [parse_task(segment) for segment in chain.split("/")], Limits(), face_boxes)
     return Image.open(io.BytesIO(rendered.data)).convert("RGB")
 
 
@@ -538,12 +539,16 @@ def test_crop_faces_checks_its_parameters() -> None:
 def test_face_crops_fall_back_when_the_detector_is_missing(
     wide_astronaut: bytes, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setitem(sys.modules, "dashboard.local_filestack.intelligence.faces", None)
-    monkeypatch.setattr(imaging_faces, "_warned", False)
-    with caplog.at_level(logging.WARNING, logger="dashboard.local_filestack.imaging.faces"):
+    def no_model(_image: Image.Image) -> list[Detection]:
+        raise ModelUnavailable("the face model is not installed")
+
+    monkeypatch.setattr(intelligence_faces, "detect", no_model)
+    monkeypatch.setattr(intelligence_faces, "_warned", False)
+    with caplog.at_level(logging.WARNING, logger="dashboard.local_filestack.intelligence.faces"):
         faced = run(wide_astronaut, "resize=width:200,height:200,fit:crop,align:faces")
     assert is_flat_grey(faced)
     assert "face detection unavailable" in caplog.text
+    assert run(wide_astronaut, "crop_faces=mode:crop").size == Image.open(io.BytesIO(wide_astronaut)).size
 
 
 def test_imaging_imports_and_crops_without_the_detector_packages(wide_astronaut: bytes, tmp_path: Path) -> None:
@@ -560,9 +565,10 @@ def test_imaging_imports_and_crops_without_the_detector_packages(wide_astronaut:
                 return None
         sys.meta_path.insert(0, Blocker())
         from dashboard.filestack_protocol.grammar import parse_task
-        from dashboard.local_filestack.imaging import transform
+        from dashboard.local_filestack.imaging import Limits, transform
+        from dashboard.local_filestack.intelligence import face_boxes
         data = open({str(source)!r}, "rb").read()
-        out = transform(data, [parse_task("resize=width:100,height:100,fit:crop,align:faces")])
+        out = transform(data, [parse_task("resize=width:100,height:100,fit:crop,align:faces")], Limits(), face_boxes)
         print(out.width, out.height, sorted(m for m in BLOCKED if m in sys.modules))
         """
     )

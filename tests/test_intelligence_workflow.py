@@ -18,13 +18,14 @@ from PIL import Image
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.intelligence.detections import Detection
 from dashboard.local_filestack.intelligence.sfw import verdict
-from dashboard.local_filestack.workflows.actions.intelligence import AnalysisAction
-from dashboard.local_filestack.workflows.jobs import JobStatus
-from dashboard.local_filestack.workflows.model import TaskState
+from dashboard.local_filestack.workflows.engine.actions.intelligence import AnalysisAction
+from dashboard.local_filestack.workflows.model.jobs import JobStatus
+from dashboard.local_filestack.workflows.model.shipped import ALL_ACTIONS_EXAMPLE_ID
+from dashboard.local_filestack.workflows.model.workflow import TaskState
 from local_service import uploaded_handle
 from workflow_support import DELETE_NSFW_ID, running_workflows
 
-ALL_ACTIONS_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b04"
+ALL_ACTIONS_ID = ALL_ACTIONS_EXAMPLE_ID
 
 
 def forced_high_sfw(data: bytes, limits: Limits) -> dict[str, Any]:

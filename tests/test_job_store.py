@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 from scale_support import postgres_schema
 
-from dashboard.local_filestack.workflows.jobs import (
+from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
     JobStatus,
@@ -20,21 +20,24 @@ from dashboard.local_filestack.workflows.jobs import (
     WorkflowRecord,
     now_ns,
 )
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.store import JobNotFound, JobStore, SqliteJobStore
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.storage.sql import SqliteDatabase
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.stores.sql import SqlJobStore
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
     if request.param == "sqlite":
-        sqlite = SqliteJobStore(tmp_path / "workflows.db")
+        sqlite = SqlJobStore(SqliteDatabase(tmp_path / "workflows.db"))
         yield sqlite
         await sqlite.close()
         return
-    from dashboard.local_filestack.workflows.pg_store import PostgresJobStore
+    from dashboard.local_filestack.storage.pg import PgDatabase
 
     with postgres_schema() as dsn:
-        postgres = PostgresJobStore(dsn)
+        postgres = SqlJobStore(PgDatabase(dsn))
         yield postgres
         await postgres.close()
 

@@ -77,7 +77,7 @@ async def test_multipart_form_upload(tmp_path: Path) -> None:
 async def test_url_form_upload_goes_through_the_ssrf_guard(tmp_path: Path) -> None:
     png = image_bytes(20, 10, "PNG")
     async with LoopbackServer({"/pics/cat.png": CannedResponse(png, headers={"Content-Type": "text/html"})}) as server:
-        async with running_service(make_config(tmp_path / "open", allow_private_fetch=True)) as (_s, client):
+        async with running_service(make_config(tmp_path / "open"), allow_private_fetch=True) as (_s, client):
             response = await client.post(
                 "/www/api/store/S3", params={"key": API_KEY}, data={"url": server.url("/pics/cat.png")}
             )
@@ -107,7 +107,7 @@ async def test_api_key_checks(tmp_path: Path) -> None:
 
 async def test_bad_uploads_are_refused_and_the_service_keeps_answering(tmp_path: Path) -> None:
     jpeg = image_bytes(400, 300)
-    async with running_service(make_config(tmp_path, max_upload_bytes=50_000)) as (_service, client):
+    async with running_service(make_config(tmp_path, limits={"max_upload_bytes": 50_000})) as (_service, client):
         empty = await upload(client, b"")
         assert (empty.status_code, empty.json()) == (400, {"error": "file is empty"})
 
@@ -235,8 +235,8 @@ async def test_etag_gives_304(tmp_path: Path) -> None:
 async def test_identical_transforms_are_computed_once(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (service, client):
         handle = await uploaded_handle(client, image_bytes(800, 600))
-        render, calls = count_calls(service.render)
-        service.render = render  # type: ignore[method-assign]
+        render, calls = count_calls(service.renderer.render)
+        service.renderer.render = render  # type: ignore[method-assign]
         first = await client.get(f"/cdn/resize=width:150/{handle}")
         second = await client.get(f"/cdn/resize=width:150/{handle}")
         assert first.content == second.content and len(calls) == 1
@@ -276,7 +276,7 @@ async def test_public_url_is_used_in_returned_urls(tmp_path: Path) -> None:
 async def test_url_sources(tmp_path: Path) -> None:
     png = image_bytes(400, 200, "PNG")
     async with LoopbackServer({"/img.png": CannedResponse(png)}) as server:
-        async with running_service(make_config(tmp_path, allow_private_fetch=True)) as (_service, client):
+        async with running_service(make_config(tmp_path), allow_private_fetch=True) as (_service, client):
             url = server.url("/img.png")
             transformed = await client.get(f"/cdn/{API_KEY}/resize=width:100/{url}")
             assert transformed.status_code == 200, transformed.text
@@ -500,7 +500,7 @@ async def test_unexpected_errors_are_json_500_and_the_service_survives(tmp_path:
         async def broken(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("worker crashed")
 
-        service.render = broken  # type: ignore[method-assign]
+        service.renderer.render = broken  # type: ignore[method-assign]
         failed = await client.get(f"/cdn/resize=width:10/{handle}")
         assert (failed.status_code, failed.json()) == (500, {"error": "internal error"})
         assert (await client.get(f"/cdn/{API_KEY}/{handle}")).status_code == 200
@@ -511,9 +511,9 @@ async def test_routes_mounted_under_a_prefix_in_another_app(tmp_path: Path) -> N
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
-    from dashboard.local_filestack.app import LocalFilestack
+    from dashboard.local_filestack.app import build_service
 
-    service = LocalFilestack(make_config(tmp_path))
+    service = build_service(make_config(tmp_path))
     host = Starlette(routes=[Mount("/files", routes=service.routes)])
     await service.startup()
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.local_filestack import netguard
-from dashboard.local_filestack.netguard import BlockedAddress, FetchError, check_address, fetch
+from dashboard.local_filestack.ingest import netguard
+from dashboard.local_filestack.ingest.netguard import BlockedAddress, FetchError, check_address, fetch
 from local_service import CannedResponse, LoopbackServer
 
 BLOCKED = [

@@ -1,5 +1,5 @@
-"""Storage on shared parts: S3-compatible bytes (moto's server as a stand-in) and PostgreSQL records,
-checked against the same promises as the single-machine storage."""
+"""The one storage on every combination of parts: bytes in a directory or in S3 (moto's server as a
+stand-in), records in SQLite or PostgreSQL, each held to the same promises."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from scale_support import postgres_schema, s3_env, s3_stand_in
 
-from dashboard.local_filestack.deployment import DeploymentSettings
-from dashboard.local_filestack.storage import FileNotFound, FileStorage, HandleInUse, Storage, new_handle
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile, new_handle
+from dashboard.local_filestack.storage.store import Storage
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture(params=["file+sqlite", "file+postgres", "s3+sqlite", "s3+postgres"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    from dashboard.local_filestack.storage_factory import open_storage
+    from dashboard.local_filestack.storage.factory import open_storage
 
     blobs, records = request.param.split("+")
     values: dict[str, object] = {"storage_url": f"file://{tmp_path / 'blobs'}"}
@@ -51,21 +52,27 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
     yield open_storage(tmp_path, DeploymentSettings(**values))
 
 
-def test_the_default_is_the_single_machine_storage(tmp_path: Path) -> None:
-    from dashboard.local_filestack.storage_factory import open_storage
+def test_the_default_keeps_bytes_and_records_in_the_data_dir(tmp_path: Path) -> None:
+    from dashboard.local_filestack.storage.factory import open_storage
 
-    assert isinstance(open_storage(tmp_path, DeploymentSettings()), FileStorage)
+    stored = open_storage(tmp_path, DeploymentSettings()).put(blob(b"here"))
+    assert [path.name.split(".")[0] for path in (tmp_path / "files").iterdir()] == [stored.handle]
+    assert (tmp_path / "metadata.sqlite3").exists()
+
+
+def blob(data: bytes, filename: str = "x.bin", **where: object) -> NewFile:
+    return NewFile(data=data, filename=filename, mimetype="application/octet-stream", **where)  # type: ignore[arg-type]
 
 
 def test_put_get_read_overwrite_delete(storage: Storage) -> None:
     assert isinstance(storage, Storage)
     stored = storage.put(
-        b"hello", filename="../a/b.txt", mimetype="text/plain", path="docs/", width=1, height=2
+        NewFile(data=b"hello", filename="../a/b.txt", mimetype="text/plain", path="docs/", width=1, height=2)
     )
     assert stored.filename == "b.txt" and stored.key == f"docs/{stored.handle}_b.txt"
     assert storage.get(stored.handle) == stored
     assert storage.read(stored.handle) == b"hello"
-    changed = storage.overwrite(stored.handle, b"bye!", "text/plain", None, None)
+    changed = storage.overwrite(stored.handle, NewFile(data=b"bye!", filename="", mimetype="text/plain"))
     assert changed.size == 4 and changed.sha256 == hashlib.sha256(b"bye!").hexdigest()
     assert storage.read(stored.handle) == b"bye!" and storage.get(stored.handle).filename == "b.txt"
     assert storage.delete(stored.handle) is True
@@ -75,7 +82,7 @@ def test_put_get_read_overwrite_delete(storage: Storage) -> None:
     with pytest.raises(FileNotFound):
         storage.read(stored.handle)
     with pytest.raises(FileNotFound):
-        storage.overwrite(stored.handle, b"x", "text/plain", None, None)
+        storage.overwrite(stored.handle, blob(b"x"))
     for bad in ("../../etc/passwd", "short", ""):
         with pytest.raises(FileNotFound):
             storage.get(bad)
@@ -93,14 +100,14 @@ def test_a_chosen_handle_is_stored_once(storage: Storage) -> None:
 
 def _put_or_taken(storage: Storage, handle: str, number: int) -> int | None:
     try:
-        storage.put(f"copy {number}".encode(), filename="x.txt", mimetype="text/plain", handle=handle)
+        storage.put(blob(f"copy {number}".encode()), handle=handle)
     except HandleInUse:
         return None
     return number
 
 
 def test_concurrent_deletes_delete_once(storage: Storage) -> None:
-    stored = storage.put(b"x" * 100, filename="x.bin", mimetype="application/octet-stream")
+    stored = storage.put(blob(b"x" * 100))
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _n: storage.delete(stored.handle), range(8)))
     assert results.count(True) == 1
@@ -123,7 +130,7 @@ def test_a_file_is_visible_only_when_whole(storage: Storage) -> None:
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        storage.put(data, filename="big.bin", mimetype="application/octet-stream", handle=handle)
+        storage.put(blob(data, "big.bin"), handle=handle)
         while not seen:
             pass
     finally:

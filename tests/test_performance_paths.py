@@ -20,14 +20,12 @@ from local_service import count_calls, make_config, running_service, uploaded_ha
 from PIL import Image, ImageChops, ImageStat, JpegImagePlugin
 from workflow_support import FAST, photo_like, running_workflows
 
-from dashboard.filestack_protocol.grammar import Task, parse_task
-from dashboard.local_filestack.imaging import NotAnImage, transform, vips_shrink
-from dashboard.local_filestack.imaging import faces as imaging_faces
+from dashboard.filestack_protocol.grammar import Task, parse_chain
+from dashboard.local_filestack.imaging import Limits, NotAnImage, transform, vips_shrink
 from dashboard.local_filestack.imaging.decode import decode
 from dashboard.local_filestack.intelligence import faces as intelligence_faces
 from dashboard.local_filestack.intelligence.detections import Detection
-from dashboard.local_filestack.workflows.actions.process import split_chain
-from dashboard.local_filestack.workflows.pool import WORKER_NICENESS, WorkerPool
+from dashboard.local_filestack.workflows.engine.pool import WORKER_NICENESS, WorkerPool
 
 PROFILE_CHAIN = "rotate=deg:exif/no_metadata/resize=width:400,height:400,fit:crop,align:faces"
 RED = (255, 0, 0)
@@ -36,7 +34,7 @@ needs_pyvips = pytest.mark.skipif(not vips_shrink.available(), reason="pyvips is
 
 
 def chain(text: str) -> list[Task]:
-    return [parse_task(segment) for segment in split_chain(text)]
+    return parse_chain(text)
 
 
 def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
@@ -112,8 +110,7 @@ def test_the_profile_chain_drafts_and_searches_faces_on_the_shrunk_image(
         return [(0.0, 0.0, image.width / 10, image.height / 10)]
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy_draft)
-    monkeypatch.setattr("dashboard.local_filestack.imaging.steps.find_faces", spy_faces)
-    rendered = transform(encoded(scene(), "JPEG", quality=90), chain(PROFILE_CHAIN))
+    rendered = transform(encoded(scene(), "JPEG", quality=90), chain(PROFILE_CHAIN), Limits(), spy_faces)
 
     assert (rendered.width, rendered.height) == (400, 400)
     assert drafts and drafts[0] is not None and drafts[0][0] < 3000 / 2
@@ -238,8 +235,8 @@ def test_small_outputs_of_small_images_decode_in_full(vips_calls: list[tuple[str
 async def test_identical_previews_render_once_and_revalidate_without_rendering(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (service, client):
         handle = await uploaded_handle(client, encoded(scene((1600, 1200)), "JPEG"))
-        render, calls = count_calls(service.render)
-        service.render = render  # type: ignore[method-assign]
+        render, calls = count_calls(service.renderer.render)
+        service.renderer.render = render  # type: ignore[method-assign]
         url = f"/cdn/resize=width:400,height:400,fit:crop/{handle}"
 
         answers = await asyncio.gather(*(client.get(url) for _ in range(5)))
@@ -345,9 +342,7 @@ def test_a_worker_pool_refuses_a_higher_priority() -> None:
 def test_face_detection_still_finds_the_astronaut_on_the_reduced_copy() -> None:
     skimage_data = pytest.importorskip("skimage.data")
     portrait = Image.fromarray(skimage_data.astronaut()).resize((2048, 2048), Image.Resampling.BICUBIC)
-    faces = imaging_faces.find_faces(portrait)
-    if faces is None:
-        pytest.skip("the face detector is not installed")
+    faces = intelligence_faces.face_boxes(portrait)
     # scikit-image's astronaut: the face is around (690-1090, 330-720) at this size.
     left, top, right, bottom = faces[0]
     assert 600 < (left + right) / 2 < 1150 and 250 < (top + bottom) / 2 < 800

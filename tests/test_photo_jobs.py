@@ -13,9 +13,9 @@ from PIL import Image
 
 from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackClient
+from dashboard.local_filestack.config.limits import ServiceLimits
 from dashboard.photo_checks import RejectedPhoto
-from dashboard.settings import Settings
-from app_env import BASE, Person, env  # noqa: F401  (fixture)
+from app_env import Person, env  # noqa: F401  (fixture)
 from local_service import image_bytes
 
 
@@ -76,10 +76,11 @@ async def test_rejected_file_uploads_nothing(env) -> None:
     ada = Person("ada")
     with pytest.raises(RejectedPhoto, match="not an image"):
         await photo_jobs.upload(ada.id, "avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings)
-    too_big = Settings(data_dir=settings.data_dir, embedded_base_url=BASE, max_upload_bytes=1000)
+    small = settings.service.model_copy(update={"limits": ServiceLimits(max_upload_bytes=1000)})
+    too_big = settings.model_copy(update={"service": small})
     with pytest.raises(RejectedPhoto, match="limit"):
         await photo_jobs.upload(ada.id, "avatar", image_bytes(300, 300), "big.jpg", too_big)
-    assert not list((service.config.data_dir / "files").glob("*"))
+    assert not list((service.settings.data_dir / "files").glob("*"))
     assert profile_store.latest_job(ada.id, "avatar") is None
 
 
@@ -125,7 +126,7 @@ async def test_newer_upload_supersedes_older_job(env) -> None:
 async def test_upload_rate_limit_per_account(env) -> None:
     settings, _service, _http = env
     ada, bob = Person("ada"), Person("bob")
-    limited = Settings(data_dir=settings.data_dir, embedded_base_url=BASE, upload_rate_limit=2)
+    limited = settings.model_copy(update={"upload_rate_limit": 2})
     for name in ("a.jpg", "b.jpg"):
         await photo_jobs.upload(ada.id, "avatar", image_bytes(300, 300), name, limited)
     with pytest.raises(photo_jobs.UploadLimitReached, match="Try again in"):

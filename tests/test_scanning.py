@@ -20,7 +20,7 @@ import skimage.data
 from PIL import Image
 from pydantic import ValidationError
 
-from dashboard.local_filestack.scanning import (
+from dashboard.local_filestack.intelligence.scanning import (
     Scanner,
     ScannerSettings,
     ScanResult,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,9 @@ import pytest
 
 from dashboard.filestack_protocol.security import Security
 from dashboard.local_filestack import __main__ as service_main
-from dashboard.local_filestack import netguard
-from dashboard.embedded import build_service
-from dashboard.local_filestack.netguard import BlockedAddress, check_address, fetch
+from dashboard.local_filestack.ingest import netguard
+from dashboard.local_filestack.app import build_service
+from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_address, fetch
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from dashboard.settings import Settings
 from hostile_corpus import HOSTILE_NAMES, SVG_WITH_SCRIPT, jpeg, jpeg_declaring, png
@@ -239,34 +240,38 @@ def test_the_command_line_turns_security_and_limits_on_and_never_prints_the_secr
                 "7",
             ]
         )
-    service = served["app"].state.local_filestack
-    assert service.config.require_security is True
-    assert service.config.max_upload_bytes == 5000
-    assert service.config.limits.max_pixels == 1234567
+    service = served["app"].state.service
+    assert service.settings.require_security is True
+    assert service.settings.limits.max_upload_bytes == 5000
+    assert service.settings.limits.max_pixels == 1234567
     assert service.workflows.settings.queue_size == 3
     assert service.workflows.settings.job_timeout_s == 7
-    assert service.config.api_key in printed.getvalue()
-    assert service.config.app_secret not in printed.getvalue()
+    assert service.credentials.api_key in printed.getvalue()
+    assert service.credentials.app_secret not in printed.getvalue()
     monkeypatch.setenv("MAX_FRAMES", "lots")
     with pytest.raises(SystemExit, match="MAX_FRAMES"):
         service_main.main(["--data-dir", str(tmp_path)])
 
 
-def test_the_app_hands_its_limits_and_security_setting_to_the_embedded_service(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "fs",
-        local_filestack_require_security=True,
-        max_upload_bytes=1234,
-        max_pixels=5_000_000,
-        max_frames=7,
-        workflow_task_timeout_s=11,
-        workflow_job_timeout_s=22,
-        workflow_queue_size=33,
-    )
-    service = build_service(settings)
-    config, workflow_settings = service.config, service.workflows.settings  # type: ignore[union-attr]
-    assert config.require_security is True
-    assert (config.max_upload_bytes, config.limits.max_pixels, config.limits.max_frames) == (
+def test_the_app_hands_its_limits_and_security_setting_to_the_embedded_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "DATA_DIR": str(tmp_path / "fs"),
+        "LOCAL_FILESTACK_REQUIRE_SECURITY": "true",
+        "MAX_UPLOAD_BYTES": "1234",
+        "MAX_PIXELS": "5000000",
+        "MAX_FRAMES": "7",
+        "WORKFLOW_TASK_TIMEOUT_S": "11",
+        "WORKFLOW_JOB_TIMEOUT_S": "22",
+        "WORKFLOW_QUEUE_SIZE": "33",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    service = build_service(settings.embedded_service)
+    config, workflow_settings = service.settings, service.workflows.settings
+    assert config.data_dir == tmp_path / "fs" and config.require_security is True
+    assert (config.limits.max_upload_bytes, config.limits.max_pixels, config.limits.max_frames) == (
         1234,
         5_000_000,
         7,
@@ -276,6 +281,7 @@ def test_the_app_hands_its_limits_and_security_setting_to_the_embedded_service(t
         workflow_settings.job_timeout_s,
         workflow_settings.queue_size,
     ) == (11, 22, 33)
+    assert (settings.max_upload_bytes, settings.sign_urls) == (1234, True)
     with pytest.raises(RejectedPhoto, match="5,000,000"):
         check_photo(jpeg_declaring(3000, 2000), "big.jpg", 10**7, max_pixels=settings.max_pixels)
 
@@ -464,7 +470,7 @@ async def test_uploaded_names_and_paths_cannot_escape_the_data_directory(tmp_pat
             assert response.status_code in (404, 405), (sneaky, response.status_code)
             assert SECRET not in response.text
     files = data_dir / "files"
-    assert all(len(entry.name) == 20 and not entry.name.startswith(".") for entry in files.iterdir())
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name) for entry in files.iterdir())
     outside_after = {p for p in tmp_path.rglob("*") if data_dir not in p.parents and p != data_dir}
     assert outside_after == outside_before | {tmp_path / "deep"}
     assert not any(p.name in ("passwd", "shadow", "win.ini") for p in tmp_path.rglob("*"))

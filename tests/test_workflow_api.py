@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from dashboard.local_filestack.workflows.actions import ActionContext
+from dashboard.local_filestack.workflows.engine.actions import ActionContext
 
 from local_service import API_KEY, decoded_size, image_bytes, policy, uploaded_handle
 from workflow_support import (

@@ -13,17 +13,20 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
-from dashboard.local_filestack.storage import FileStorage as Storage
-from dashboard.local_filestack.workflows.actions import ActionContext, ActionError
-from dashboard.local_filestack.workflows.actions.process import ProcessAction
-from dashboard.local_filestack.workflows.jobs import JobRecord, JobSource, JobStatus, now_ns
-from dashboard.local_filestack.workflows.model import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
-from dashboard.local_filestack.workflows.store import SqliteJobStore
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.factory import open_storage
+from dashboard.local_filestack.storage.files import NewFile
+from dashboard.local_filestack.workflows.engine.actions import ActionContext, ActionError
+from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
+from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
 
 from local_service import CannedResponse, LoopbackServer, decoded_size, image_bytes, uploaded_handle
 from workflow_support import (
     COVER_ID,
+    DELETE_NSFW_ID,
     FAST,
     PROFILE_ID,
     nap,
@@ -200,7 +203,7 @@ async def test_delete_nsfw_with_a_stand_in_sfw_action(tmp_path: Path, nsfw: int,
     async with running_workflows(tmp_path) as running:
         running.workflows.register_function("sfw", sfw, replace=True)
         handle = await uploaded_handle(running.client, image_bytes(64, 48))
-        job = await running.workflows.start_job("5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b03", handle)
+        job = await running.workflows.start_job(DELETE_NSFW_ID, handle)
         job = await running.workflows.wait_for_job(job.id)
         served = await running.client.get(f"/cdn/{handle}")
     assert job.status is JobStatus.DONE
@@ -297,7 +300,7 @@ async def test_a_job_left_running_by_a_killed_engine_is_finished_after_restart(t
         workflow = await first.workflows.get_workflow(PROFILE_ID)
     # What a killed engine leaves behind: a running job whose running task already
     # reserved its output handle and wrote the file, but recorded nothing more.
-    store = SqliteJobStore(tmp_path / "workflows.db")
+    store = open_job_store(tmp_path, DeploymentSettings(), threads=2)
     job_id = str(uuid4())
     created = now_ns()
     await store.create_job(
@@ -316,15 +319,12 @@ async def test_a_job_left_running_by_a_killed_engine_is_finished_after_restart(t
     )
     slot = await store.reserve_output(job_id, "avatar", temporary=False)
     await store.close()
-    Storage(tmp_path).put(
-        image_bytes(400, 400),
-        filename="photo.jpg",
-        mimetype="image/jpeg",
-        path="avatars/",
-        width=400,
-        height=400,
-        handle=slot.handle,
+    storage = open_storage(tmp_path, DeploymentSettings())
+    written = NewFile(
+        data=image_bytes(400, 400), filename="photo.jpg", mimetype="image/jpeg", path="avatars/", width=400, height=400
     )
+    storage.put(written, handle=slot.handle)
+    storage.close()
     async with running_workflows(tmp_path) as second:
         finished = await second.workflows.wait_for_job(job_id)
     assert finished.status is JobStatus.DONE

@@ -7,16 +7,16 @@ from typing import Any, Optional
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from dashboard.local_filestack.workflows import contracts
-from dashboard.local_filestack.workflows.conditions import evaluate, json_equal, resolve_path
-from dashboard.local_filestack.workflows.contracts import (
+from dashboard.local_filestack.workflows.model import contracts
+from dashboard.local_filestack.workflows.model.conditions import evaluate, json_equal, resolve_path
+from dashboard.local_filestack.workflows.model.contracts import (
     ACTIONS,
     ActionContract,
     ContractError,
     contracts_json,
     register,
 )
-from dashboard.local_filestack.workflows.dag import (
+from dashboard.local_filestack.workflows.model.dag import (
     PlannedWorkflow,
     SchedulingError,
     Steps,
@@ -25,7 +25,7 @@ from dashboard.local_filestack.workflows.dag import (
     topological_order,
     validate_workflow,
 )
-from dashboard.local_filestack.workflows.model import (
+from dashboard.local_filestack.workflows.model.workflow import (
     Condition,
     TaskOutcome,
     TaskState,

@@ -16,20 +16,21 @@ import httpx
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
-from dashboard.local_filestack.app import LocalFilestack, create_app
-from dashboard.local_filestack.workflows import contracts
-from dashboard.local_filestack.workflows.actions import ActionContext, ActionError
-from dashboard.local_filestack.workflows.contracts import ActionContract
+from dashboard.local_filestack.app import Service, create_app
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.workflows.engine.actions import ActionContext, ActionError
+from dashboard.local_filestack.workflows.model import contracts
+from dashboard.local_filestack.workflows.model.contracts import ActionContract
+from dashboard.local_filestack.workflows.model.shipped import COVER_PHOTO_ID as COVER_ID
+from dashboard.local_filestack.workflows.model.shipped import DELETE_NSFW_ID
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
 from dashboard.local_filestack.workflows.service import WorkflowService
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
 
 from local_service import API_KEY, BASE_URL, SECRET, make_config
 
 REST = "/workflows-beta"
 AUTH = (API_KEY, SECRET)
-PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
-COVER_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b02"
-DELETE_NSFW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b03"
+__all__ = ["COVER_ID", "DELETE_NSFW_ID", "PROFILE_ID"]
 FAST = WorkflowSettings(process_workers=2, webhook_base_delay_s=0.05, webhook_max_delay_s=0.2)
 
 
@@ -37,27 +38,28 @@ FAST = WorkflowSettings(process_workers=2, webhook_base_delay_s=0.05, webhook_ma
 class Running:
     """A started service with its workflow engine and an in-process HTTP client."""
 
-    service: LocalFilestack
+    service: Service
     workflows: WorkflowService
     client: httpx.AsyncClient
 
 
 @contextlib.asynccontextmanager
 async def running_workflows(
-    data_dir: Path, settings: Optional[WorkflowSettings] = None, **config: Any
+    data_dir: Path,
+    settings: Optional[WorkflowSettings] = None,
+    *,
+    allow_private_fetch: bool = False,
+    **config: Any,
 ) -> AsyncIterator[Running]:
     """``create_app`` with workflow settings, started; shut down on exit."""
-    app = create_app(make_config(data_dir, **config), workflow_settings=settings or FAST)
-    service: LocalFilestack = app.state.local_filestack
-    workflows = service.workflows
-    assert isinstance(workflows, WorkflowService)
-    await service.startup()
+    app = create_app(
+        make_config(data_dir, workflows=settings or FAST, **config), allow_private_fetch=allow_private_fetch
+    )
+    service: Service = app.state.service
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    try:
+    async with service.running():
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            yield Running(service, workflows, client)
-    finally:
-        await service.shutdown()
+            yield Running(service, service.workflows, client)
 
 
 class NapParams(BaseModel):

@@ -123,11 +123,6 @@ def render_value(value: Value) -> str:
     return text
 
 
-def render_chain(tasks: Iterator[Task] | tuple[Task, ...] | list[Task]) -> str:
-    """Tasks joined by slashes, in order."""
-    return "/".join(task.render() for task in tasks)
-
-
 def render_path(tasks: tuple[Task, ...] | list[Task], source: str, apikey: str | None = None) -> str:
     """``[APIKEY/]tasks.../SOURCE`` without a leading slash."""
     parts: list[str] = []
@@ -234,6 +229,17 @@ def parse_task(segment: str) -> Task:
                 raise GrammarError(f"task {name!r} repeats parameter {key!r}")
             params[key] = parse_value(raw, as_string=key in strings) if colon else True
     return Task(name, params)
+
+
+def split_chain(text: str) -> list[str]:
+    """The segments of a task chain (``resize=width:400/flip``), split on ``/`` outside quotes and
+    brackets; blank segments are dropped. Unbalanced brackets and open quotes are a :class:`GrammarError`."""
+    return [segment.strip() for segment in _split_top_level(text, "/") if segment.strip()]
+
+
+def parse_chain(text: str) -> list[Task]:
+    """Every task of a chain written as in a processing URL, in order."""
+    return [parse_task(segment) for segment in split_chain(text)]
 
 
 def _is_task_segment(segment: str) -> bool:

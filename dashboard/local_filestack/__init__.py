@@ -1,0 +1,1 @@
+"""The embedded Filestack-compatible service. ``app.py`` assembles it; ARCHITECTURE.md draws its layers."""

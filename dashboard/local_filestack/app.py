@@ -1,13 +1,20 @@
-"""The embedded Filestack-compatible service: its parts, its lifecycle and its URLs.
+"""The embedded Filestack-compatible service, assembled: its parts, its URLs, its lifecycle.
 
-Every URL the service answers is listed by :attr:`LocalFilestack.routes` (one
-``Mount`` per Filestack host, defined in ``routes_cdn``, ``routes_file`` and
-``routes_upload``) plus ``GET /health`` in :func:`create_app`:
+This is the one place that builds the service. :func:`build_service` makes every part
+from :class:`~dashboard.local_filestack.config.settings.ServiceSettings` and hands each
+route only what it uses; every URL the service answers is in the literal list of mounts
+there, one per Filestack host:
 
-* ``/cdn``    ↔ cdn.filestackcontent.com   (processing, delivery, workflows)
-* ``/www``    ↔ www.filestackapi.com       (simple store and the File API)
-* ``/upload`` ↔ upload.filestackapi.com    (multipart uploads)
-* whatever the attached workflow gateway adds (``/workflows-beta``).
+* ``/cdn``            ↔ cdn.filestackcontent.com        (processing, delivery, workflow tasks)
+* ``/www``            ↔ www.filestackapi.com            (simple store and the File API)
+* ``/upload``         ↔ upload.filestackapi.com         (multipart uploads)
+* ``/workflows-beta`` ↔ workflows-beta.filestackapi.com (the Workflows REST API)
+
+plus ``GET /health`` when it runs on its own (:func:`create_app`). Its lifecycle hooks are
+declared next to the parts they start and stop.
+
+Building touches the disk and the databases (credentials, folders, tables); importing
+this module does not.
 """
 
 from __future__ import annotations
@@ -15,125 +22,167 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import AsyncIterator, Protocol, Sequence, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
-from dashboard.filestack_protocol.grammar import ParsedPath, Task
-from dashboard.local_filestack import routes_cdn, routes_file, routes_upload
-from dashboard.local_filestack.cache import TransformCache
-from dashboard.local_filestack.config import ServiceConfig
-from dashboard.local_filestack.errors import exception_handlers
-from dashboard.local_filestack.imaging import Rendered, transform
-from dashboard.local_filestack.ingest import FetchOptions
-from dashboard.local_filestack.multipart import MultipartStore
-from dashboard.local_filestack.storage import Storage
-from dashboard.local_filestack.storage_factory import open_storage
-from dashboard.local_filestack.urls import service_base
-from dashboard.local_filestack.workflows.service import attach_workflows
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
+from dashboard.local_filestack.config.credentials import Credentials, resolve_credentials
+from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.http import cdn, file_api, upload
+from dashboard.local_filestack.http.auth import Gate
+from dashboard.local_filestack.http.errors import exception_handlers
+from dashboard.local_filestack.http.host import HostParts
+from dashboard.local_filestack.http.rendering import Renderer
+from dashboard.local_filestack.ingest.multipart import MultipartStore
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.intelligence import face_boxes
+from dashboard.local_filestack.storage.cache import TransformCache
+from dashboard.local_filestack.storage.factory import open_storage
+from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.api import rest
+from dashboard.local_filestack.workflows.api.cdn import CdnWorkflows
+from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
+from dashboard.local_filestack.workflows.engine.actions import ActionRegistry
+from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, JobQueue
+from dashboard.local_filestack.workflows.service import WorkflowService
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
-logger = logging.getLogger("dashboard.local_filestack")
+logger = logging.getLogger(__name__)
 
+#: Where each Filestack host is mounted, in the order of the mounts.
+MOUNT_PREFIXES: tuple[str, ...] = (cdn.PREFIX, file_api.PREFIX, upload.PREFIX, rest.PREFIX)
 
-@runtime_checkable
-class WorkflowGateway(Protocol):
-    """What the CDN delegates ``run_workflow`` and ``workflow_status`` to.
-
-    A gateway may also have ``routes`` (a list of Starlette routes to mount) and
-    ``async startup()`` / ``async shutdown()``; the service uses them when present.
-    """
-
-    async def run_workflow(self, request: Request, parsed: ParsedPath, policy_ok: bool) -> Response:
-        """Start a workflow job on the parsed path's source."""
-        ...
-
-    async def workflow_status(self, request: Request, parsed: ParsedPath) -> Response:
-        """Report a job's status."""
-        ...
+Hook = Callable[[], Awaitable[None]]
 
 
-class LocalFilestack:
-    """The service: config, storage, transform cache, executor and optional workflows."""
+@dataclass(frozen=True)
+class Service:
+    """The built service: its parts, its routes and the hooks that start and stop it."""
 
-    def __init__(self, config: ServiceConfig, workflows: WorkflowGateway | None = None) -> None:
-        self.config = config
-        self.storage: Storage = open_storage(config.data_dir, config.deployment)
-        self.cache = TransformCache(config.data_dir / "cache")
-        self.multipart = MultipartStore(config.data_dir / "multipart")
-        self.workflows: WorkflowGateway | None = workflows
-        self._executor: ThreadPoolExecutor | None = None
-
-    # -- lifecycle ---------------------------------------------------------
+    settings: ServiceSettings
+    credentials: Credentials
+    storage: Storage
+    cache: TransformCache
+    multipart: MultipartStore
+    renderer: Renderer
+    workflows: WorkflowService
+    #: One ``Mount`` per Filestack host (see :data:`MOUNT_PREFIXES`).
+    routes: list[BaseRoute]
+    on_startup: tuple[Hook, ...]
+    on_shutdown: tuple[Hook, ...]
 
     async def startup(self) -> None:
-        """Start the transform workers, drop stale multipart uploads, start workflows."""
-        self._ensure_executor()
-        removed = await asyncio.to_thread(self.multipart.purge_stale)
-        if removed:
-            logger.info("removed %d stale multipart upload(s)", removed)
-        start = getattr(self.workflows, "startup", None)
-        if start is not None:
-            await start()
+        """Run the start hooks in order."""
+        for hook in self.on_startup:
+            await hook()
 
     async def shutdown(self) -> None:
-        """Stop workflows and the transform workers."""
-        stop = getattr(self.workflows, "shutdown", None)
-        if stop is not None:
-            await stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Run the stop hooks in order."""
+        for hook in self.on_shutdown:
+            await hook()
 
-    def _ensure_executor(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self.config.transform_workers, thread_name_prefix="filestack-transform"
-            )
-        return self._executor
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[Service]:
+        """Started inside the block, stopped after it."""
+        await self.startup()
+        try:
+            yield self
+        finally:
+            await self.shutdown()
 
-    # -- routes ------------------------------------------------------------
 
-    @property
-    def routes(self) -> list[BaseRoute]:
-        """One Mount per Filestack host (errors answered as JSON inside each)."""
-        guard = [Middleware(ExceptionMiddleware, handlers=exception_handlers())]
-        mounts: list[BaseRoute] = [
-            Mount(routes_cdn.PREFIX, routes=routes_cdn.routes(self), middleware=guard),
-            Mount(routes_file.PREFIX, routes=routes_file.routes(self), middleware=guard),
-            Mount(routes_upload.PREFIX, routes=routes_upload.routes(self), middleware=guard),
-        ]
-        extra: Sequence[BaseRoute] = getattr(self.workflows, "routes", None) or ()
-        mounts.extend(extra)
-        return mounts
+def open_job_queue(settings: ServiceSettings) -> JobQueue:
+    """The job queue the deployment selects: runners in this process, or Celery queue workers."""
+    deployment = settings.deployment
+    deployment.check()
+    if deployment.uses_celery:
+        return CeleryQueue(deployment, settings.workflows.queue_size)
+    return InProcessQueue(settings.workflows.queue_size)
 
-    # -- shared helpers for the route modules ------------------------------
 
-    async def render(self, data: bytes, tasks: Sequence[Task]) -> Rendered:
-        """Run a task chain on the transform workers (never on the event loop)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._ensure_executor(), transform, data, tuple(tasks), self.config.limits
-        )
+def build_service(
+    settings: ServiceSettings,
+    *,
+    allow_private_fetch: bool = False,
+    registry: ActionRegistry | None = None,
+    store: JobStore | None = None,
+    queue: JobQueue | None = None,
+) -> Service:
+    """Every part of the service, wired. Creates the data dir, the credentials and the tables.
 
-    def base_url(self, request: Request, prefix: str) -> str:
-        """The base of URLs handed back to clients."""
-        return service_base(request, prefix, self.config.public_url)
+    ``allow_private_fetch`` lets URL fetches reach private addresses (in-process tests only);
+    ``registry``, ``store`` and ``queue`` replace the built-in actions, job store and queue.
+    """
+    credentials = resolve_credentials(settings)
+    gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security)
+    data_dir = settings.data_dir
+    limits = settings.limits.image
+    fetching = FetchOptions(max_bytes=settings.limits.max_upload_bytes, allow_private=allow_private_fetch)
+    storage = open_storage(data_dir, settings.deployment)
+    cache = TransformCache(data_dir / "cache")
+    multipart = MultipartStore(data_dir / "multipart")
+    renderer = Renderer(settings.transform_workers, limits, face_boxes)
+    workflows = WorkflowService(
+        settings=settings.workflows,
+        storage=storage,
+        store=store or open_job_store(data_dir, settings.deployment, threads=settings.workflows.store_threads),
+        queue=queue or open_job_queue(settings),
+        app_secret=credentials.app_secret,
+        limits=limits,
+        fetching=fetching,
+        public_url=settings.public_url,
+        find_faces=face_boxes,
+        registry=registry,
+        on_file_deleted=cache.purge,
+    )
+    host = HostParts(
+        gate=gate,
+        storage=storage,
+        limits=limits,
+        max_upload_bytes=settings.limits.max_upload_bytes,
+        public_url=settings.public_url,
+    )
+    guard = [Middleware(ExceptionMiddleware, handlers=exception_handlers())]
+    routes: list[BaseRoute] = [
+        Mount(
+            cdn.PREFIX,
+            routes=cdn.Cdn(
+                host, cache=cache, renderer=renderer, fetching=fetching, workflows=CdnWorkflows(workflows)
+            ).routes(),
+            middleware=guard,
+        ),
+        Mount(file_api.PREFIX, routes=file_api.FileApi(host, cache=cache, fetching=fetching).routes(), middleware=guard),
+        Mount(upload.PREFIX, routes=upload.UploadApi(host, multipart=multipart).routes(), middleware=guard),
+        Mount(rest.PREFIX, routes=rest.WorkflowsRestApi(workflows, gate, settings.public_url).routes(), middleware=guard),
+    ]
 
-    @property
-    def fetch_options(self) -> FetchOptions:
-        """How user-supplied URLs are fetched."""
-        return FetchOptions(
-            allow_private=self.config.allow_private_fetch,
-            timeout=self.config.fetch_timeout_s,
-            max_bytes=self.config.fetch_max_bytes,
-        )
+    async def drop_stale_uploads() -> None:
+        removed = await asyncio.to_thread(multipart.purge_stale)
+        if removed:
+            logger.info("removed %d stale multipart upload(s)", removed)
+
+    async def close_storage() -> None:
+        await asyncio.to_thread(storage.close)
+
+    return Service(
+        settings=settings,
+        credentials=credentials,
+        storage=storage,
+        cache=cache,
+        multipart=multipart,
+        renderer=renderer,
+        workflows=workflows,
+        routes=routes,
+        on_startup=(renderer.start, drop_stale_uploads, workflows.startup),
+        on_shutdown=(workflows.shutdown, renderer.stop, close_storage),
+    )
 
 
 async def _health(_request: Request) -> JSONResponse:
@@ -141,33 +190,28 @@ async def _health(_request: Request) -> JSONResponse:
 
 
 def create_app(
-    config: ServiceConfig,
-    *,
-    workflows: WorkflowGateway | None = None,
-    workflow_settings: WorkflowSettings | None = None,
+    settings: ServiceSettings, *, allow_private_fetch: bool = False, registry: ActionRegistry | None = None
 ) -> Starlette:
-    """A Starlette app serving the service at its root; ``app.state.local_filestack`` is the service.
+    """The service as a Starlette app at its root, started and stopped by the app's lifespan.
 
-    Without a ``workflows`` gateway the built-in workflow engine is attached
-    (configured by ``workflow_settings``).
+    ``app.state.service`` is the :class:`Service`; the options are :func:`build_service`'s.
     """
-    service = LocalFilestack(config, workflows)
-    if workflows is None:
-        attach_workflows(service, workflow_settings)
+    service = build_service(settings, allow_private_fetch=allow_private_fetch, registry=registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await service.startup()
-        try:
+        async with service.running():
             yield
-        finally:
-            await service.shutdown()
 
-    handlers = {key: value for key, value in exception_handlers().items() if key is not Exception}
     app = Starlette(
         routes=[Route("/health", _health, methods=["GET"]), *service.routes],
         lifespan=lifespan,
-        exception_handlers=handlers,
+        exception_handlers=exception_handlers(catch_all=False),
     )
-    app.state.local_filestack = service
+    app.state.service = service
     return app
+
+
+def mounted_under(path: str, prefixes: Sequence[str] = MOUNT_PREFIXES) -> bool:
+    """True when ``path`` is one of the service's (so a host app hands it to the service)."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)

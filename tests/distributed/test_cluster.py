@@ -18,12 +18,13 @@ import pytest
 from PIL import Image
 
 from dashboard.filestack_protocol.security import scoped_security
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID
 
 from .conftest import VISIBILITY_TIMEOUT_S, Cluster, client, wait_until
 
 pytestmark = pytest.mark.distributed
 
-PROFILE_WORKFLOW = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
+PROFILE_WORKFLOW = PROFILE_PICTURE_ID
 UPLOADS = 100
 
 

@@ -9,6 +9,7 @@ image's header; ``sniff_mimetype`` tells a file's type from its content;
 from .decode import ImageInfo, probe
 from .encode import Rendered
 from .errors import ImageTooLarge, ImagingError, NotAnImage, UnsupportedTask
+from .faces import FaceBox, FaceFinder
 from .limits import Limits
 from .pipeline import transform
 from .sniff import sniff_mimetype
@@ -16,6 +17,8 @@ from .tasks import IMAGE_TASKS, NON_IMAGE_TASKS, validate_tasks
 
 __all__ = [
     "IMAGE_TASKS",
+    "FaceBox",
+    "FaceFinder",
     "NON_IMAGE_TASKS",
     "ImageInfo",
     "ImageTooLarge",

@@ -1,51 +1,26 @@
-"""Face boxes for face-aware crops, from the offline detector when it is installed.
+"""Face boxes for face-aware crops: the shape of a face finder, and how boxes combine.
 
-The detector lives in :mod:`dashboard.local_filestack.intelligence.faces` and
-is imported on first use, so image processing works without its packages:
-then, or when the detector fails, :func:`find_faces` returns ``None`` and logs
-a warning once per process, and callers fall back to their plain alignment.
+Imaging does not detect faces itself. Whoever runs :func:`~.pipeline.transform` passes a
+:data:`FaceFinder` (the service passes the offline detector of
+:mod:`dashboard.local_filestack.intelligence`); without one, ``align:faces`` and
+``crop_faces`` use their fallback alignment, as when no face is found.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Optional
+from collections.abc import Callable, Sequence
 
 from PIL import Image
-
-logger = logging.getLogger(__name__)
 
 FaceBox = tuple[float, float, float, float]
 """``(left, top, right, bottom)`` in pixels of the image searched."""
 
-_warned = False
+FaceFinder = Callable[[Image.Image], Sequence[FaceBox]]
+"""The faces of an image, left to right (empty when there are none or none can be looked for).
+A module-level function, so it can travel to a worker process with the task."""
 
 
-def _warn_once(reason: str) -> None:
-    global _warned
-    if not _warned:
-        logger.warning("face detection unavailable, face-aware crops use their fallback alignment: %s", reason)
-        _warned = True
-
-
-def find_faces(image: Image.Image) -> Optional[list[FaceBox]]:
-    """The faces in ``image``, left to right; ``None`` when no detector can run here."""
-    try:
-        from dashboard.local_filestack.intelligence.errors import IntelligenceError
-        from dashboard.local_filestack.intelligence.faces import detect_faces
-    except ImportError as exc:
-        _warn_once(f"missing package {exc.name or exc}")
-        return None
-    try:
-        faces = detect_faces(image.convert("RGB") if image.mode != "RGB" else image)
-    except IntelligenceError as exc:
-        _warn_once(str(exc))
-        return None
-    boxes = [(float(face.x), float(face.y), float(face.x + face.width), float(face.y + face.height)) for face in faces]
-    return sorted(boxes, key=lambda box: (box[0], box[1]))
-
-
-def union(boxes: list[FaceBox]) -> FaceBox:
+def union(boxes: Sequence[FaceBox]) -> FaceBox:
     """The smallest box holding every box of ``boxes`` (not empty)."""
     return (
         min(box[0] for box in boxes),

@@ -12,6 +12,7 @@ from dashboard.filestack_protocol.grammar import Task
 from .decode import Decoded, decode
 from .encode import Rendered, encode
 from .errors import ImageTooLarge
+from .faces import FaceFinder
 from .limits import Limits
 from .steps import Resize, Size, Step
 from .tasks import plan
@@ -20,17 +21,20 @@ QUALITY_MARGIN = 2.0
 """Shrink-on-load keeps at least this many source pixels per output pixel for the final resample."""
 
 
-def transform(data: bytes, tasks: Sequence[Task], limits: Limits = Limits()) -> Rendered:
+def transform(
+    data: bytes, tasks: Sequence[Task], limits: Limits = Limits(), find_faces: FaceFinder | None = None
+) -> Rendered:
     """Apply ``tasks`` to the image in ``data`` and encode the result.
 
     The chain is checked before any decoding, the header is checked against
     ``limits``, and the image is decoded once — by a JPEG at a reduced size when
     the first resize allows it. EXIF orientation is applied before the first
-    task. CPU-bound and synchronous: run it in a worker thread or process.
+    task. Face-aware tasks look for faces with ``find_faces`` (without one they use their
+    fallback alignment). CPU-bound and synchronous: run it in a worker thread or process.
 
     Raises :class:`UnsupportedTask`, :class:`NotAnImage` or :class:`ImageTooLarge`.
     """
-    steps, settings = plan(tasks)
+    steps, settings = plan(tasks, find_faces)
     decoded = decode(data, limits, scale_for=functools.partial(decode_scale, steps))
     image = _run(steps, decoded, limits)
     return encode(image, settings, decoded.metadata)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from .compositing import apply_mask, fill_for, flatten, prepare_for_fill
 from .errors import UnsupportedTask
-from .faces import FaceBox, find_faces, union
+from .faces import FaceBox, FaceFinder, union
 from .params import RGBA
 
 Size = tuple[int, int]
@@ -80,6 +80,8 @@ class Resize(Step):
     height: int | None
     fit: Fit = "clip"
     align: Align = Align()
+    #: Finds the faces ``align:faces`` centres on (none: the fallback alignment).
+    find_faces: FaceFinder | None = field(default=None, compare=False)
 
     def output_size(self, size: Size) -> Size:
         return self._plan(size)[0]
@@ -135,10 +137,10 @@ class Resize(Step):
 
     def _face_box(self, image: Image.Image, nominal: Size, box: Box) -> Box:
         """``box``'s size centred on the faces of ``image`` (all of them if they fit, else the largest)."""
-        faces = find_faces(image)
-        if not faces:
+        found = self.find_faces(image) if self.find_faces is not None else ()
+        if not found:
             return box
-        faces = [_scale_box(face, image.size, nominal) for face in faces]
+        faces = [_scale_box(face, image.size, nominal) for face in found]
         kept = (box[2] - box[0], box[3] - box[1])
         around = union(faces)
         if around[2] - around[0] > kept[0] or around[3] - around[1] > kept[1]:
@@ -165,6 +167,8 @@ class CropFaces(Step):
     height: int | None = None
     faces: tuple[int, ...] | Literal["all"] = (1,)
     buffer: int = 200
+    #: Finds the faces (none: the whole image stands for the region).
+    find_faces: FaceFinder | None = field(default=None, compare=False)
 
     def output_size(self, size: Size) -> Size:
         """An upper bound: the exact size depends on where the faces are."""
@@ -199,7 +203,7 @@ class CropFaces(Step):
     def _region(self, image: Image.Image) -> Box:
         """The selected faces grown by the buffer, within the image; the whole image without faces."""
         whole: Box = (0.0, 0.0, float(image.width), float(image.height))
-        faces = find_faces(image)
+        faces = list(self.find_faces(image)) if self.find_faces is not None else []
         if not faces:
             return whole
         chosen: list[FaceBox] = (

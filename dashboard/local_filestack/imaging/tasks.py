@@ -8,6 +8,7 @@ whole chain is cheap.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from dashboard.filestack_protocol.grammar import Task, Value
@@ -15,6 +16,7 @@ from dashboard.filestack_protocol.grammar import Task, Value
 from .compositing import BLACK, WHITE
 from .encode import OUTPUT_FORMATS, EncodeSettings, OutputFormat
 from .errors import UnsupportedTask
+from .faces import FaceFinder
 from .filters import (
     AutoContrast,
     BlackWhite,
@@ -106,14 +108,19 @@ def build(task: Task) -> Instruction | None:
     return builder(Params(task, allowed))
 
 
-def plan(tasks: Sequence[Task]) -> tuple[list[Step], EncodeSettings]:
-    """Split a chain into its pixel steps, in order, and the resulting encoder settings."""
+def plan(tasks: Sequence[Task], find_faces: FaceFinder | None = None) -> tuple[list[Step], EncodeSettings]:
+    """Split a chain into its pixel steps, in order, and the resulting encoder settings.
+
+    Face-aware steps get ``find_faces`` to look for faces with.
+    """
     steps: list[Step] = []
     settings = EncodeSettings()
     for task in tasks:
         instruction = build(task)
         if isinstance(instruction, EncodeSettings):
             settings = settings.updated(instruction)
+        elif isinstance(instruction, (Resize, CropFaces)):
+            steps.append(replace(instruction, find_faces=find_faces))
         elif instruction is not None:
             steps.append(instruction)
     return steps, settings

@@ -10,13 +10,14 @@ engine's process pool can run it:
 * :func:`tag_image` -- EfficientNet-Lite0 + faces: ``{"tags": {"auto": {...}, "user": None}}``
 * :func:`find_copyright` -- EXIF/IPTC/XMP/C2PA: ``{"licenses": [...], "sources": [...]}``
 
-:func:`detect_faces` (NudeNet's face classes) also serves face-aware cropping.
+:func:`detect_faces` (NudeNet's face classes) also serves face-aware cropping, as the
+imaging pipeline's face finder :func:`face_boxes`.
 The heavy packages are imported only when a model is first needed.
 """
 
 from .copyright import find_copyright, find_rights
 from .errors import IntelligenceError, ModelUnavailable, UnreadableImage
-from .faces import Face, detect_faces, faces_in
+from .faces import Face, detect_faces, face_boxes, faces_in
 from .models import loaded_models
 from .ocr import OcrResult, read_text
 from .rights import CopyrightResult, License, Source
@@ -37,6 +38,7 @@ __all__ = [
     "UnreadableImage",
     "check_sfw",
     "detect_faces",
+    "face_boxes",
     "faces_in",
     "find_copyright",
     "find_rights",

@@ -15,7 +15,7 @@ import io
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +34,17 @@ class C2paFindings:
 
     present: bool
     read: bool = False
-    problem: Optional[str] = None
-    signer: Optional[str] = None
-    signer_name: Optional[str] = None
-    claim_generator: Optional[str] = None
-    validation_state: Optional[str] = None
+    problem: str | None = None
+    signer: str | None = None
+    signer_name: str | None = None
+    claim_generator: str | None = None
+    validation_state: str | None = None
     authors: list[str] = field(default_factory=list)
     copyright_notices: list[str] = field(default_factory=list)
     licenses: list[str] = field(default_factory=list)
 
     @property
-    def verified(self) -> Optional[bool]:
+    def verified(self) -> bool | None:
         """True when the manifest validated (``Valid`` or ``Trusted``); None when not read."""
         if not self.read:
             return None
@@ -56,7 +56,7 @@ def has_c2pa_manifest(data: bytes) -> bool:
     return C2PA_JUMBF_MARKER in data
 
 
-def read_c2pa(data: bytes, mimetype: Optional[str]) -> C2paFindings:
+def read_c2pa(data: bytes, mimetype: str | None) -> C2paFindings:
     """The C2PA manifest of ``data`` (of type ``mimetype``), read offline when possible."""
     if not has_c2pa_manifest(data):
         return C2paFindings(present=False)
@@ -111,6 +111,6 @@ def _findings(store: dict[str, Any]) -> C2paFindings:
     return findings
 
 
-def _string(value: Any) -> Optional[str]:
+def _string(value: Any) -> str | None:
     """``value`` when it is non-empty text."""
     return value if isinstance(value, str) and value.strip() else None

@@ -11,7 +11,7 @@ yields empty lists, which says nothing about its actual rights.
 
 from __future__ import annotations
 
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from dashboard.local_filestack.imaging import sniff_mimetype
 from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
@@ -98,7 +98,7 @@ def _merged(entries: list[_M]) -> list[_M]:
     return list(merged.values())
 
 
-def find_rights(data: bytes, mimetype: Optional[str] = None) -> CopyrightResult:
+def find_rights(data: bytes, mimetype: str | None = None) -> CopyrightResult:
     """Every licence and source ``data`` declares about itself."""
     licenses: list[License] = []
     sources: list[Source] = []

@@ -13,7 +13,6 @@ import logging
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
-from typing import Optional
 
 from PIL import Image, IptcImagePlugin
 
@@ -81,7 +80,7 @@ class EmbeddedRights:
             self.fields.append(RightsField(role, text, origin))
 
 
-def _text(value: object) -> Optional[str]:
+def _text(value: object) -> str | None:
     """A metadata value as clean text (bytes as UTF-8, else Latin-1); None when empty."""
     if isinstance(value, bytes):
         try:

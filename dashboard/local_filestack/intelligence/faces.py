@@ -15,10 +15,10 @@ import logging
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from dashboard.local_filestack.imaging import Limits
+from dashboard.local_filestack.imaging import FaceBox, Limits
 
 from .detections import INPUT_MAX_SIDE, MIN_SHORT_SIDE, detect, tiles
-from .errors import ModelUnavailable
+from .errors import IntelligenceError, ModelUnavailable
 from .image import load_rgb
 from .models import NUDE_DETECTOR
 
@@ -136,3 +136,31 @@ def preload_detector() -> bool:
         logger.info("face detector not preloaded: %s", exc)
         return False
     return True
+
+
+_warned = False
+
+
+def _warn_once(reason: str) -> None:
+    global _warned
+    if not _warned:
+        logger.warning("face detection unavailable, face-aware crops use their fallback alignment: %s", reason)
+        _warned = True
+
+
+def face_boxes(image: Image.Image) -> list[FaceBox]:
+    """The faces in ``image`` as boxes, left to right: the face finder of the imaging pipeline.
+
+    When the detector cannot run here (a missing package or model) it finds nothing and
+    logs a warning once per process; callers fall back to their plain alignment.
+    """
+    try:
+        faces = detect_faces(image)
+    except ImportError as exc:
+        _warn_once(f"missing package {exc.name or exc}")
+        return []
+    except IntelligenceError as exc:
+        _warn_once(str(exc))
+        return []
+    boxes = [(float(face.x), float(face.y), float(face.x + face.width), float(face.y + face.height)) for face in faces]
+    return sorted(boxes, key=lambda box: (box[0], box[1]))

@@ -74,12 +74,6 @@ class LazyModel(Generic[T]):
                 logger.info("loaded the %s model in %.2f s", self.name, self.load_seconds)
             return self._model
 
-    def unload(self) -> None:
-        """Forget the model (the next :meth:`get` loads it again)."""
-        with self._lock:
-            self._model = None
-            self.load_seconds = None
-
 
 def _load_nudenet() -> Any:
     """NudeNet's detector with its bundled 320n ONNX model."""

@@ -10,7 +10,7 @@ Creative Commons licences are recognised from their URLs
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,10 +35,10 @@ class License(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: LicenseKind = Field(description="copyright notice, licence, or usage terms")
-    statement: Optional[str] = Field(default=None, description="the text as written in the file")
-    name: Optional[str] = Field(default=None, description="a recognised licence, e.g. 'CC BY-SA 4.0'")
-    spdx: Optional[str] = Field(default=None, description="its SPDX identifier, e.g. 'CC-BY-SA-4.0'")
-    url: Optional[str] = None
+    statement: str | None = Field(default=None, description="the text as written in the file")
+    name: str | None = Field(default=None, description="a recognised licence, e.g. 'CC BY-SA 4.0'")
+    spdx: str | None = Field(default=None, description="its SPDX identifier, e.g. 'CC-BY-SA-4.0'")
+    url: str | None = None
     found_in: list[str] = Field(default_factory=list, description="metadata fields it was read from")
 
 
@@ -48,10 +48,10 @@ class Source(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     kind: SourceKind
-    name: Optional[str] = None
-    url: Optional[str] = None
-    detail: Optional[str] = None
-    verified: Optional[bool] = Field(
+    name: str | None = None
+    url: str | None = None
+    detail: str | None = None
+    verified: bool | None = Field(
         default=None, description="for C2PA manifests: whether the signature and hashes validated"
     )
     found_in: list[str] = Field(default_factory=list)
@@ -66,7 +66,7 @@ class CopyrightResult(BaseModel):
     sources: list[Source]
 
 
-def _cc_license(terms: str, version: Optional[str], url: Optional[str]) -> License:
+def _cc_license(terms: str, version: str | None, url: str | None) -> License:
     """A Creative Commons licence from its terms (``by-sa``) and version."""
     parts = [part.upper() for part in re.split(r"[\s-]+", terms.strip()) if part]
     name = "CC " + "-".join(parts) + (f" {version}" if version else "")

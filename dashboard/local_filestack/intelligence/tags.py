@@ -15,7 +15,7 @@ The shape is Filestack's: ``{"tags": {"auto": {label: 0-100}, "user": null}}``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,7 +40,7 @@ class Tags(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     auto: dict[str, int]
-    user: Optional[dict[str, int]] = None
+    user: dict[str, int] | None = None
 
 
 class TagsResult(BaseModel):

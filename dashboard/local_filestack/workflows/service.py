@@ -1,13 +1,8 @@
-"""The workflow engine wired into the file service: one object for the app and the dashboard.
+"""The workflow engine as one object: store, queue, engine, actions, webhooks and the workflow catalogue.
 
-:func:`attach_workflows` builds a :class:`WorkflowService` on a
-:class:`~dashboard.local_filestack.app.LocalFilestack` and sets it as the
-service's workflow gateway, so the CDN's ``run_workflow`` / ``workflow_status``
-reach it, its REST routes are mounted and its ``startup``/``shutdown`` run
-with the service's.
-
-In-process callers (the dashboard) use the same engine without HTTP:
-:meth:`WorkflowService.start_job`, :meth:`~WorkflowService.get_job`,
+It knows nothing of HTTP: the REST API and the CDN's workflow tasks
+(:mod:`dashboard.local_filestack.workflows.api`) and in-process callers use the same
+methods -- :meth:`WorkflowService.start_job`, :meth:`~WorkflowService.get_job`,
 :meth:`~WorkflowService.job_status`, :meth:`~WorkflowService.wait_for_job`,
 :meth:`~WorkflowService.list_recent_jobs` and the workflow methods.
 """
@@ -17,26 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute
-
-from dashboard.filestack_protocol.grammar import ParsedPath
-from dashboard.local_filestack.workflows import rest
-from dashboard.local_filestack.workflows.actions import (
-    Action,
-    ActionFunction,
-    ActionRegistry,
-    ActionResources,
-    default_registry,
-)
-from dashboard.local_filestack.workflows.catalog import WorkflowCatalog
-from dashboard.local_filestack.workflows.engine import WorkflowEngine
-from dashboard.local_filestack.workflows.gateway import CdnWorkflowGateway
-from dashboard.local_filestack.workflows.jobs import (
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.imaging import FaceFinder, Limits
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.engine.actions import Action, ActionFunction, ActionRegistry
+from dashboard.local_filestack.workflows.engine.build import build_engine
+from dashboard.local_filestack.workflows.engine.catalog import WorkflowCatalog
+from dashboard.local_filestack.workflows.engine.pool import WorkerPool
+from dashboard.local_filestack.workflows.engine.queue import JobQueue
+from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
+from dashboard.local_filestack.workflows.model.errors import InvalidSource
+from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
     SourceKind,
@@ -44,97 +34,69 @@ from dashboard.local_filestack.workflows.jobs import (
     WorkflowRecord,
     now_ns,
 )
-from dashboard.local_filestack.workflows.pool import WorkerPool
-from dashboard.local_filestack.workflows.backends import open_job_queue, open_job_store
-from dashboard.local_filestack.workflows.queue import JobQueue
-from dashboard.local_filestack.workflows.settings import WorkflowSettings
-from dashboard.local_filestack.workflows.shipped import install_shipped
-from dashboard.local_filestack.workflows.sources import FetchSettings, InvalidSource, SourceResolver
-from dashboard.local_filestack.workflows.store import JobStore, PurgeResult
-from dashboard.local_filestack.workflows.views import cdn_status
-from dashboard.local_filestack.workflows.webhooks import WebhookSender
+from dashboard.local_filestack.workflows.model.shipped import load_shipped
+from dashboard.local_filestack.workflows.model.views import cdn_status
+from dashboard.local_filestack.workflows.stores.store import JobStore, PurgeResult
 
-if TYPE_CHECKING:
-    from dashboard.local_filestack.app import LocalFilestack
-    from dashboard.local_filestack.config import ServiceConfig
-
-logger = logging.getLogger("dashboard.local_filestack.workflows")
+logger = logging.getLogger(__name__)
 
 #: How many of the newest jobs are checked at startup for webhook deliveries left unfinished.
 WEBHOOK_RESUME_SCAN = 500
 
 
 class WorkflowService:
-    """Store, queue, engine, actions, webhooks and both APIs of the workflow engine.
-
-    ``store`` and ``queue`` default to SQLite (``data_dir/workflows.db``) and an
-    in-process queue; pass other :class:`JobStore` / :class:`JobQueue`
-    implementations to replace them.
-    """
+    """Everything the workflow engine needs, built from its parts; start it with :meth:`startup`."""
 
     def __init__(
         self,
-        service: LocalFilestack,
-        settings: Optional[WorkflowSettings] = None,
         *,
-        store: Optional[JobStore] = None,
-        queue: Optional[JobQueue] = None,
-        registry: Optional[ActionRegistry] = None,
+        settings: WorkflowSettings,
+        storage: Storage,
+        store: JobStore,
+        queue: JobQueue,
+        app_secret: str,
+        limits: Limits,
+        fetching: FetchOptions,
+        public_url: str | None,
+        find_faces: FaceFinder | None,
+        registry: ActionRegistry | None = None,
+        on_file_deleted: Callable[[str], None] | None = None,
     ) -> None:
-        self.service = service
-        self.settings = settings or WorkflowSettings()
-        config = service.config
-        self.store: JobStore = store or open_job_store(config.data_dir, config.deployment, self.settings)
-        self.queue: JobQueue = queue or open_job_queue(config.deployment, self.settings)
-        self.actions = registry or default_registry()
-        self.pool = WorkerPool(self.settings.pool_size)
-        self.catalog = WorkflowCatalog(self.store)
+        self.settings = settings
+        self.storage = storage
+        self.store = store
+        self.queue = queue
+        self.public_url = public_url
+        self.on_file_deleted = on_file_deleted
+        self.pool = WorkerPool(settings.pool_size)
+        self.catalog = WorkflowCatalog(store)
         self.webhooks = WebhookSender(
-            store=self.store,
-            settings=self.settings,
-            app_secret=config.app_secret,
-            allow_private=config.allow_private_fetch,
+            store=store, settings=settings, app_secret=app_secret, allow_private=fetching.allow_private
         )
-        self.engine = WorkflowEngine(
-            store=self.store,
-            queue=self.queue,
-            registry=self.actions,
-            resources=ActionResources(
-                storage=service.storage,
-                store=self.store,
-                pool=self.pool,
-                limits=config.limits,
-                public_url=config.public_url,
-                on_file_deleted=service.cache.purge,
-            ),
-            resolver=SourceResolver(
-                service.storage,
-                self.store,
-                FetchSettings(
-                    allow_private=config.allow_private_fetch,
-                    timeout_s=config.fetch_timeout_s,
-                    max_bytes=min(config.fetch_max_bytes, config.max_upload_bytes),
-                ),
-                config.limits,
-            ),
-            settings=self.settings,
+        self.engine = build_engine(
+            settings=settings,
+            store=store,
+            queue=queue,
+            storage=storage,
+            pool=self.pool,
+            limits=limits,
+            fetching=fetching,
+            public_url=public_url,
+            find_faces=find_faces,
             on_finished=self.webhooks.job_finished,
+            registry=registry,
+            on_file_deleted=on_file_deleted,
         )
-        self.gateway = CdnWorkflowGateway(self)
-        self.routes: list[BaseRoute] = [rest.mount(self)]
-        self._janitor: Optional[asyncio.Task[None]] = None
-
-    @property
-    def config(self) -> ServiceConfig:
-        """The file service's configuration."""
-        return self.service.config
+        self.actions = self.engine.registry
+        self._janitor: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------
 
     async def startup(self) -> None:
         """Install the shipped workflows, purge expired jobs, take up unfinished webhook deliveries,
         resume unfinished jobs, start runners."""
-        await install_shipped(self.catalog)
+        for shipped in load_shipped():  # a shipped definition that does not validate stops the start
+            await self.catalog.upsert(shipped.definition, shipped.id)
         await self.purge_expired()
         if self.queue.consumed_here:
             self.pool.warm_up()
@@ -168,35 +130,22 @@ class WorkflowService:
         cutoff = now_ns() - int(self.settings.ttl_s * 1_000_000_000)
         result = await self.store.purge_finished(cutoff)
         for handle in result.temporary_handles:
-            if await asyncio.to_thread(self.service.storage.delete, handle):
-                await asyncio.to_thread(self.service.cache.purge, handle)
+            deleted = await asyncio.to_thread(self.storage.delete, handle)
+            if deleted and self.on_file_deleted is not None:
+                await asyncio.to_thread(self.on_file_deleted, handle)
         if result.jobs:
             logger.info("purged %d expired workflow job(s)", result.jobs)
         return result
 
-    # -- the CDN gateway (see app.WorkflowGateway) -------------------------
-
-    async def run_workflow(self, request: Request, parsed: ParsedPath, policy_ok: bool) -> Response:
-        """``run_workflow=id:...`` on the CDN."""
-        return await self.gateway.run_workflow(request, parsed, policy_ok)
-
-    async def workflow_status(self, request: Request, parsed: ParsedPath) -> Response:
-        """``workflow_status=job_id:...`` on the CDN."""
-        return await self.gateway.workflow_status(request, parsed)
-
-    def base_url(self, request: Request, prefix: str) -> str:
-        """The base of URLs handed back to clients of ``request``."""
-        return self.service.base_url(request, prefix)
-
     # -- jobs --------------------------------------------------------------
 
-    async def start_job(self, workflow_id: str, source: str, *, base_url: Optional[str] = None) -> JobRecord:
+    async def start_job(self, workflow_id: str, source: str, *, base_url: str | None = None) -> JobRecord:
         """Queue a job of a workflow on a handle, an http(s) URL or a ``src://`` alias.
 
-        Raises :class:`~dashboard.local_filestack.workflows.catalog.WorkflowNotFound`,
-        :class:`~dashboard.local_filestack.workflows.sources.InvalidSource`,
-        :class:`~dashboard.local_filestack.storage.FileNotFound` (unknown handle) and
-        :class:`~dashboard.local_filestack.workflows.queue.QueueFull`.
+        Raises :class:`~dashboard.local_filestack.workflows.model.errors.WorkflowNotFound`,
+        :class:`~dashboard.local_filestack.workflows.model.errors.InvalidSource`,
+        :class:`~dashboard.local_filestack.storage.files.FileNotFound` (unknown handle) and
+        :class:`~dashboard.local_filestack.workflows.model.errors.QueueFull`.
         """
         workflow = await self.catalog.get(workflow_id)
         try:
@@ -204,17 +153,17 @@ class WorkflowService:
         except ValueError as exc:
             raise InvalidSource(str(exc)) from exc
         if job_source.kind is SourceKind.HANDLE:
-            await asyncio.to_thread(self.service.storage.get, job_source.value)
-        return await self.engine.submit(workflow, job_source, base_url=base_url or self.config.public_url)
+            await asyncio.to_thread(self.storage.get, job_source.value)
+        return await self.engine.submit(workflow, job_source, base_url=base_url or self.public_url)
 
-    async def get_job(self, job_id: str) -> Optional[JobRecord]:
+    async def get_job(self, job_id: str) -> JobRecord | None:
         """A job, or ``None`` if it does not exist or its TTL ran out."""
         job = await self.store.get_job(job_id)
         if job is None or job.expired(self.settings.ttl_s):
             return None
         return job
 
-    async def job_status(self, job_id: str) -> Optional[dict[str, Any]]:
+    async def job_status(self, job_id: str) -> dict[str, Any] | None:
         """A job as ``workflow_status`` answers it, or ``None``."""
         job = await self.get_job(job_id)
         return cdn_status(job, self.settings.ttl_s) if job is not None else None
@@ -236,7 +185,7 @@ class WorkflowService:
                     return job
                 await asyncio.sleep(interval_s)
 
-    async def list_recent_jobs(self, workflow_id: Optional[str] = None, limit: int = 20) -> list[JobRecord]:
+    async def list_recent_jobs(self, workflow_id: str | None = None, limit: int = 20) -> list[JobRecord]:
         """The newest jobs (of one workflow, if given), newest first; expired ones left out."""
         jobs = await self.store.list_recent(workflow_id, limit)
         return [job for job in jobs if not job.expired(self.settings.ttl_s)]
@@ -276,37 +225,3 @@ class WorkflowService:
     def register_function(self, name: str, function: ActionFunction, *, replace: bool = False) -> Action:
         """Add ``async def function(context, params) -> dict`` as action ``name``."""
         return self.actions.register_function(name, function, replace=replace)
-
-
-def attach_workflows(
-    service: LocalFilestack,
-    settings: Optional[WorkflowSettings] = None,
-    *,
-    store: Optional[JobStore] = None,
-    queue: Optional[JobQueue] = None,
-    registry: Optional[ActionRegistry] = None,
-) -> WorkflowService:
-    """Build the workflow engine for ``service`` and make it the service's workflow gateway.
-
-    Call it before the service's routes are read (``create_app`` does). ``store``,
-    ``queue`` and ``registry`` replace the SQLite store, the in-process queue and
-    the built-in actions.
-    """
-    workflows = WorkflowService(service, settings, store=store, queue=queue, registry=registry)
-    service.workflows = workflows
-    return workflows
-
-
-class WorkflowsNotAttached(RuntimeError):
-    """The file service runs without the built-in workflow engine."""
-
-
-def workflows_of(service: LocalFilestack) -> WorkflowService:
-    """The workflow engine attached to ``service``; :class:`WorkflowsNotAttached` if there is none."""
-    workflows = service.workflows
-    if not isinstance(workflows, WorkflowService):
-        raise WorkflowsNotAttached("the file service has no built-in workflow engine attached")
-    return workflows
-
-
-__all__ = ["WorkflowService", "WorkflowsNotAttached", "attach_workflows", "workflows_of"]

@@ -1,0 +1,1 @@
+"""The service's settings (one model, read from the environment and ``.env``) and its credentials."""

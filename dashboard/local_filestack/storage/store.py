@@ -1,0 +1,110 @@
+"""The one file storage of every mode: bytes in a :class:`~.blobs.BlobStore`, records in a :class:`~.index.FileIndex`.
+
+On one machine the blobs are files of ``DATA_DIR/files`` and the records rows of
+``DATA_DIR/metadata.sqlite3``; distributed, the blobs are objects of an S3-compatible bucket
+and the records rows of PostgreSQL. The code is the same, and so is the promise:
+
+* a file is visible only when whole: its bytes are written under a fresh blob name first
+  (atomically), its record only then;
+* a handle is never served once its removal has begun: the record goes first, the bytes after;
+* every write uses a new blob name, so two workers writing one handle (a task delivered twice)
+  never overwrite each other: one record wins and the loser removes its own blob.
+
+All methods are synchronous and thread-safe; callers on an event loop use ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+from dashboard.local_filestack.storage.blobs import BlobMissing, BlobStore, blob_name
+from dashboard.local_filestack.storage.files import (
+    FileNotFound,
+    HandleInUse,
+    NewFile,
+    StorageFull,
+    StoredFile,
+    is_handle,
+)
+from dashboard.local_filestack.storage.index import FileIndex
+
+
+class Storage:
+    """Stored files by handle."""
+
+    def __init__(self, blobs: BlobStore, index: FileIndex) -> None:
+        self.blobs = blobs
+        self.index = index
+
+    def get(self, handle: str) -> StoredFile:
+        """The metadata of ``handle``; :class:`FileNotFound` if there is none."""
+        if not is_handle(handle):
+            raise FileNotFound(handle)
+        found = self.index.get(handle)
+        if found is None:
+            raise FileNotFound(handle)
+        return found[0]
+
+    def read(self, handle: str) -> bytes:
+        """The bytes of ``handle``; :class:`FileNotFound` if there are none."""
+        if not is_handle(handle):
+            raise FileNotFound(handle)
+        for _attempt in range(2):  # an overwrite may swap the blob between the two reads
+            found = self.index.get(handle)
+            if found is None:
+                raise FileNotFound(handle)
+            try:
+                return self.blobs.read(found[1])
+            except BlobMissing:
+                continue
+        raise FileNotFound(handle)
+
+    def put(self, new: NewFile, *, handle: str | None = None) -> StoredFile:
+        """Store ``new`` under a fresh handle, or under ``handle`` (:class:`HandleInUse` if it is taken)."""
+        if handle is not None and self.index.get(handle) is not None:
+            raise HandleInUse(handle)
+        record = new.record(handle)
+        blob = blob_name(record.handle)
+        self.blobs.write(blob, new.data)
+        try:
+            inserted = self.index.insert(record, blob)
+        except StorageFull as exc:
+            self.blobs.remove(blob)  # no bytes without their record
+            raise StorageFull(
+                f"no space left on the storage disk for the record of a {len(new.data)}-byte file"
+            ) from exc
+        except BaseException:
+            self.blobs.remove(blob)
+            raise
+        if not inserted:
+            self.blobs.remove(blob)
+            raise HandleInUse(record.handle)
+        return record
+
+    def overwrite(self, handle: str, new: NewFile) -> StoredFile:
+        """Replace the bytes of an existing file, keeping its handle, name and key."""
+        record = new.replacing(self.get(handle))
+        blob = blob_name(handle)
+        self.blobs.write(blob, new.data)
+        try:
+            old = self.index.replace(record, blob)
+        except BaseException:
+            self.blobs.remove(blob)
+            raise
+        if old is None:
+            self.blobs.remove(blob)
+            raise FileNotFound(handle)
+        self.blobs.remove(old)
+        return record
+
+    def delete(self, handle: str) -> bool:
+        """Remove a file; ``True`` if it existed (so of concurrent deletes, exactly one is ``True``)."""
+        if not is_handle(handle):
+            return False
+        blob = self.index.delete(handle)
+        if blob is None:
+            return False
+        self.blobs.remove(blob)
+        return True
+
+    def close(self) -> None:
+        """Release the index's connections."""
+        self.index.close()

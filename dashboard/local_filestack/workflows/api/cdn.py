@@ -1,0 +1,40 @@
+"""The CDN's workflow tasks, ``run_workflow=id:<WORKFLOW>/<SOURCE>`` and ``workflow_status=job_id:<JOB>``.
+
+The CDN route parses the path, checks the API key and the policy (call ``runWorkflow``)
+and hands plain values here (:class:`~dashboard.local_filestack.http.cdn.WorkflowGateway`).
+Answers:
+
+* run: ``createdAt, jobid, sources, status, updatedAt, workflow`` (status ``Started``);
+* status: ``createdAt, jobid, results, sources, status, ttl, updatedAt,
+  workflow`` (+ ``error`` when failed, + ``tasks`` progress).
+
+A missing workflow, job or file, a full queue and a bad source are raised as their
+domain errors and answered by ``http.errors`` (404, 429, 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.model.views import cdn_run
+from dashboard.local_filestack.workflows.service import WorkflowService
+
+
+class CdnWorkflows:
+    """The CDN's workflow gateway on a :class:`WorkflowService`."""
+
+    def __init__(self, workflows: WorkflowService) -> None:
+        self.workflows = workflows
+
+    async def run_workflow(self, workflow_id: str, source: str, *, base_url: str) -> dict[str, Any]:
+        """Start a job of the workflow on the source (a handle or a URL)."""
+        job = await self.workflows.start_job(workflow_id, source, base_url=base_url)
+        return cdn_run(job)
+
+    async def workflow_status(self, job_id: str) -> dict[str, Any]:
+        """The job as ``workflow_status`` reports it."""
+        status = await self.workflows.job_status(job_id)
+        if status is None:
+            raise JobNotFound(job_id)
+        return status

@@ -1,0 +1,193 @@
+"""The Workflows REST API (workflows-beta.filestackapi.com), under ``/workflows-beta``.
+
+Every request needs HTTP basic auth: user = API key, password = app secret.
+
+* ``GET    /tasks``                    the action contracts
+* ``GET    /workflows``                every workflow
+* ``POST   /workflows``                create one (201; 400 names what is wrong)
+* ``GET    /workflows/{id}``           one workflow
+* ``PUT    /workflows/{id}``           replace its definition
+* ``DELETE /workflows/{id}``           remove it (started jobs keep running)
+* ``POST   /jobs``                     ``{"workflow", "handle"}`` or ``{"workflow", "url"}`` (201)
+* ``GET    /jobs?workflow=&limit=``    recent jobs, newest first
+* ``GET    /jobs/{uuid}``              one job, in the shape of the webhook body
+* ``GET    /jobs/{uuid}/webhooks``     the job's webhook delivery attempts
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from dashboard.local_filestack.http.auth import Gate
+from dashboard.local_filestack.http.errors import ServiceError, first_problem
+from dashboard.local_filestack.http.urls import service_base
+from dashboard.local_filestack.workflows.model.contracts import contracts_json
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
+from dashboard.local_filestack.workflows.service import WorkflowService
+
+PREFIX = "/workflows-beta"
+REALM = "Filestack Workflows"
+MAX_LIST_LIMIT = 200
+DEFAULT_LIST_LIMIT = 20
+
+
+class JobRequest(BaseModel):
+    """``POST /jobs``: a workflow id and exactly one source (a handle or a URL)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str = Field(min_length=1)
+    handle: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> JobRequest:
+        if (self.handle is None) == (self.url is None):
+            raise ValueError("give exactly one of 'handle' and 'url'")
+        return self
+
+    @property
+    def source(self) -> str:
+        """The handle or the URL."""
+        return self.handle if self.handle is not None else self.url or ""
+
+
+class ListQuery(BaseModel):
+    """``GET /jobs`` query: an optional workflow id and how many jobs."""
+
+    workflow: str | None = None
+    limit: int = Field(default=DEFAULT_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
+
+
+def _unauthorized() -> JSONResponse:
+    return JSONResponse(
+        {"error": "authentication required: HTTP basic auth with the API key and app secret"},
+        status_code=401,
+        headers={"WWW-Authenticate": f'Basic realm="{REALM}"'},
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON; Python's parser accepts them unless told otherwise."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class WorkflowsRestApi:
+    """Endpoints of the REST API; every one goes through :meth:`_guarded` (basic auth)."""
+
+    def __init__(self, workflows: WorkflowService, gate: Gate, public_url: str | None) -> None:
+        self.workflows = workflows
+        self.gate = gate
+        self.public_url = public_url
+
+    # -- plumbing ----------------------------------------------------------
+
+    @staticmethod
+    async def _json_body(request: Request) -> Any:
+        body = await request.body()
+        if not body:
+            raise ServiceError(400, "a JSON body is required")
+        try:
+            return json.loads(body, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            raise ServiceError(400, f"invalid JSON body: {exc}") from exc
+        except RecursionError as exc:
+            raise ServiceError(400, "invalid JSON body: nested too deeply") from exc
+
+    def _base_url(self, request: Request) -> str:
+        return service_base(request, PREFIX, self.public_url)
+
+    # -- endpoints ---------------------------------------------------------
+
+    async def tasks(self, request: Request) -> Response:
+        """``GET /tasks``."""
+        return JSONResponse(contracts_json())
+
+    async def workflows_collection(self, request: Request) -> Response:
+        """``GET /workflows`` and ``POST /workflows``."""
+        if request.method == "GET":
+            records = await self.workflows.list_workflows()
+            return JSONResponse([workflow_resource(record) for record in records])
+        record = await self.workflows.create_workflow(await self._json_body(request))
+        return JSONResponse(workflow_resource(record), status_code=201)
+
+    async def workflow_item(self, request: Request) -> Response:
+        """``GET``, ``PUT`` and ``DELETE /workflows/{id}``."""
+        workflow_id = request.path_params["workflow_id"]
+        if request.method == "GET":
+            record = await self.workflows.get_workflow(workflow_id)
+        elif request.method == "PUT":
+            record = await self.workflows.replace_workflow(workflow_id, await self._json_body(request))
+        else:
+            await self.workflows.delete_workflow(workflow_id)
+            return JSONResponse({"id": workflow_id, "deleted": True})
+        return JSONResponse(workflow_resource(record))
+
+    async def jobs_collection(self, request: Request) -> Response:
+        """``GET /jobs`` (recent jobs) and ``POST /jobs`` (start one)."""
+        if request.method == "GET":
+            try:
+                query = ListQuery.model_validate(dict(request.query_params))
+            except ValidationError as exc:
+                raise ServiceError(400, first_problem(exc)) from exc
+            jobs = await self.workflows.list_recent_jobs(query.workflow, query.limit)
+            return JSONResponse([rest_job(job) for job in jobs])
+        raw = await self._json_body(request)
+        try:
+            order = JobRequest.model_validate(raw)
+        except ValidationError as exc:
+            raise ServiceError(400, first_problem(exc)) from exc
+        job = await self.workflows.start_job(order.workflow, order.source, base_url=self._base_url(request))
+        return JSONResponse(rest_job(job), status_code=201)
+
+    async def job_item(self, request: Request) -> Response:
+        """``GET /jobs/{uuid}``."""
+        job_id = request.path_params["job_id"]
+        job = await self.workflows.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        return JSONResponse(rest_job(job))
+
+    async def job_webhooks(self, request: Request) -> Response:
+        """``GET /jobs/{uuid}/webhooks``."""
+        job_id = request.path_params["job_id"]
+        job = await self.workflows.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        attempts = await self.workflows.webhook_attempts(job_id)
+        return JSONResponse(
+            {"jobid": job.id, "webhook": job.workflow.webhook, "attempts": [a.as_json() for a in attempts]}
+        )
+
+    def _guarded(self, endpoint: Endpoint) -> Endpoint:
+        async def guarded(request: Request) -> Response:
+            if not self.gate.is_account(request):
+                return _unauthorized()
+            return await endpoint(request)
+
+        guarded.__name__ = endpoint.__name__
+        guarded.__doc__ = endpoint.__doc__
+        return guarded
+
+    def routes(self) -> list[BaseRoute]:
+        """The routes relative to :data:`PREFIX`."""
+        guard = self._guarded
+        return [
+            Route("/tasks", guard(self.tasks), methods=["GET"]),
+            Route("/workflows", guard(self.workflows_collection), methods=["GET", "POST"]),
+            Route("/workflows/{workflow_id}", guard(self.workflow_item), methods=["GET", "PUT", "DELETE"]),
+            Route("/jobs", guard(self.jobs_collection), methods=["GET", "POST"]),
+            Route("/jobs/{job_id}", guard(self.job_item), methods=["GET"]),
+            Route("/jobs/{job_id}/webhooks", guard(self.job_webhooks), methods=["GET"]),
+        ]

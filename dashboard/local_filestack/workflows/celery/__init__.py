@@ -1,0 +1,1 @@
+"""The distributed queue: the Celery app, the producer side, the queue worker."""

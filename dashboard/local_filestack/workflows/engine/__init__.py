@@ -1,0 +1,1 @@
+"""Running jobs: the runners, the actions, the process pool, sources, webhooks and the workflow catalogue."""

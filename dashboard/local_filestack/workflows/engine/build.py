@@ -1,0 +1,51 @@
+"""The one way to build a :class:`WorkflowEngine`: in the service and in each Celery queue worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.imaging import FaceFinder, Limits
+from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.engine.actions import ActionRegistry, ActionResources, default_registry
+from dashboard.local_filestack.workflows.engine.queue import JobQueue
+from dashboard.local_filestack.workflows.engine.runner import JobCallback, WorkflowEngine
+from dashboard.local_filestack.workflows.engine.sources import SourceResolver
+from dashboard.local_filestack.workflows.stores.store import JobStore
+
+
+def build_engine(
+    *,
+    settings: WorkflowSettings,
+    store: JobStore,
+    queue: JobQueue,
+    storage: Storage,
+    pool: Executor,
+    limits: Limits,
+    fetching: FetchOptions,
+    public_url: str | None,
+    find_faces: FaceFinder | None,
+    on_finished: JobCallback | None,
+    registry: ActionRegistry | None = None,
+    on_file_deleted: Callable[[str], None] | None = None,
+) -> WorkflowEngine:
+    """An engine running ``registry``'s actions (the built-in ones by default) on these parts."""
+    return WorkflowEngine(
+        store=store,
+        queue=queue,
+        registry=registry or default_registry(),
+        resources=ActionResources(
+            storage=storage,
+            store=store,
+            pool=pool,
+            limits=limits,
+            public_url=public_url,
+            find_faces=find_faces,
+            on_file_deleted=on_file_deleted,
+        ),
+        resolver=SourceResolver(storage, store, fetching, limits),
+        settings=settings,
+        on_finished=on_finished,
+    )

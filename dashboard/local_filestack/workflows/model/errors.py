@@ -1,0 +1,33 @@
+"""The workflow layer's domain errors; ``http.errors`` gives each its HTTP answer."""
+
+from __future__ import annotations
+
+QUEUE_FULL_MESSAGE = "job queue is full, retry later"
+
+
+class WorkflowNotFound(LookupError):
+    """No workflow with this id (404 ``workflow not found``)."""
+
+    def __init__(self, workflow_id: str) -> None:
+        super().__init__("workflow not found")
+        self.workflow_id = workflow_id
+
+
+class JobNotFound(LookupError):
+    """No job with this id, or its time to live ran out (404 ``job not found``)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r} not found")
+        self.job_id = job_id
+
+
+class InvalidSource(ValueError):
+    """A job cannot be started on this source at all: not a handle, URL or alias (400)."""
+
+
+class QueueFull(Exception):
+    """The queue already holds as many waiting jobs as it may (429)."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(QUEUE_FULL_MESSAGE)
+        self.capacity = capacity

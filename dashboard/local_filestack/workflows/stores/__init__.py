@@ -1,0 +1,1 @@
+"""Where jobs and workflows are kept: one SQL job store for SQLite and PostgreSQL."""

@@ -1,0 +1,400 @@
+"""The job store on a SQL database: the same statements on SQLite (one machine) and PostgreSQL (many workers).
+
+What differs between the two -- placeholders, value lists, column types, and the two reads
+PostgreSQL answers in one round trip -- comes from the database's
+:class:`~dashboard.local_filestack.storage.sql.Dialect`. Everything several workers may race
+on is decided by one statement: an output handle is reserved with ``INSERT … ON CONFLICT DO
+NOTHING`` (every run of a task gets the same handle), and a job ends with an ``UPDATE … WHERE``
+its status is unfinished (a job never ends twice).
+
+Statements run on the store's own small thread pool, so status reads never queue behind
+file I/O or image work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.storage.factory import open_database
+from dashboard.local_filestack.storage.files import new_handle
+from dashboard.local_filestack.storage.sql import Database, Dialect, Statement
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.model.jobs import (
+    JobRecord,
+    JobStatus,
+    TaskOutput,
+    WebhookAttempt,
+    WorkflowRecord,
+)
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.workflows.stores import rows
+from dashboard.local_filestack.workflows.stores.store import PurgeResult
+
+T = TypeVar("T")
+
+#: The job store's SQLite file in the data dir (one machine).
+DB_FILENAME = "workflows.db"
+#: How many ids one ``IN (…)`` list holds at most (SQLite's parameter limit).
+CHUNK = 500
+
+_JOB_COLUMNS = ", ".join(rows.JOB_COLUMNS)
+
+
+def schema(dialect: Dialect) -> tuple[str, ...]:
+    """The store's tables and indexes in ``dialect``."""
+    big = dialect.big_integer
+    order = f"{dialect.insertion_order} BIGSERIAL,\n        " if dialect.insertion_order != "rowid" else ""
+    return (
+        f"""CREATE TABLE IF NOT EXISTS workflows (
+        id         TEXT PRIMARY KEY,
+        body       TEXT NOT NULL,
+        created_at {big} NOT NULL,
+        updated_at {big} NOT NULL
+    )""",
+        f"""CREATE TABLE IF NOT EXISTS jobs (
+        uuid          TEXT PRIMARY KEY,
+        workflow_id   TEXT NOT NULL,
+        workflow      TEXT NOT NULL,
+        source        TEXT NOT NULL,
+        source_handle TEXT,
+        status        TEXT NOT NULL,
+        status_text   TEXT NOT NULL,
+        base_url      TEXT,
+        created_at    {big} NOT NULL,
+        started_at    {big},
+        updated_at    {big} NOT NULL,
+        finished_at   {big},
+        runs          INTEGER NOT NULL DEFAULT 0
+    )""",
+        "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_by_workflow ON jobs (workflow_id, created_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status)",
+        "CREATE INDEX IF NOT EXISTS jobs_by_finished ON jobs (finished_at)",
+        f"""CREATE TABLE IF NOT EXISTS job_tasks (
+        {order}job_uuid    TEXT NOT NULL,
+        task_id     TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        result      TEXT,
+        reason      TEXT,
+        started_at  TEXT,
+        finished_at TEXT,
+        PRIMARY KEY (job_uuid, task_id)
+    )""",
+        f"""CREATE TABLE IF NOT EXISTS job_outputs (
+        job_uuid  TEXT NOT NULL,
+        task_id   TEXT NOT NULL,
+        handle    TEXT NOT NULL,
+        temporary {dialect.boolean} NOT NULL,
+        PRIMARY KEY (job_uuid, task_id)
+    )""",
+        f"""CREATE TABLE IF NOT EXISTS webhook_attempts (
+        id          {dialect.serial_key},
+        job_uuid    TEXT NOT NULL,
+        attempt     INTEGER NOT NULL,
+        url         TEXT NOT NULL,
+        at          {big} NOT NULL,
+        status_code INTEGER,
+        error       TEXT,
+        delivered   {dialect.boolean} NOT NULL,
+        duration_ms {dialect.real} NOT NULL
+    )""",
+        "CREATE INDEX IF NOT EXISTS webhook_attempts_by_job ON webhook_attempts (job_uuid, attempt)",
+    )
+
+
+def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlJobStore:
+    """:class:`~dashboard.local_filestack.workflows.stores.store.JobStore` on a SQL database."""
+
+    def __init__(self, db: Database, *, threads: int = 4) -> None:
+        self.db = db
+        self.dialect = db.dialect
+        self._mark = db.dialect.mark
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workflow-store")
+        with db.transaction() as cursor:
+            if self.dialect.schema_lock:
+                cursor.execute(self.dialect.schema_lock)
+            for statement in schema(self.dialect):
+                cursor.execute(statement)
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, function, *args)
+
+    def _marks(self, count: int) -> str:
+        return self.dialect.marks(count)
+
+    # -- workflows ---------------------------------------------------------
+
+    async def save_workflow(self, workflow: WorkflowRecord) -> None:
+        await self._call(
+            self.db.execute,
+            [
+                (
+                    f"INSERT INTO workflows (id, body, created_at, updated_at) VALUES ({self._marks(4)}) "
+                    "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                    (str(workflow.id), workflow.model_dump_json(), workflow.created_at, workflow.updated_at),
+                )
+            ],
+        )
+
+    async def get_workflow(self, workflow_id: str) -> WorkflowRecord | None:
+        key = rows.valid_uuid(workflow_id)
+        if key is None:
+            return None
+        found = await self._call(self.db.query, f"SELECT body FROM workflows WHERE id = {self._mark}", (key,))
+        return WorkflowRecord.model_validate_json(found[0][0]) if found else None
+
+    async def list_workflows(self) -> list[WorkflowRecord]:
+        found = await self._call(self.db.query, "SELECT body FROM workflows ORDER BY created_at, id")
+        return [WorkflowRecord.model_validate_json(row[0]) for row in found]
+
+    async def delete_workflow(self, workflow_id: str) -> bool:
+        key = rows.valid_uuid(workflow_id)
+        if key is None:
+            return False
+        counts = await self._call(self.db.execute, [(f"DELETE FROM workflows WHERE id = {self._mark}", (key,))])
+        return counts[0] > 0
+
+    # -- jobs --------------------------------------------------------------
+
+    async def create_job(self, job: JobRecord) -> None:
+        statements: list[Statement] = [
+            (
+                f"INSERT INTO jobs (workflow_id, {_JOB_COLUMNS}) VALUES ({self._marks(len(rows.JOB_COLUMNS) + 1)})",
+                rows.job_values(job),
+            )
+        ]
+        statements.extend(self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items())
+        await self._call(self.db.execute, statements)
+
+    async def discard_job(self, job_id: str) -> None:
+        await self._call(self.db.execute, self._job_deletes([job_id]))
+
+    async def get_job(self, job_id: str) -> JobRecord | None:
+        key = rows.valid_uuid(job_id)
+        if key is None:
+            return None
+        jobs = await self._call(self._load_jobs, f"uuid = {self._mark}", (key,), "")
+        return jobs[0] if jobs else None
+
+    async def mark_running(self, job_id: str, at: int) -> JobRecord:
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    f"UPDATE jobs SET status = {mark}, started_at = COALESCE(started_at, {mark}), "
+                    f"updated_at = {mark}, runs = runs + 1 WHERE uuid = {mark} AND {unfinished}",
+                    (JobStatus.RUNNING.value, at, at, job_id, *params),
+                )
+            ],
+        )
+        job = await self.get_job(job_id)
+        if job is None or (not counts[0] and not job.status.finished):
+            raise JobNotFound(job_id)
+        return job  # a job that already finished is returned as it is; the engine stops there
+
+    async def set_source_handle(self, job_id: str, handle: str, at: int) -> None:
+        mark = self._mark
+        await self._call(
+            self.db.execute,
+            [(f"UPDATE jobs SET source_handle = {mark}, updated_at = {mark} WHERE uuid = {mark}", (handle, at, job_id))],
+        )
+
+    async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> None:
+        mark = self._mark
+        await self._call(
+            self.db.execute,
+            [
+                self._task_upsert(job_id, task_id, outcome),
+                (f"UPDATE jobs SET updated_at = {mark} WHERE uuid = {mark}", (at, job_id)),
+            ],
+        )
+
+    async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    f"UPDATE jobs SET status = {mark}, status_text = {mark}, updated_at = {mark}, "
+                    f"finished_at = {mark} WHERE uuid = {mark} AND {unfinished}",
+                    (status.value, text, at, at, job_id, *params),
+                )
+            ],
+        )
+        return counts[0] > 0
+
+    async def list_recent(self, workflow_id: str | None = None, limit: int = 20) -> list[JobRecord]:
+        tail = f"ORDER BY created_at DESC LIMIT {int(limit)}"
+        if workflow_id is None:
+            return await self._call(self._load_jobs, "1 = 1", (), tail)
+        key = rows.valid_uuid(workflow_id) or workflow_id
+        return await self._call(self._load_jobs, f"workflow_id = {self._mark}", (key,), tail)
+
+    async def claim_unfinished(self, at: int) -> list[str]:
+        return await self._call(self._claim_unfinished, at)
+
+    def _claim_unfinished(self, at: int) -> list[str]:
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"SELECT uuid FROM jobs WHERE {unfinished} ORDER BY created_at{self.dialect.lock_rows}", params
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            for chunk in _chunks(ids):
+                tasks_of, task_params = self.dialect.one_of("job_uuid", chunk)
+                cursor.execute(
+                    f"UPDATE job_tasks SET state = {mark}, started_at = NULL WHERE {tasks_of} AND state = {mark}",
+                    (TaskState.PENDING.value, *task_params, TaskState.RUNNING.value),
+                )
+                jobs_of, job_params = self.dialect.one_of("uuid", chunk)
+                cursor.execute(
+                    f"UPDATE jobs SET status = {mark}, updated_at = {mark} WHERE {jobs_of}",
+                    (JobStatus.PENDING.value, at, *job_params),
+                )
+        return ids
+
+    async def purge_finished(self, before: int) -> PurgeResult:
+        return await self._call(self._purge_finished, before)
+
+    def _purge_finished(self, before: int) -> PurgeResult:
+        handles: list[str] = []
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < {self._mark} RETURNING uuid",
+                (before,),
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            for chunk in _chunks(ids):
+                of_jobs, params = self.dialect.one_of("job_uuid", chunk)
+                cursor.execute(f"DELETE FROM job_outputs WHERE {of_jobs} RETURNING handle, temporary", params)
+                handles.extend(row[0] for row in cursor.fetchall() if row[1])
+                cursor.execute(f"DELETE FROM job_tasks WHERE {of_jobs}", params)
+                cursor.execute(f"DELETE FROM webhook_attempts WHERE {of_jobs}", params)
+        return PurgeResult(jobs=len(ids), temporary_handles=handles)
+
+    # -- outputs -----------------------------------------------------------
+
+    async def reserve_output(self, job_id: str, task_id: str, *, temporary: bool) -> TaskOutput:
+        return await self._call(self._reserve_output, job_id, task_id, temporary)
+
+    def _reserve_output(self, job_id: str, task_id: str, temporary: bool) -> TaskOutput:
+        mark = self._mark
+        insert = (
+            f"INSERT INTO job_outputs (job_uuid, task_id, handle, temporary) VALUES ({self._marks(4)}) "
+            "ON CONFLICT (job_uuid, task_id) DO NOTHING"
+        )
+        select = f"SELECT handle, temporary FROM job_outputs WHERE job_uuid = {mark} AND task_id = {mark}"
+        found: list[tuple[Any, ...]] = []
+        if self.dialect.writable_cte:  # reserve or read in one round trip
+            found = self.db.query(
+                f"WITH added AS ({insert} RETURNING handle, temporary) "
+                f"SELECT handle, temporary FROM added UNION ALL {select}",
+                (job_id, task_id, new_handle(), temporary, job_id, task_id),
+            )
+        else:
+            self.db.execute([(insert, (job_id, task_id, new_handle(), temporary))])
+        if not found:  # another worker's reservation committed after that statement's snapshot
+            found = self.db.query(select, (job_id, task_id))
+        handle, kept_temporary = found[0]
+        return TaskOutput(job_uuid=UUID(job_id), task_id=task_id, handle=handle, temporary=bool(kept_temporary))
+
+    # -- webhooks ----------------------------------------------------------
+
+    async def add_webhook_attempt(self, attempt: WebhookAttempt) -> None:
+        await self._call(
+            self.db.execute,
+            [
+                (
+                    f"INSERT INTO webhook_attempts ({rows.ATTEMPT_COLUMNS}) VALUES ({self._marks(8)})",
+                    rows.attempt_values(attempt),
+                )
+            ],
+        )
+
+    async def webhook_attempts(self, job_id: str) -> list[WebhookAttempt]:
+        key = rows.valid_uuid(job_id)
+        if key is None:
+            return []
+        found = await self._call(
+            self.db.query,
+            f"SELECT {rows.ATTEMPT_COLUMNS} FROM webhook_attempts WHERE job_uuid = {self._mark} ORDER BY attempt, id",
+            (key,),
+        )
+        return [rows.attempt_from_row(row) for row in found]
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        self.db.close()
+
+    # -- helpers -----------------------------------------------------------
+
+    def _task_upsert(self, job_id: str, task_id: str, outcome: TaskOutcome) -> Statement:
+        return (
+            f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
+            "ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
+            "state = excluded.state, result = excluded.result, reason = excluded.reason, "
+            "started_at = excluded.started_at, finished_at = excluded.finished_at",
+            rows.task_values(job_id, task_id, outcome),
+        )
+
+    def _job_deletes(self, job_ids: Sequence[str]) -> list[Statement]:
+        of_jobs, params = self.dialect.one_of("job_uuid", job_ids)
+        jobs, job_params = self.dialect.one_of("uuid", job_ids)
+        return [
+            (f"DELETE FROM {table} WHERE {of_jobs}", params)
+            for table in ("job_tasks", "job_outputs", "webhook_attempts")
+        ] + [(f"DELETE FROM jobs WHERE {jobs}", job_params)]
+
+    def _load_jobs(self, where: str, params: Sequence[Any], tail: str) -> list[JobRecord]:
+        """Jobs matching ``where`` with their task outcomes (one round trip where the dialect allows)."""
+        if self.dialect.json_rows:
+            found = self.db.query(
+                f"WITH picked AS (SELECT {_JOB_COLUMNS} FROM jobs WHERE {where} {tail}) "
+                "SELECT picked.*, COALESCE((SELECT json_agg(json_build_array(t.task_id, t.state, t.result, "
+                f"t.reason, t.started_at, t.finished_at) ORDER BY t.{self.dialect.insertion_order}) "
+                "FROM job_tasks t WHERE t.job_uuid = picked.uuid), '[]'::json) FROM picked "
+                f"{tail.split(' LIMIT ')[0]}",
+                params,
+            )
+            return [
+                rows.job_from_row(
+                    row,
+                    {task_id: rows.outcome_from_row(*values) for task_id, *values in row[len(rows.JOB_COLUMNS)]},
+                )
+                for row in found
+            ]
+        found = self.db.query(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {where} {tail}", params)
+        outcomes: dict[str, dict[str, TaskOutcome]] = {row[0]: {} for row in found}
+        for chunk in _chunks(list(outcomes)):
+            of_jobs, chunk_params = self.dialect.one_of("job_uuid", chunk)
+            for job_id, task_id, state, result, reason, started, finished in self.db.query(
+                f"SELECT {rows.TASK_COLUMNS} FROM job_tasks WHERE {of_jobs} "
+                f"ORDER BY {self.dialect.insertion_order}",
+                chunk_params,
+            ):
+                outcomes[job_id][task_id] = rows.outcome_from_row(state, result, reason, started, finished)
+        return [rows.job_from_row(row, outcomes[row[0]]) for row in found]
+
+
+def open_job_store(data_dir: Path, deployment: DeploymentSettings, *, threads: int) -> SqlJobStore:
+    """The job store on the deployment's PostgreSQL, or on SQLite in ``data_dir``."""
+    database = open_database(data_dir, deployment, name=DB_FILENAME, purpose="workflow-store")
+    return SqlJobStore(database, threads=threads)
