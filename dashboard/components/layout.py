@@ -23,8 +23,12 @@ def brand() -> rx.Component:
     """The product's name, linking home."""
     return rx.el.a(
         rx.el.span("◐", class_name="text-xl text-indigo-600", aria_hidden="true"),
-        rx.el.span("Profile Studio", class_name="whitespace-nowrap font-semibold tracking-tight text-slate-900"),
+        rx.el.span(
+            "Profile Studio",
+            class_name="hidden whitespace-nowrap font-semibold tracking-tight text-slate-900 min-[420px]:inline",
+        ),
         href="/",
+        aria_label="Profile Studio",
         class_name="flex items-center gap-2",
     )
 
