@@ -13,7 +13,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install install-test bun chromium clean
+.PHONY: run test install install-test bun chromium conformance-js conformance-py clean
 
 ## run: install what is missing and start the app with hot reload on http://localhost:3000
 run: install bun
@@ -23,7 +23,7 @@ run: install bun
 
 ## test: install what the tests need, check the import contracts (pyproject.toml), run the whole suite
 ## (browser tests in their own run: Playwright's sync API keeps an event loop that async tests must not share)
-test: install-test bun chromium
+test: install-test bun chromium conformance-js conformance-py
 	@mkdir -p uploaded_files
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
@@ -45,6 +45,23 @@ install-test: $(VENV)/.installed-test
 ## bun: Reflex's JavaScript runtime, from the npm registry (Reflex's own download needs the internet)
 bun:
 	@command -v bun >/dev/null 2>&1 || npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@1.4.5
+
+## conformance-js: the pinned filestack-js the conformance tests run in Node (npm registry, package-lock.json)
+conformance-js: tests/conformance/js/node_modules/.installed
+
+tests/conformance/js/node_modules/.installed: tests/conformance/js/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix tests/conformance/js
+	@touch $@
+
+## conformance-py: the official filestack-python in a virtualenv of its own (its wheel ships a top-level
+## `tests` package that would shadow ours in the project's virtualenv)
+SDK_PY := $(TOOLS)/sdk-python
+conformance-py: $(SDK_PY)/.installed
+
+$(SDK_PY)/.installed: tests/conformance/requirements-sdk.txt
+	@test -x $(SDK_PY)/bin/python || $(PYTHON) -m venv $(SDK_PY)
+	$(SDK_PY)/bin/python -m pip install -q -r tests/conformance/requirements-sdk.txt
+	@touch $@
 
 ## chromium: Debian's headless browser for the browser tests
 chromium:

@@ -12,10 +12,9 @@ import reflex as rx
 
 from dashboard import photo_jobs, profile_store
 from dashboard.embedded import EmbeddedService
+from dashboard.pages import jobs, studio, workflows
 from dashboard.pages.profile import ON_LOAD, profile_page
-from dashboard.pages.workflows import workflows_page
 from dashboard.settings import get_settings
-from dashboard.state import WorkflowsState
 from dashboard.upload_limit import upload_limit
 
 settings = get_settings()
@@ -52,4 +51,7 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
 
 app.register_lifespan_task(photo_jobs_lifespan)
 app.add_page(profile_page, route="/", title="Profile", on_load=ON_LOAD)
-app.add_page(workflows_page, route="/workflows", title="Workflows", on_load=WorkflowsState.load)
+app.add_page(workflows.workflows_page, route="/workflows", title="Workflows", on_load=workflows.ON_LOAD)
+app.add_page(studio.studio_editor_page, route=studio.ROUTE, title="Workflow studio", on_load=studio.ON_LOAD)
+app.add_page(jobs.jobs_page, route="/jobs", title="Jobs", on_load=jobs.LIST_ON_LOAD)
+app.add_page(jobs.job_detail_page, route=jobs.DETAIL_ROUTE, title="Job", on_load=jobs.DETAIL_ON_LOAD)

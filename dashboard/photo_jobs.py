@@ -65,11 +65,14 @@ def slot_spec(slot: str, settings: Settings | None = None) -> SlotSpec:
     raise ValueError(f"unknown photo slot {slot!r}")
 
 
-def photo_url(handle: str, settings: Settings | None = None) -> str:
-    """The URL the page shows for a stored file, signed when ``SECURE_URLS`` is on."""
+def photo_url(
+    handle: str, settings: Settings | None = None, transformation: Transformation | None = None
+) -> str:
+    """The URL the page shows for a stored file (through ``transformation``), signed when
+    ``SECURE_URLS`` is on."""
     settings = settings or get_settings()
     config = client_config(settings)
-    chain = Transformation()
+    chain = transformation or Transformation()
     if settings.sign_urls and config.app_secret is not None:
         chain = chain.security(
             scoped_security(

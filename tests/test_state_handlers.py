@@ -8,7 +8,7 @@ from pathlib import Path
 import reflex as rx
 
 from dashboard import profile_store
-from dashboard.state import AvatarState, ProfileState, WorkflowsState
+from dashboard.state import AvatarState, ProfileState
 from app_env import env  # noqa: F401  (fixture)
 from local_service import image_bytes
 
@@ -68,15 +68,3 @@ async def test_profile_fields_are_saved(env) -> None:
     state.start_editing("name")
     await state.save_field({"value": "   "})
     assert profile_store.load_profile().name == state.name != ""
-
-
-async def test_workflows_page_lists_tasks_and_conditions(env) -> None:
-    state = WorkflowsState()
-    await state.load()
-    assert state.error == ""
-    by_name = {w["name"]: w for w in state.workflows}
-    profile = by_name["Profile picture"]
-    assert profile["tasks"][0]["action"] == "process" and "fit:crop" in profile["tasks"][0]["params"]
-    nsfw = by_name["deleteNSFW"]
-    delete = next(t for t in nsfw["tasks"] if t["action"] == "delete")
-    assert delete["requires"] == "sfw.nsfw gt 50"

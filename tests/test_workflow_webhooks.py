@@ -5,68 +5,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local_service import SECRET, image_bytes, uploaded_handle
+from webhook_receiver import Delivery, Receiver, receiving
 from workflow_support import AUTH, FAST, REST, running_workflows
-
-
-@dataclass
-class Delivery:
-    """One request the receiver got."""
-
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 answering scripted statuses (200 once they run out)."""
-
-    statuses: list[int]
-    deliveries: list[Delivery] = field(default_factory=list)
-    port: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/filestack"
 
 
 @pytest.fixture
 def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
-    """A ThreadingHTTPServer recording every POST; ``statuses`` come from the test's parametrisation."""
-    state = Receiver(statuses=list(getattr(request, "param", [])))
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with lock:
-                state.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body))
-                status = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """A loopback receiver; ``statuses`` come from the test's parametrisation."""
+    with receiving(list(getattr(request, "param", []))) as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def signature_ok(secret: str, delivery: Delivery) -> bool:

@@ -15,8 +15,8 @@ def nav_link(label: str, href: str) -> rx.Component:
     )
 
 
-def navbar() -> rx.Component:
-    """The top bar."""
+def navbar(width: str = "max-w-5xl") -> rx.Component:
+    """The top bar, as wide as the page's column."""
     return rx.el.header(
         rx.el.div(
             rx.el.a(
@@ -28,19 +28,20 @@ def navbar() -> rx.Component:
             rx.el.nav(
                 nav_link("Profile", "/"),
                 nav_link("Workflows", "/workflows"),
+                nav_link("Jobs", "/jobs"),
                 class_name="flex items-center gap-1",
                 aria_label="Main",
             ),
-            class_name="mx-auto flex max-w-5xl items-center justify-between px-4 py-3",
+            class_name=f"mx-auto flex {width} items-center justify-between px-4 py-3",
         ),
         class_name="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur",
     )
 
 
-def page(*children: rx.Component) -> rx.Component:
-    """A page: the top bar, then the content in a centred column."""
+def page(*children: rx.Component, width: str = "max-w-5xl") -> rx.Component:
+    """A page: the top bar, then the content in a centred column (``max-w-7xl`` for tools)."""
     return rx.el.div(
-        navbar(),
-        rx.el.main(*children, class_name="mx-auto max-w-5xl px-4 pb-16 pt-4 sm:pt-6"),
+        navbar(width),
+        rx.el.main(*children, class_name=f"mx-auto {width} px-4 pb-16 pt-4 sm:pt-6"),
         class_name="min-h-screen bg-slate-50 font-sans text-slate-800 antialiased",
     )

@@ -7,12 +7,13 @@ to real Filestack or to the embedded Filestack-compatible service alike::
         stored = await fs.upload(data, filename="me.jpg")
         job = await fs.run_workflow(workflow_id, stored.handle)
         status = await fs.wait_for_job(job.jobid)
+
+The Workflows REST API (workflows, jobs, webhook attempts) is :attr:`FilestackClient.workflows_api`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import inspect
 import mimetypes
 import time
@@ -24,11 +25,11 @@ from dashboard.filestack_protocol.grammar import is_handle
 from dashboard.filestack_protocol.security import Security, make_security, scoped_security
 
 from .config import ClientConfig
-from .errors import FilestackError, FilestackResponseError, WorkflowFailed, WorkflowTimeout
-from .models import FileMetadata, StoreResponse, WorkflowDefinition, WorkflowRun, WorkflowStatus
+from .errors import FilestackError, WorkflowFailed, WorkflowTimeout
+from .models import FileMetadata, StoreResponse, WorkflowRun, WorkflowStatus
 from .multipart import MultipartJob, upload_multipart
 from .transform import ACCESS_MODES, Transformation
-from .transport import HttpSender, Sleep, read_json, read_model
+from .transport import HttpSender, Sleep, read_model
 from .urls import (
     check_id,
     file_url,
@@ -37,6 +38,7 @@ from .urls import (
     store_url,
     workflow_status_url,
 )
+from .workflows_api import WorkflowsApi
 
 MiB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 50 * MiB
@@ -94,6 +96,7 @@ class FilestackClient:
             secrets=(secret,) if secret else (),
             sleep=sleep,
         )
+        self._workflows_api = WorkflowsApi(self._sender, config)
 
     async def __aenter__(self) -> "FilestackClient":
         return self
@@ -287,6 +290,11 @@ class FilestackClient:
     # ------------------------------------------------------------------
     # Workflows
 
+    @property
+    def workflows_api(self) -> WorkflowsApi:
+        """The Workflows REST API: workflows, action contracts, jobs, webhook attempts."""
+        return self._workflows_api
+
     async def run_workflow(self, workflow_id: str, source: str) -> WorkflowRun:
         """Start workflow ``workflow_id`` on a handle, external URL or ``src://ALIAS/PATH``.
 
@@ -313,24 +321,6 @@ class FilestackClient:
         )
         response = await self._sender.request("GET", url, idempotent=True)
         return read_model(response, WorkflowStatus)
-
-    async def list_workflows(self) -> list[WorkflowDefinition]:
-        """Every workflow of the app, from the Workflows REST API (HTTP basic auth: key and secret)."""
-        secret = self._secret()
-        if secret is None:
-            raise FilestackError("listing workflows needs the app secret")
-        token = base64.b64encode(f"{self.config.api_key}:{secret}".encode()).decode("ascii")
-        response = await self._sender.request(
-            "GET",
-            f"{self.config.workflows_url}/workflows",
-            headers={"Authorization": f"Basic {token}"},
-            idempotent=True,
-        )
-        payload = read_json(response)
-        items = payload.get("workflows", payload.get("data", [])) if isinstance(payload, dict) else payload
-        if not isinstance(items, list):
-            raise FilestackResponseError("expected a list of workflows")
-        return [WorkflowDefinition.model_validate(item) for item in items]
 
     async def wait_for_job(
         self,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
     from .models import WorkflowStatus
+    from .workflow_errors import FieldProblem
 
 MASK = "***"
 _SIGNATURE_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -98,6 +99,20 @@ class FilestackHTTPError(FilestackError):
 
 class FilestackBadRequest(FilestackHTTPError):
     """400, 413, 415 or 422: the request itself is wrong."""
+
+
+class WorkflowRejected(FilestackBadRequest):
+    """A workflow definition the Workflows API refused (400).
+
+    ``problems`` place the server's message in the body that was sent (see
+    :func:`~dashboard.filestack.workflow_errors.locate_problems`).
+    """
+
+    def __init__(self, error: FilestackHTTPError, problems: "list[FieldProblem]") -> None:
+        super().__init__(
+            error.status, error.body, error.message, error.url, method=error.method, headers=error.headers
+        )
+        self.problems = problems
 
 
 class FilestackAuthError(FilestackHTTPError):

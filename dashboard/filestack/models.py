@@ -173,6 +173,16 @@ class StoredResult(_FileModel):
         return bool(self.key)
 
 
+def stored_outputs(results: dict[str, TaskResult]) -> list[StoredResult]:
+    """Every result that names a file URL, by task, in result order (both result shapes)."""
+    files: list[StoredResult] = []
+    for name, result in results.items():
+        payload = result.payload()
+        if isinstance(payload.get("url"), str) and payload["url"]:
+            files.append(StoredResult.model_validate({**payload, "task": name}))
+    return files
+
+
 class WorkflowStatus(_Model):
     """``workflow_status``: the job's state and the results of its tasks so far."""
 
@@ -209,12 +219,7 @@ class WorkflowStatus(_Model):
 
     def stored_files(self) -> list[StoredResult]:
         """Every result that names a file URL, in result order; both result shapes are read."""
-        files: list[StoredResult] = []
-        for name, result in self.results.items():
-            payload = result.payload()
-            if isinstance(payload.get("url"), str) and payload["url"]:
-                files.append(StoredResult.model_validate({**payload, "task": name}))
-        return files
+        return stored_outputs(self.results)
 
     def final_url(self, prefer_task: str | None = None) -> str | None:
         """The URL of the job's output file.
@@ -234,12 +239,3 @@ class WorkflowStatus(_Model):
                     return group[-1].url
         stored = [f for f in files if f.is_stored]
         return (stored or files)[-1].url
-
-
-class WorkflowDefinition(_Model):
-    """A workflow as the Workflows REST API returns it: name, tasks and webhook."""
-
-    id: str | None = None
-    name: str
-    tasks: list[dict[str, Any]] = Field(default_factory=list)
-    webhook: str | None = None

@@ -1,58 +1,151 @@
-"""The workflows page: each workflow's tasks and the conditions between them (read-only)."""
+"""The page at ``/workflows``: every workflow, with new, open, duplicate and delete."""
 
 import reflex as rx
 
-from dashboard.components.layout import page
-from dashboard.state import WorkflowsState
+from dashboard.components.studio_shell import (
+    CARD,
+    DANGER,
+    GHOST,
+    PRIMARY,
+    SECONDARY,
+    empty_state,
+    error_banner,
+    page_header,
+    studio_page,
+)
+from dashboard.state.studio import StudioState
+from dashboard.state.workflows import WorkflowListState as List
+
+ON_LOAD = [StudioState.check_access, List.load]
 
 
-def task_row(task: dict) -> rx.Component:
-    """One task of a workflow."""
-    return rx.el.tr(
-        rx.el.td(task["id"], class_name="py-2 pr-4 font-medium text-slate-900"),
-        rx.el.td(task["action"], class_name="py-2 pr-4"),
-        rx.el.td(rx.el.code(task["params"], class_name="break-all text-xs"), class_name="py-2 pr-4"),
-        rx.el.td(task["requires"], class_name="py-2 text-slate-600"),
-        class_name="border-t border-slate-100 align-top",
+def delete_confirmation(row) -> rx.Component:
+    """Asks before a workflow is deleted."""
+    return rx.el.div(
+        rx.el.span(
+            "Delete “", row.name, "”? Jobs already started keep running.", class_name="text-xs text-rose-800"
+        ),
+        rx.el.div(
+            rx.el.button("Cancel", type="button", on_click=List.cancel_delete, class_name=GHOST + " text-xs"),
+            rx.el.button(
+                "Delete",
+                type="button",
+                id="confirm-delete-" + row.id,
+                on_click=List.delete(row.id),
+                class_name=DANGER + " text-xs",
+            ),
+            class_name="flex gap-1",
+        ),
+        class_name="flex flex-wrap items-center justify-between gap-2 rounded-md bg-rose-50 px-3 py-2",
     )
 
 
-def workflow_card(workflow: dict) -> rx.Component:
-    """One workflow."""
-    return rx.el.article(
+def workflow_item(row) -> rx.Component:
+    """One workflow in the list."""
+    return rx.el.li(
         rx.el.div(
-            rx.el.h2(workflow["name"], class_name="text-lg font-semibold text-slate-900"),
-            rx.el.code(workflow["id"], class_name="text-xs text-slate-500"),
-            class_name="flex flex-wrap items-baseline justify-between gap-2",
-        ),
-        rx.el.div(
-            rx.el.table(
-                rx.el.thead(
-                    rx.el.tr(
-                        rx.el.th("Task", class_name="pb-2 pr-4 font-medium"),
-                        rx.el.th("Action", class_name="pb-2 pr-4 font-medium"),
-                        rx.el.th("Params", class_name="pb-2 pr-4 font-medium"),
-                        rx.el.th("Runs when", class_name="pb-2 font-medium"),
-                        class_name="text-left text-xs uppercase tracking-wide text-slate-500",
-                    )
+            rx.el.div(
+                rx.el.a(
+                    row.name,
+                    href="/workflows/" + row.id,
+                    class_name="truncate text-sm font-semibold text-slate-900 hover:text-indigo-700",
                 ),
-                rx.el.tbody(rx.foreach(workflow["tasks"].to(list[dict]), task_row)),
-                class_name="w-full text-sm",
+                rx.cond(
+                    row.used_by != "",
+                    rx.el.span(
+                        row.used_by,
+                        class_name="rounded-full bg-indigo-50 px-2 py-0.5 text-[11px] "
+                        "font-medium text-indigo-700",
+                    ),
+                ),
+                class_name="flex flex-wrap items-center gap-2",
             ),
-            class_name="overflow-x-auto",
+            rx.el.p(
+                rx.el.code(row.id, class_name="font-mono text-[11px] text-slate-400"),
+                class_name="truncate",
+            ),
+            rx.el.p(
+                rx.el.span(row.task_count.to_string(), " task(s): ", class_name="text-slate-500"),
+                rx.el.span(row.actions, class_name="font-mono text-slate-700"),
+                class_name="mt-1 truncate text-xs",
+            ),
+            rx.cond(
+                row.webhook != "",
+                rx.el.p(
+                    rx.icon("webhook", class_name="h-3 w-3"),
+                    row.webhook,
+                    class_name="mt-0.5 flex items-center gap-1 truncate font-mono text-[11px] text-slate-500",
+                ),
+            ),
+            class_name="min-w-0 flex-1",
         ),
-        class_name="flex flex-col gap-3 rounded-xl border border-slate-200 bg-white p-5 shadow-sm",
+        rx.el.div(
+            rx.el.span("Updated ", row.updated, class_name="hidden text-[11px] text-slate-400 lg:block"),
+            rx.el.a(
+                rx.icon("pencil", class_name="h-3.5 w-3.5"),
+                "Edit",
+                href="/workflows/" + row.id,
+                class_name=SECONDARY + " text-xs",
+            ),
+            rx.el.a(
+                rx.icon("history", class_name="h-3.5 w-3.5"),
+                "Jobs",
+                href="/jobs?workflow=" + row.id,
+                class_name=GHOST + " text-xs",
+            ),
+            rx.el.button(
+                rx.icon("copy", class_name="h-3.5 w-3.5"),
+                "Duplicate",
+                type="button",
+                id="duplicate-" + row.id,
+                on_click=List.duplicate(row.id),
+                class_name=GHOST + " text-xs",
+            ),
+            rx.el.button(
+                rx.icon("trash-2", class_name="h-3.5 w-3.5"),
+                "Delete",
+                type="button",
+                id="delete-" + row.id,
+                on_click=List.ask_delete(row.id),
+                class_name=GHOST + " text-xs",
+            ),
+            class_name="flex shrink-0 flex-wrap items-center gap-1",
+        ),
+        rx.cond(List.confirm_delete == row.id, rx.el.div(delete_confirmation(row), class_name="w-full")),
+        id="workflow-" + row.id,
+        class_name="flex flex-col gap-3 border-t border-slate-100 px-4 py-3 first:border-t-0 sm:flex-row "
+        "sm:flex-wrap sm:items-center",
     )
 
 
 def workflows_page() -> rx.Component:
     """The page at ``/workflows``."""
-    return page(
-        rx.el.h1("Workflows", class_name="mb-1 text-2xl font-bold tracking-tight text-slate-900"),
-        rx.el.p(
-            "What runs on each upload. Tasks run as soon as what they require is done and its condition holds.",
-            class_name="mb-4 text-sm text-slate-600",
+    return studio_page(
+        page_header(
+            "Workflows",
+            "Tasks, the conditions between them, and a test run on a sample photo.",
+            rx.el.a(rx.icon("history", class_name="h-4 w-4"), "Jobs", href="/jobs", class_name=SECONDARY),
+            rx.el.a(
+                rx.icon("plus", class_name="h-4 w-4"),
+                "New workflow",
+                href="/workflows/new",
+                id="new-workflow",
+                class_name=PRIMARY,
+            ),
         ),
-        rx.cond(WorkflowsState.error != "", rx.el.p(WorkflowsState.error, class_name="mb-4 text-sm text-rose-700")),
-        rx.el.div(rx.foreach(WorkflowsState.workflows, workflow_card), class_name="flex flex-col gap-4"),
+        error_banner(List.error),
+        rx.cond(
+            List.workflows.length() > 0,
+            rx.el.ul(rx.foreach(List.workflows, workflow_item), id="workflow-list", class_name=CARD),
+            rx.cond(
+                List.loading,
+                rx.el.p("Loading…", class_name="text-sm text-slate-500"),
+                empty_state(
+                    "workflow",
+                    "No workflows yet",
+                    "Create one to process uploads.",
+                    rx.el.a("New workflow", href="/workflows/new", class_name=PRIMARY),
+                ),
+            ),
+        ),
     )

@@ -3,6 +3,5 @@
 from dashboard.state.activity import ActivityState
 from dashboard.state.photo import AvatarState, CoverState
 from dashboard.state.profile import ProfileState
-from dashboard.state.workflows import WorkflowsState
 
-__all__ = ["ActivityState", "AvatarState", "CoverState", "ProfileState", "WorkflowsState"]
+__all__ = ["ActivityState", "AvatarState", "CoverState", "ProfileState"]

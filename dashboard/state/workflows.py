@@ -1,66 +1,125 @@
-"""WorkflowsState: the workflows the service knows, with their tasks and conditions (read-only)."""
+"""WorkflowListState: every workflow, and creating, duplicating and deleting them through the REST API."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import dataclass
 
 import reflex as rx
 
 from dashboard import connection
-from dashboard.filestack import FilestackError
+from dashboard.filestack import FilestackError, Workflow
+from dashboard.job_views import when
+from dashboard.settings import get_settings
+from dashboard.state.studio import StudioState
 
 
-def _condition_text(requirement: dict[str, Any]) -> str:
-    task = requirement.get("task", "?")
-    condition = requirement.get("condition")
-    if not condition:
-        return f"after {task} is done"
-    path = ".".join(str(p) for p in condition.get("path") or [])
-    subject = f"{task}.{path}" if path else task
-    return f"{subject} {condition.get('type', '?')} {json.dumps(condition.get('value'))}"
+@dataclass
+class WorkflowRow:
+    """A workflow in the list."""
+
+    id: str
+    name: str
+    actions: str
+    task_count: int
+    webhook: str
+    updated: str
+    used_by: str
 
 
-def _params_text(params: dict[str, Any]) -> str:
-    if not params:
-        return ""
-    if set(params) == {"tasks"} and isinstance(params["tasks"], str):
-        return params["tasks"]
-    return json.dumps(params, separators=(", ", ": "))
-
-
-def describe(workflow: dict[str, Any]) -> dict[str, Any]:
-    """A workflow as rows the page can show."""
-    return {
-        "id": str(workflow.get("id", "")),
-        "name": str(workflow.get("name", "")),
-        "webhook": str(workflow.get("webhook") or ""),
-        "tasks": [
-            {
-                "id": str(task.get("id") or task.get("action", "")),
-                "action": str(task.get("action", "")),
-                "params": _params_text(task.get("params") or {}),
-                "requires": "; ".join(_condition_text(r) for r in task.get("requires") or []) or "at once",
-            }
-            for task in workflow.get("tasks", [])
-        ],
+def _used_by(workflow_id: str) -> str:
+    """Which photo slot of the profile page runs this workflow, if any."""
+    settings = get_settings()
+    slots = {
+        settings.filestack_profile_workflow_id: "avatar",
+        settings.filestack_cover_workflow_id: "cover photo",
     }
+    return f"runs on every {slots[workflow_id]} upload" if workflow_id in slots else ""
 
 
-class WorkflowsState(rx.State):
-    """Every workflow, as the Workflows REST API lists it."""
+def workflow_row(workflow: Workflow) -> WorkflowRow:
+    """One line of the list."""
+    return WorkflowRow(
+        id=workflow.id,
+        name=workflow.name,
+        actions=" → ".join(task.action for task in workflow.tasks),
+        task_count=len(workflow.tasks),
+        webhook=workflow.webhook or "",
+        updated=when(workflow.updated_at),
+        used_by=_used_by(workflow.id),
+    )
 
-    workflows: list[dict[str, Any]] = []
+
+def copy_name(name: str, taken: set[str]) -> str:
+    """``Name (copy)``, ``Name (copy 2)``... the first name not in ``taken``."""
+    candidate, number = f"{name} (copy)", 2
+    while candidate in taken:
+        candidate, number = f"{name} (copy {number})", number + 1
+    return candidate
+
+
+class WorkflowListState(StudioState):
+    """The workflows page."""
+
+    workflows: list[WorkflowRow] = []
     error: str = ""
+    loading: bool = False
+    #: The workflow waiting for the person to confirm its deletion.
+    confirm_delete: str = ""
 
     @rx.event
     async def load(self):
-        """Read the workflows from the service."""
+        """Read every workflow from the REST API."""
+        if not await self._permitted():
+            return
+        self.loading = True
+        yield
         try:
             async with connection.open_client() as fs:
-                workflows = await fs.list_workflows()
+                workflows = await fs.workflows_api.list_workflows()
         except FilestackError as err:
-            self.workflows, self.error = [], f"The workflows could not be read: {err}"
+            self.workflows, self.error, self.loading = [], f"The workflows could not be read: {err}", False
             return
-        self.error = ""
-        self.workflows = [describe(w.model_dump()) for w in workflows]
+        self.workflows = [workflow_row(w) for w in workflows]
+        self.error, self.loading = "", False
+
+    @rx.event
+    async def duplicate(self, workflow_id: str):
+        """Create a copy of a workflow under a new name, then open it."""
+        if not await self._permitted():
+            return
+        try:
+            async with connection.open_client() as fs:
+                original = await fs.workflows_api.get_workflow(workflow_id)
+                name = copy_name(original.name, {row.name for row in self.workflows})
+                copy = await fs.workflows_api.create_workflow({**original.definition(), "name": name})
+        except FilestackError as err:
+            yield rx.toast.error(f"Could not duplicate: {err}")
+            return
+        yield rx.toast.success(f"Created “{copy.name}”.")
+        yield rx.redirect(f"/workflows/{copy.id}")
+
+    @rx.event
+    def ask_delete(self, workflow_id: str):
+        """Show the confirmation for deleting one workflow."""
+        self.confirm_delete = workflow_id
+
+    @rx.event
+    def cancel_delete(self):
+        """Keep the workflow."""
+        self.confirm_delete = ""
+
+    @rx.event
+    async def delete(self, workflow_id: str):
+        """Delete a workflow (jobs already started keep running), then list again."""
+        if not await self._permitted():
+            return
+        self.confirm_delete = ""
+        name = next((row.name for row in self.workflows if row.id == workflow_id), workflow_id)
+        try:
+            async with connection.open_client() as fs:
+                await fs.workflows_api.delete_workflow(workflow_id)
+        except FilestackError as err:
+            yield rx.toast.error(f"Could not delete “{name}”: {err}")
+            return
+        self.workflows = [row for row in self.workflows if row.id != workflow_id]
+        yield rx.toast.success(f"Deleted “{name}”.")

@@ -1,0 +1,132 @@
+"""The editor's test-run panel: pick a sample photo or drop one, run, watch each task live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from dashboard.components.job_tasks import task_run_list
+from dashboard.components.studio_shell import CARD, PANEL_TITLE, PRIMARY, state_chip
+from dashboard.settings import get_settings
+from dashboard.photo_checks import DROPZONE_ACCEPT
+from dashboard.state.sample_run import UPLOAD_ID, SampleRunState as Run
+from dashboard.state.workflow_editor import WorkflowEditorState as Editor
+
+
+def sample_tile(sample: Any) -> rx.Component:
+    """One sample photo to choose."""
+    chosen = Run.selected == sample.name
+    return rx.el.button(
+        rx.el.img(src=sample.url, alt=sample.label, class_name="h-14 w-full rounded object-cover"),
+        rx.el.span(sample.label, class_name="mt-1 block truncate text-[11px] text-slate-600"),
+        type="button",
+        id="sample-" + sample.name,
+        aria_pressed=rx.cond(chosen, "true", "false"),
+        on_click=Run.select(sample.name),
+        class_name=rx.cond(
+            chosen,
+            "rounded-lg border-2 border-indigo-500 bg-indigo-50 p-1 text-left",
+            "rounded-lg border-2 border-transparent bg-slate-50 p-1 text-left hover:border-slate-300",
+        ),
+    )
+
+
+def _run_blocked() -> Any:
+    return Run.busy | Editor.dirty | Editor.is_new
+
+
+def run_panel() -> rx.Component:
+    """Samples, upload, the run button and the job's tasks as they run."""
+    return rx.el.section(
+        rx.el.div(
+            rx.el.h2("Test run", class_name=PANEL_TITLE),
+            rx.cond(
+                Run.job_uuid != "",
+                rx.el.a(
+                    "Open job",
+                    rx.icon("arrow-up-right", class_name="h-3.5 w-3.5"),
+                    href="/jobs/" + Run.job_uuid,
+                    id="run-job-link",
+                    class_name="inline-flex items-center gap-0.5 text-xs font-medium text-indigo-700 "
+                    "hover:underline",
+                ),
+            ),
+            class_name="flex items-center justify-between",
+        ),
+        rx.el.p(
+            rx.cond(
+                Editor.is_new,
+                "Save the workflow to run it.",
+                rx.cond(
+                    Editor.dirty,
+                    "Save your changes first: a run uses the saved workflow.",
+                    "Runs the saved workflow on a photo.",
+                ),
+            ),
+            class_name="mt-0.5 text-xs text-slate-500",
+        ),
+        rx.el.div(rx.foreach(Run.samples, sample_tile), class_name="mt-3 grid grid-cols-4 gap-2"),
+        rx.el.div(
+            rx.el.button(
+                rx.icon("play", class_name="h-4 w-4"),
+                "Run on sample",
+                type="button",
+                id="run-sample",
+                disabled=_run_blocked(),
+                on_click=Run.run_sample,
+                class_name=PRIMARY,
+            ),
+            rx.upload.root(
+                rx.el.div(
+                    rx.icon("upload", class_name="h-4 w-4"),
+                    "or drop a photo",
+                    class_name="flex items-center gap-1.5",
+                ),
+                id=UPLOAD_ID,
+                accept=DROPZONE_ACCEPT,
+                max_files=1,
+                multiple=False,
+                max_size=get_settings().max_upload_bytes,
+                disabled=_run_blocked(),
+                on_drop=Run.run_upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_drop_rejected=Run.on_rejected,
+                class_name="flex flex-1 cursor-pointer items-center justify-center rounded-md border "
+                "border-dashed border-slate-300 px-3 py-1.5 text-sm text-slate-600 hover:border-indigo-400 "
+                "hover:text-indigo-700",
+            ),
+            class_name="mt-3 flex items-stretch gap-2",
+        ),
+        rx.cond(
+            Run.phase != "idle",
+            rx.el.div(
+                rx.el.div(
+                    rx.cond(
+                        Run.source_thumb != "",
+                        rx.el.img(
+                            src=Run.source_thumb,
+                            alt="source photo",
+                            class_name="h-10 w-10 rounded object-cover",
+                        ),
+                    ),
+                    rx.el.div(
+                        rx.el.p(Run.source_name, class_name="truncate text-xs font-medium text-slate-800"),
+                        rx.el.p(
+                            Run.message,
+                            id="run-status",
+                            role="status",
+                            aria_live="polite",
+                            class_name="truncate text-xs text-slate-500",
+                        ),
+                        class_name="min-w-0 flex-1",
+                    ),
+                    rx.cond(Run.job_state != "", state_chip(Run.job_state, "run-state")),
+                    class_name="flex items-center gap-2",
+                ),
+                rx.el.div(task_run_list(Run.rows, "run", "Waiting for the job…"), class_name="mt-2"),
+                class_name="mt-4 rounded-lg border border-slate-200 p-3",
+            ),
+        ),
+        id="test-run",
+        class_name=f"{CARD} p-4",
+    )

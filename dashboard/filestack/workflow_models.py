@@ -1,0 +1,229 @@
+"""Pydantic models of the Workflows REST API (``workflows-beta``): workflows, action contracts, jobs.
+
+A workflow is ``{"name", "tasks", "webhook"}``; a task is ``{"id", "action", "params",
+"requires"}``; a requirement names a task and an optional condition ``{"type", "value",
+"path"}``. Jobs come back in the shape of the webhook body (``handle``, ``results``,
+``status{type,text}``, times, ``uuid``, ``workflow``) plus ``tasks``, each task's progress.
+Unknown keys are kept (``extra="allow"``), so nothing the server adds is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import StoredResult, TaskResult, stored_outputs
+
+#: The most jobs ``GET /jobs`` answers in one call.
+MAX_JOBS_PER_CALL = 200
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class ConditionType(str, Enum):
+    """The comparisons a requirement's condition makes on the required task's result."""
+
+    GT = "gt"
+    LT = "lt"
+    EQUALS = "equals"
+    INCLUDES = "includes"
+
+
+class Condition(_Model):
+    """``value`` compared (``type``) with what ``path`` reaches in the required task's result."""
+
+    type: ConditionType
+    value: Any = None
+    path: Optional[list[Union[str, int]]] = None
+
+
+class Requirement(_Model):
+    """A task runs after ``task`` is done and, when there is one, its condition holds."""
+
+    task: str
+    condition: Optional[Condition] = None
+
+
+class TaskSpec(_Model):
+    """One task of a workflow; ``id`` defaults to the action."""
+
+    id: Optional[str] = None
+    action: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    requires: list[Requirement] = Field(default_factory=list)
+
+    @property
+    def task_id(self) -> str:
+        """The id other tasks require this one by."""
+        return self.id or self.action
+
+
+class WorkflowSpec(_Model):
+    """What ``POST /workflows`` and ``PUT /workflows/{id}`` receive."""
+
+    name: str
+    tasks: list[TaskSpec]
+    webhook: Optional[str] = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body sent: the fields that were set, as given."""
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+class Workflow(WorkflowSpec):
+    """A stored workflow as the API answers it (``id`` and ``uuid`` are the same)."""
+
+    id: str
+    uuid: Optional[str] = None
+    created_at: Optional[datetime] = Field(default=None, alias="createdAt")
+    updated_at: Optional[datetime] = Field(default=None, alias="updatedAt")
+
+    def definition(self) -> dict[str, Any]:
+        """The editable part (name, tasks, webhook) as a JSON body."""
+        return {
+            "name": self.name,
+            "tasks": [task.model_dump(mode="json", exclude_none=True) for task in self.tasks],
+            **({"webhook": self.webhook} if self.webhook else {}),
+        }
+
+
+class ActionContract(_Model):
+    """One action of ``GET /tasks``: its params (a JSON schema) and what it records."""
+
+    name: str
+    description: str = ""
+    params: dict[str, Any] = Field(default_factory=dict)
+    output: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobState(str, Enum):
+    """Where a job stands; ``pending`` and ``running`` are unfinished."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job is over."""
+        return self in (JobState.DONE, JobState.FAILED)
+
+
+class TaskState(str, Enum):
+    """Where a task of a job stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the task will not change any more."""
+        return self in (TaskState.DONE, TaskState.SKIPPED, TaskState.FAILED)
+
+
+class JobStatusInfo(_Model):
+    """``status``: the job's state and, for a failed job, why."""
+
+    type: JobState
+    text: str = ""
+
+
+class TaskProgress(_Model):
+    """One entry of a job's ``tasks``: the task's state, why it was skipped or failed, and when."""
+
+    state: TaskState = TaskState.PENDING
+    reason: Optional[str] = None
+    started_at: Optional[datetime] = Field(default=None, alias="startedAt")
+    finished_at: Optional[datetime] = Field(default=None, alias="finishedAt")
+
+
+class Job(_Model):
+    """A job as ``GET /jobs/{uuid}`` answers it.
+
+    ``results`` is filled once the job is done (as the beta API documents); ``tasks``
+    shows every task's progress meanwhile.
+    """
+
+    uuid: str
+    handle: Optional[str] = None
+    results: dict[str, TaskResult] = Field(default_factory=dict)
+    status: JobStatusInfo
+    created_at: Optional[datetime] = Field(default=None, alias="createdAt")
+    started_at: Optional[datetime] = Field(default=None, alias="startedAt")
+    updated_at: Optional[datetime] = Field(default=None, alias="updatedAt")
+    workflow: Workflow
+    tasks: dict[str, TaskProgress] = Field(default_factory=dict)
+
+    @property
+    def state(self) -> JobState:
+        """The job's state."""
+        return self.status.type
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job is over (done or failed)."""
+        return self.status.type.finished
+
+    @property
+    def workflow_id(self) -> str:
+        """The id of the workflow the job ran (a snapshot of it is in :attr:`workflow`)."""
+        return self.workflow.id
+
+    def stored_outputs(self) -> list[StoredResult]:
+        """The files the job's tasks produced, by task."""
+        return stored_outputs(self.results)
+
+
+class WebhookAttempt(_Model):
+    """One delivery attempt of a job's webhook."""
+
+    attempt: int
+    url: str
+    at: Optional[datetime] = None
+    status_code: Optional[int] = Field(default=None, alias="statusCode")
+    error: Optional[str] = None
+    delivered: bool = False
+    duration_ms: Optional[float] = Field(default=None, alias="durationMs")
+
+
+class WebhookLog(_Model):
+    """``GET /jobs/{uuid}/webhooks``: where the job's webhook goes and every attempt so far."""
+
+    jobid: str
+    webhook: Optional[str] = None
+    attempts: list[WebhookAttempt] = Field(default_factory=list)
+
+
+class JobQuery(BaseModel):
+    """Which jobs :meth:`~dashboard.filestack.workflows_api.WorkflowsApi.list_jobs` lists.
+
+    ``after`` is the cursor: the ``uuid`` of the last job of the previous page; the
+    page holds the jobs that come after it, newest first.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    workflow: Optional[str] = None
+    status: Optional[JobState] = None
+    created_after: Optional[datetime] = None
+    created_before: Optional[datetime] = None
+    limit: int = Field(default=20, ge=1, le=MAX_JOBS_PER_CALL)
+    after: Optional[str] = None
+
+
+class JobPage(BaseModel):
+    """One page of jobs, newest first; ``next_cursor`` is set when more follow."""
+
+    model_config = ConfigDict(frozen=True)
+
+    jobs: list[Job]
+    next_cursor: Optional[str] = None

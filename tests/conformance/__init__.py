@@ -1,0 +1,1 @@
+"""Conformance: the official Filestack SDKs and Filestack's request shapes against the embedded service."""
