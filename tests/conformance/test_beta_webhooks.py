@@ -43,7 +43,6 @@ def hook() -> Iterator[tuple[str, list[bytes]]]:
         server.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="REST jobs' webhooks post the CDN fs.workflow body ({id, action, timestamp, text})")
 async def test_rest_job_webhook_uses_the_beta_body(tmp_path: Path, hook: tuple[str, list[bytes]]) -> None:
     url, bodies = hook
     async with running_workflows(tmp_path, allow_private_fetch=True) as running:

@@ -43,6 +43,14 @@ class ServiceSettings(BaseSettings):
     require_security: bool = Field(default=False, validation_alias="local_filestack_require_security")
     #: Base URL put in returned ``url`` fields (the one public URL); unset: derived from each request.
     public_url: str | None = Field(default=None, validation_alias="embedded_base_url")
+    #: Private hosts every URL fetch may reach anyway (``host`` or ``host:port``, comma-separated):
+    #: for development and tests. Empty: only public addresses are fetched.
+    fetch_allowed_hosts: str = ""
+    #: Browser origins allowed to call the service (comma-separated, ``*`` for any). Unset: the
+    #: app's own origin (``EMBEDDED_BASE_URL``) and localhost on any port.
+    cors_allowed_origins: str | None = None
+    #: ``src://ALIAS/PATH`` sources: JSON ``{"alias": "file:///dir" | "s3://bucket[/prefix]"}``.
+    storage_aliases: dict[str, str] = Field(default_factory=dict)
     #: Threads that render CDN transformations.
     transform_workers: int = Field(default=2, ge=1)
     limits: ServiceLimits = Field(default_factory=ServiceLimits)
@@ -54,7 +62,7 @@ class ServiceSettings(BaseSettings):
     def _absolute_data_dir(cls, value: Any) -> Path:
         return resolve_data_dir(value)
 
-    @field_validator("api_key", "app_secret", "public_url", mode="before")
+    @field_validator("api_key", "app_secret", "public_url", "cors_allowed_origins", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():

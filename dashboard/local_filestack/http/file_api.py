@@ -2,7 +2,7 @@
 
 * ``POST   /www/api/store/{location}``        store a file (raw body, ``fileUpload`` or ``url=``)
 * ``GET    /www/api/file/{handle}``           download (``?dl=true`` as attachment); ``HEAD`` too
-* ``POST   /www/api/file/{handle}``           overwrite (needs ``write``)
+* ``POST   /www/api/file/{handle}``           overwrite (needs ``write``); ``PUT`` too (filestack-ruby)
 * ``DELETE /www/api/file/{handle}``           delete (needs ``remove``)
 * ``POST   /www/api/file/{handle}/remove``    delete, the POST form
 * ``GET    /www/api/file/{handle}/metadata``  metadata (needs ``stat``)
@@ -23,7 +23,7 @@ from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.delivery import REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.http.urls import API_PREFIX, file_url, service_base
+from dashboard.local_filestack.http.urls import API_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
@@ -104,14 +104,14 @@ class FileApi:
         stored = await store_bytes(
             self.storage, self.limits, incoming.data, filename=incoming.filename, options=options
         )
-        base = service_base(request, PREFIX, self.public_url)
-        return JSONResponse(store_result(stored, file_url(base, stored.handle)))
+        hosts = public_hosts(request, PREFIX, self.public_url)
+        return JSONResponse(store_result(stored, hosts.file_url(stored.handle)))
 
     async def file(self, request: Request) -> Response:
-        """``GET``/``HEAD`` download, ``POST`` overwrite, ``DELETE`` remove."""
+        """``GET``/``HEAD`` download, ``POST``/``PUT`` overwrite, ``DELETE`` remove."""
         if request.method == "DELETE":
             return await self.remove(request)
-        if request.method == "POST":
+        if request.method in ("POST", "PUT"):
             return await self.overwrite(request)
         handle = request.path_params["handle"]
         self.gate.check_api_key(request.query_params.get("key"), required=False)
@@ -136,7 +136,7 @@ class FileApi:
         return JSONResponse({"status": "deleted", "handle": handle})
 
     async def overwrite(self, request: Request) -> Response:
-        """``POST /api/file/{handle}``: new bytes for an existing handle."""
+        """``POST`` or ``PUT /api/file/{handle}``: new bytes for an existing handle."""
         handle = request.path_params["handle"]
         self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "write", handle)
@@ -147,16 +147,18 @@ class FileApi:
             self.storage.overwrite, handle, incoming.data, described.mimetype, described.width, described.height
         )
         await asyncio.to_thread(self.cache.purge, handle)
-        base = service_base(request, PREFIX, self.public_url)
-        return JSONResponse(store_result(stored, file_url(base, handle)))
+        hosts = public_hosts(request, PREFIX, self.public_url)
+        return JSONResponse(store_result(stored, hosts.file_url(handle)))
 
     async def metadata(self, request: Request) -> Response:
         """``GET /api/file/{handle}/metadata``."""
         handle = request.path_params["handle"]
         self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "stat", handle)
-        stored = await asyncio.to_thread(self.storage.get, handle)
         fields = requested_fields(request.query_params)
+        if "exif" in fields:
+            self._authorize(request, "exif", handle)
+        stored = await asyncio.to_thread(self.storage.get, handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
 
@@ -166,5 +168,5 @@ class FileApi:
             Route("/api/store/{location}", self.store, methods=["POST"]),
             Route("/api/file/{handle}/metadata", self.metadata, methods=["GET"]),
             Route("/api/file/{handle}/remove", self.remove, methods=["POST"]),
-            Route("/api/file/{handle}", self.file, methods=["GET", "HEAD", "POST", "DELETE"]),
+            Route("/api/file/{handle}", self.file, methods=["GET", "HEAD", "POST", "PUT", "DELETE"]),
         ]
