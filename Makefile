@@ -13,17 +13,17 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install install-test bun chromium conformance-js conformance-py clean
+.PHONY: run test install install-test bun chromium conformance-js conformance-py docs-ui clean
 
 ## run: install what is missing and start the app with hot reload on http://localhost:3000
-run: install bun
+run: install bun docs-ui
 	@mkdir -p uploaded_files
 	$(VENV)/bin/reflex db migrate
 	$(VENV)/bin/reflex run
 
 ## test: install what the tests need, check the import contracts (pyproject.toml), run the whole suite
 ## (browser tests in their own run: Playwright's sync API keeps an event loop that async tests must not share)
-test: install-test bun chromium conformance-js conformance-py
+test: install-test bun chromium conformance-js conformance-py docs-ui
 	@mkdir -p uploaded_files
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
@@ -51,6 +51,14 @@ conformance-js: tests/conformance/js/node_modules/.installed
 
 tests/conformance/js/node_modules/.installed: tests/conformance/js/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefix tests/conformance/js
+	@touch $@
+
+## docs-ui: Swagger UI's files for /workflows-beta/docs (npm registry, package-lock.json), served offline
+DOCS_UI := dashboard/local_filestack/workflows/api/docs_ui
+docs-ui: $(DOCS_UI)/node_modules/.installed
+
+$(DOCS_UI)/node_modules/.installed: $(DOCS_UI)/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix $(DOCS_UI)
 	@touch $@
 
 ## conformance-py: the official filestack-python in a virtualenv of its own (its wheel ships a top-level

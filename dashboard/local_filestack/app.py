@@ -9,7 +9,7 @@ there, one per Filestack host:
 * ``/www``            ↔ www.filestackapi.com            (simple store and the File API)
 * ``/upload``         ↔ upload.filestackapi.com         (multipart uploads)
 * ``/process``        ↔ process.filestackapi.com        (``POST /process``: URL ingestion with tasks)
-* ``/workflows-beta`` ↔ workflows-beta.filestackapi.com (the Workflows REST API)
+* ``/workflows-beta`` ↔ workflows-beta.filestackapi.com (the Workflows REST API, its ``/docs`` and ``/openapi.json``)
 
 Every mount answers CORS preflights and grants the allowed origins (:mod:`.http.cors`).
 
@@ -53,6 +53,7 @@ from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.files import Storage
 from dashboard.local_filestack.workflows.api import rest
 from dashboard.local_filestack.workflows.api.cdn import CdnWorkflows
+from dashboard.local_filestack.workflows.api.openapi import ApiDocs
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry
 from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, JobQueue
@@ -202,7 +203,11 @@ def build_service(
             middleware=guard,
         ),
         Mount(PROCESS_PREFIX, routes=process_endpoint.routes(), middleware=guard),
-        Mount(rest.PREFIX, routes=rest.WorkflowsRestApi(workflows, gate, public_url).routes(), middleware=guard),
+        Mount(
+            rest.PREFIX,
+            routes=[*ApiDocs().routes(), *rest.WorkflowsRestApi(workflows, gate, public_url).routes()],
+            middleware=guard,
+        ),
     ]
 
     async def drop_stale_uploads() -> None:
