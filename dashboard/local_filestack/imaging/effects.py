@@ -1,16 +1,16 @@
 """Decorative steps: ``vignette``, ``polaroid``, ``torn_edges``, ``shadow`` and ``oil_paint``.
 
 Masks and per-pixel arithmetic are numpy array expressions and OpenCV box filters; Pillow
-composes, blurs and rotates. Nothing here loops over pixels in Python.
+composes, blurs and rotates. Nothing here loops over pixels in Python. numpy and OpenCV are
+imported when a step runs, so the pipeline imports without them.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-import cv2
-import numpy as np
 from PIL import Image, ImageFilter
 
 from .compositing import apply_mask, flatten, with_alpha
@@ -39,6 +39,8 @@ class Vignette(Step):
     background: RGBA | None = (255, 255, 255, 255)
 
     def apply(self, image: Image.Image) -> Image.Image:
+        import numpy as np
+
         if self.amount == 0:
             return image
         width, height = image.size
@@ -94,11 +96,13 @@ class TornEdges(Step):
     background: RGBA | None = None
 
     def apply(self, image: Image.Image) -> Image.Image:
+        import numpy as np
+
         width, height = image.size
         low, high = self.spread
         rng = np.random.default_rng(width * 100_003 + height)
 
-        def profile(length: int) -> np.ndarray:
+        def profile(length: int) -> Any:
             raw = rng.uniform(low, high, size=length + 8)
             smooth = np.convolve(raw, np.ones(5) / 5, mode="same")[4:-4]
             return np.maximum(np.rint(smooth), low).astype(np.int32)
@@ -165,12 +169,15 @@ class OilPaint(Step):
     amount: int = 2
 
     def apply(self, image: Image.Image) -> Image.Image:
+        import cv2
+        import numpy as np
+
         alpha = image.getchannel("A") if image.mode == "RGBA" else None
         rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         levels = np.minimum((grey * OIL_LEVELS / 256).astype(np.int32), OIL_LEVELS - 1)
         kernel = (self.amount, self.amount)
-        best_count = np.full(grey.shape, -1.0, dtype=np.float32)
+        best_count = np.zeros(grey.shape, dtype=np.float32)  # every pixel counts its own level: >= 1
         best_colour = np.zeros_like(rgb)
         for level in range(OIL_LEVELS):  # a loop over 20 levels, each a whole-image operation
             member = (levels == level).astype(np.float32)

@@ -13,7 +13,6 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from .encode import Rendered
@@ -22,7 +21,7 @@ from .params import RGBA
 from .regions import FaceFilter
 
 JSON_TYPE = "application/json"
-ASCII_RAMP = np.array(list("@%#*+=-:. "))
+ASCII_RAMP = "@%#*+=-:. "
 """Characters from darkest to lightest."""
 CHARACTER_ASPECT = 0.5
 """A monospaced character cell is about twice as tall as it is wide."""
@@ -82,11 +81,13 @@ class Ascii(Export):
     reverse: bool = False
 
     def export(self, image: Image.Image) -> Rendered:
+        import numpy as np
+
         columns = self.size
         rows = max(1, round(image.height / image.width * columns * CHARACTER_ASPECT))
         small = image.convert("RGB").resize((columns, rows), Image.Resampling.BOX)
         grey = np.asarray(small.convert("L"), dtype=np.int32)
-        ramp = ASCII_RAMP[::-1] if self.reverse else ASCII_RAMP
+        ramp = np.array(list(ASCII_RAMP[::-1] if self.reverse else ASCII_RAMP))
         characters = ramp[grey * (len(ramp) - 1) // 255]
         if self.colored:
             rgb = np.asarray(small, dtype=np.int64)

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from .faces import FaceBox, FaceFinder
@@ -189,6 +188,7 @@ class SmartCrop(Step):
 
 def _attention(image: Image.Image, kept: tuple[float, float]) -> tuple[float, float]:
     """The centre of the crop libvips' ``smartcrop`` (``interesting=attention``) would keep."""
+    import numpy as np
     import pyvips
 
     rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
