@@ -137,7 +137,7 @@ def build_service(
         allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts),
     )
     storage = open_storage(data_dir, settings.deployment)
-    aliases = open_aliases(settings.storage_aliases, settings.deployment)
+    aliases = open_aliases(settings.aliases, settings.deployment)
     cache = TransformCache(data_dir / "cache")
     multipart = MultipartStore(data_dir / "multipart")
     renderer = Renderer(settings.transform_workers, limits, face_boxes)

@@ -89,7 +89,7 @@ class JobRunner:
             public_url=settings.public_url,
             find_faces=face_boxes,
             on_finished=self._job_finished,
-            aliases=open_aliases(settings.storage_aliases, deployment),
+            aliases=open_aliases(settings.aliases, deployment),
         )
 
     async def _job_finished(self, job: JobRecord) -> None:
