@@ -13,10 +13,10 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test suite install install-test bun chromium conformance-js conformance-py clean
+.PHONY: run test suite install install-test bun chromium conformance-js conformance-py docs-ui clean
 
 ## run: install what is missing and start the app with hot reload on http://localhost:3000
-run: install bun
+run: install bun docs-ui
 	@mkdir -p uploaded_files
 	$(VENV)/bin/reflex db migrate
 	$(VENV)/bin/reflex run
@@ -24,7 +24,7 @@ run: install bun
 ## test: install what the tests need, check the import contracts (pyproject.toml) and run the whole
 ## suite. Every skip is listed with its reason;
 ## with CI=true a test that cannot run (no PostgreSQL, Redis, Chromium, ...) fails instead.
-test: install-test bun chromium conformance-js conformance-py
+test: install-test bun chromium conformance-js conformance-py docs-ui
 	@$(MAKE) --no-print-directory suite
 
 ## suite: the whole suite with what is installed (browser tests in their own run: Playwright's sync
@@ -57,6 +57,14 @@ conformance-js: tests/conformance/js/node_modules/.installed
 
 tests/conformance/js/node_modules/.installed: tests/conformance/js/package-lock.json
 	npm ci --silent --no-audit --no-fund --prefix tests/conformance/js
+	@touch $@
+
+## docs-ui: Swagger UI's files for /workflows-beta/docs (npm registry, package-lock.json), served offline
+DOCS_UI := dashboard/local_filestack/workflows/api/docs_ui
+docs-ui: $(DOCS_UI)/node_modules/.installed
+
+$(DOCS_UI)/node_modules/.installed: $(DOCS_UI)/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix $(DOCS_UI)
 	@touch $@
 
 ## conformance-py: the official filestack-python in a virtualenv of its own (its wheel ships a top-level

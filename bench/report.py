@@ -308,6 +308,17 @@ def intelligence_section(report: Report) -> str:
     ])
 
 
+def tasks_section(report: Report) -> str:
+    step = report["steps"].get("tasks")
+    if step is None:
+        return "_Not run (`--no-intelligence`)._"
+    return "\n".join([
+        f"`python bench/bench_tasks.py` (median after a warm-up, face finder loaded; load {_load(step)}):",
+        "",
+        str(step["result"]),
+    ])
+
+
 def render_sections(report: Report) -> dict[str, str]:
     """Markdown for each marked section of BENCHMARKS.md."""
     sections = {
@@ -318,5 +329,6 @@ def render_sections(report: Report) -> dict[str, str]:
         "engine": engine_section(report),
         "profile": profile_section(report),
         "intelligence": intelligence_section(report),
+        "tasks": tasks_section(report),
     }
     return sections

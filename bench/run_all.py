@@ -167,6 +167,7 @@ def main() -> None:
     ]
     if not args.no_intelligence:
         steps.append(Step("intelligence", "bench_intelligence.py", ("--repeat", "3" if quick else "7"), json_output=False))
+        steps.append(Step("tasks", "bench_tasks.py", ("--repeat", "3" if quick else "5"), json_output=False))
     started = time.perf_counter()
     images = Path(tempfile.mkdtemp(prefix="bench-images-"))
     try:

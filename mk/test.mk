@@ -8,7 +8,7 @@ CPU_BURNERS ?= 2
 RUNS ?= 3
 
 ## test-under-load: `make suite` RUNS (3) times with CPU_BURNERS (2) CPU-burning processes beside it
-test-under-load: install-test bun chromium conformance-js conformance-py clamav
+test-under-load: install-test bun chromium conformance-js conformance-py docs-ui clamav
 	bash scripts/cpu-load.sh $(CPU_BURNERS) bash -c 'for run in $$(seq $(RUNS)); do \
 		echo "== run $$run of $(RUNS) with $(CPU_BURNERS) CPU-burning processes beside it"; \
 		started=$$SECONDS; $(MAKE) --no-print-directory suite || exit 1; \

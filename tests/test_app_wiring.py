@@ -78,7 +78,7 @@ async def test_the_service_answers_its_paths_once_started_and_reflex_the_rest(tm
 
 
 def test_every_mount_prefix_is_routed_to_the_service() -> None:
-    assert MOUNT_PREFIXES == ("/cdn", "/www", "/upload", "/workflows-beta")
+    assert MOUNT_PREFIXES == ("/cdn", "/www", "/upload", "/process", "/workflows-beta")
     assert all(mounted_under(prefix) and mounted_under(prefix + "/x") for prefix in MOUNT_PREFIXES)
     assert not mounted_under("/") and not mounted_under("/_upload") and not mounted_under("/wwwx")
 

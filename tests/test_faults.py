@@ -307,7 +307,7 @@ async def test_a_webhook_receiver_that_is_down_gets_retries_until_it_is_back(tmp
     assert all(not a.delivered and a.error for a in attempts[:-1])
     assert len(attempts) >= 3
     assert len(receiver.bodies) == 1
-    assert json.loads(receiver.bodies[0])["text"]["jobid"] == job_id
+    assert json.loads(receiver.bodies[0])["uuid"] == job_id  # a REST job posts the beta API's body
 
 
 async def test_webhook_deliveries_cut_short_by_a_restart_are_resumed(tmp_path: Path) -> None:

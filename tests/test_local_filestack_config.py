@@ -75,3 +75,13 @@ def test_a_bad_value_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("WORKFLOW_QUEUE_SIZE")
     with pytest.raises(SettingsError, match="MAX_FRAMES"):
         load_settings(limits={"max_frames": 0})
+
+
+def test_storage_aliases_are_read_as_json_and_the_settings_stay_hashable() -> None:
+    from dashboard.local_filestack.config.settings import ServiceSettings, SettingsError, load_settings
+
+    settings = ServiceSettings(storage_aliases='{"photos": "file:///srv/photos"}')
+    assert settings.aliases == {"photos": "file:///srv/photos"}
+    assert hash(settings) == hash(ServiceSettings(storage_aliases='{"photos": "file:///srv/photos"}'))
+    with pytest.raises(SettingsError, match="STORAGE_ALIASES"):
+        load_settings(storage_aliases="[1, 2]")

@@ -117,3 +117,56 @@ async def test_upstream_error_is_502() -> None:
         with pytest.raises(FetchError) as caught:
             await fetch(server.url("/missing"), allow_private=True, timeout=5, max_bytes=1000)
     assert caught.value.status == 502
+
+
+# FETCH_ALLOWED_HOSTS: named private hosts let through, everything else still refused
+
+
+ALLOWED = netguard.parse_allowed_hosts(" LocalHost , 127.0.0.1:8080,[::1]:9000,, ")
+
+
+def test_allowed_hosts_are_parsed_lower_cased_without_blanks() -> None:
+    assert ALLOWED == frozenset({"localhost", "127.0.0.1:8080", "[::1]:9000"})
+    assert netguard.parse_allowed_hosts("") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "addresses"),
+    [
+        ("localhost", 80, ["127.0.0.1"]),
+        ("LOCALHOST", 3000, ["127.0.0.1", "::1"]),
+        ("127.0.0.1", 8080, ["127.0.0.1"]),
+        ("::1", 9000, ["::1"]),
+    ],
+)
+def test_named_hosts_are_let_through_without_connecting(host: str, port: int, addresses: list[str]) -> None:
+    netguard.check_target(host, port, addresses, allow_private=False, allowed_hosts=ALLOWED)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "address"),
+    [
+        ("localhost.", 80, "127.0.0.1"),  # another spelling of the name is not the name
+        ("127.0.0.1", 80, "127.0.0.1"),  # allowed on port 8080 only
+        ("127.1", 8080, "127.0.0.1"),
+        ("metadata.internal", 80, "169.254.169.254"),
+        ("evil.example", 80, "10.0.0.1"),  # resolves privately but is not named
+        ("::1", 9001, "::1"),
+    ],
+)
+def test_everything_else_is_still_refused(host: str, port: int, address: str) -> None:
+    with pytest.raises(BlockedAddress):
+        netguard.check_target(host, port, [address], allow_private=False, allowed_hosts=ALLOWED)
+
+
+@pytest.mark.asyncio
+async def test_a_named_host_is_fetched_and_others_are_not() -> None:
+    async with LoopbackServer({"/x": CannedResponse(b"hello", headers={"Content-Type": "text/plain"})}) as server:
+        allowed = netguard.parse_allowed_hosts(f"localhost:{server.port}")
+        body, _ = await fetch(
+            f"http://localhost:{server.port}/x", allow_private=False, timeout=5, max_bytes=1000, allowed_hosts=allowed
+        )
+        with pytest.raises(BlockedAddress):
+            await fetch(server.url("/x"), allow_private=False, timeout=5, max_bytes=1000, allowed_hosts=allowed)
+    assert body == b"hello"
+    assert server.requests == ["/x"]

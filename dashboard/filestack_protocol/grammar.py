@@ -11,6 +11,9 @@ so a URL the client renders is exactly the URL the service understands.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Union
@@ -37,14 +40,63 @@ KNOWN_TASKS: frozenset[str] = frozenset(
         "partial_pixelate", "upscale", "pjpg", "cache", "store", "security",
         "run_workflow", "workflow_status", "metadata", "tags", "sfw", "ocr", "copyright",
         "debug", "zip", "ascii", "fallback", "imagesize", "doc_detection",
+        # the rest of Filestack's processing tasks (their SDKs emit them)
+        "pixelate_faces", "blur_faces", "collage", "animate", "urlscreenshot", "doc_to_images",
+        "pdfinfo", "pdfconvert", "pdfcreate", "video_convert", "video_playlist", "minify_css",
+        "minify_js", "caption", "image_sentiment", "text_sentiment", "qr", "slide",
     }
 )
+
+B64_TASKS = "b64"
+"""``b64/<url-safe base64 of a JSON task list>``: the chain written as JSON (filestack-js, Go)."""
+B64_SOURCE = "b64://"
+"""``b64://<url-safe base64>``: a source (a handle, a URL or a ``[h1,h2]`` list) written as base64."""
 
 #: Short parameter names (Filestack's "Name (Alias)" legend) and their long forms.
 PARAM_ALIASES: dict[str, dict[str, str]] = {
     "security": {"p": "policy", "s": "signature"},
-    "store": {"f": "filename", "l": "location", "p": "path", "c": "container", "r": "region", "a": "access"},
-    "cache": {"e": "expiry"},
+    "store": {
+        "f": "filename", "l": "location", "p": "path", "c": "container", "r": "region", "a": "access",
+        "b": "base64decode", "w": "workflows",
+    },
+    "cache": {"e": "expiry", "f": "false"},
+    "resize": {"w": "width", "h": "height", "f": "fit", "a": "align"},
+    "crop": {"d": "dim"},
+    "rotate": {"d": "deg", "e": "exif", "b": "background"},
+    "output": {"f": "format", "q": "quality", "p": "page", "d": "density", "c": "compress", "b": "background"},
+    "compress": {"m": "metadata"},
+    "quality": {"v": "value"},
+    "pjpg": {"q": "quality", "m": "metadata"},
+    "blur": {"a": "amount"},
+    "sharpen": {"a": "amount"},
+    "pixelate": {"a": "amount"},
+    "oil_paint": {"a": "amount"},
+    "blackwhite": {"t": "threshold"},
+    "sepia": {"t": "tone"},
+    "modulate": {"b": "brightness", "h": "hue", "s": "saturation"},
+    "circle": {"b": "background"},
+    "border": {"b": "background", "c": "color", "w": "width"},
+    "rounded_corners": {"b": "background", "l": "blur", "r": "radius"},
+    "vignette": {"a": "amount", "b": "background", "m": "blurmode"},
+    "polaroid": {"b": "background", "c": "color", "r": "rotate"},
+    "torn_edges": {"b": "background", "s": "spread"},
+    "shadow": {"b": "background", "l": "blur", "o": "opacity", "v": "vector", "c": "color"},
+    "watermark": {"f": "file", "p": "position", "s": "size"},
+    "ascii": {"b": "background", "c": "colored", "f": "foreground", "r": "reverse", "s": "size"},
+    "collage": {"f": "files", "w": "width", "h": "height", "c": "color", "i": "fit", "m": "margin", "a": "autorotate"},
+    "detect_faces": {"c": "color", "e": "export", "n": "minsize", "x": "maxsize"},
+    "crop_faces": {"m": "mode", "w": "width", "h": "height", "f": "faces", "b": "buffer", "n": "minsize", "x": "maxsize"},
+    "pixelate_faces": {
+        "f": "faces", "a": "amount", "l": "blur", "t": "type", "b": "buffer", "n": "minsize", "x": "maxsize",
+    },
+    "blur_faces": {"f": "faces", "a": "amount", "l": "blur", "t": "type", "b": "buffer", "n": "minsize", "x": "maxsize"},
+    "partial_pixelate": {"a": "amount", "l": "blur", "o": "objects", "t": "type"},
+    "partial_blur": {"a": "amount", "l": "blur", "o": "objects", "t": "type"},
+    "smart_crop": {"m": "mode", "w": "width", "h": "height"},
+    "animate": {"d": "delay", "l": "loop", "w": "width", "h": "height", "f": "fit", "a": "align", "b": "background"},
+    "fallback": {"h": "handle", "c": "cache"},
+    "urlscreenshot": {"a": "agent", "m": "mode", "w": "width", "h": "height", "d": "delay", "o": "orientation"},
+    "upscale": {"n": "noise", "s": "style", "u": "upscale"},
 }
 
 #: Parameters that are always strings, whatever they look like (ids, signatures, paths).
@@ -54,6 +106,7 @@ STRING_PARAMS: dict[str, frozenset[str]] = {
     "workflow_status": frozenset({"job_id"}),
     "store": frozenset({"filename", "path", "container", "region", "location"}),
     "watermark": frozenset({"file"}),
+    "fallback": frozenset({"handle"}),
 }
 
 #: Parameters that are strings in every task: colours like ``000000`` must not become numbers.
@@ -244,15 +297,70 @@ def parse_chain(text: str) -> list[Task]:
 
 def _is_task_segment(segment: str) -> bool:
     name = segment.partition("=")[0]
-    return name in KNOWN_TASKS
+    return name in KNOWN_TASKS or name == B64_TASKS
 
 
-def _parse_sources(text: str) -> tuple[str, ...]:
-    if text.startswith("[") and text.endswith("]") and "://" not in text.split(",")[0][:12]:
-        items = [s.strip() for s in text[1:-1].split(",") if s.strip()]
+def b64_decode(text: str) -> str:
+    """URL-safe (or standard) base64 text, padding optional, as UTF-8; :class:`GrammarError` if not."""
+    cleaned = text.strip().replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError) as err:
+        raise GrammarError(f"{text[:32]!r} is not base64 text") from err
+
+
+def _json_value(value: object) -> Value:
+    """A JSON parameter value as a grammar value (ints, floats, booleans, strings, lists)."""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    raise GrammarError(f"parameter value {value!r} is not a string, number, boolean or list")
+
+
+def parse_b64_tasks(text: str) -> list[Task]:
+    """The ``b64`` chain: base64 of a JSON list of ``{"name", "params"}`` (Go writes ``Name``/``Params``)."""
+    try:
+        steps = json.loads(b64_decode(text))
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise GrammarError("the b64 task list is not JSON") from err
+    if not isinstance(steps, list):
+        raise GrammarError("the b64 task list must be a JSON list of tasks")
+    tasks: list[Task] = []
+    for step in steps:
+        if not isinstance(step, dict):
+            raise GrammarError(f"b64 task {step!r} is not an object with a name")
+        name = step.get("name", step.get("Name"))
+        params = step.get("params", step.get("Params")) or {}
+        if not isinstance(name, str) or not _TASK_NAME_RE.match(name) or not isinstance(params, dict):
+            raise GrammarError(f"b64 task {step!r} needs a task name and an object of params")
+        aliases = PARAM_ALIASES.get(name, {})
+        tasks.append(Task(name, {aliases.get(str(k), str(k)): _json_value(v) for k, v in params.items()}))
+    return tasks
+
+
+def _unquoted(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('\\"', '"')
+    return text
+
+
+def _parse_sources(text: str, _depth: int = 0) -> tuple[str, ...]:
+    """The source part of a path: one source, or ``[a,b]``; quoted and ``b64://`` forms unwrapped."""
+    text = _unquoted(text)
+    if text.startswith(B64_SOURCE):
+        if _depth > 1:
+            raise GrammarError("b64:// sources nest too deep")
+        return _parse_sources(b64_decode(text[len(B64_SOURCE):]), _depth + 1)
+    if text.startswith("[") and text.endswith("]"):
+        items = [item.strip() for item in _split_top_level(text[1:-1], ",") if item.strip()]
         if not items:
             raise GrammarError("empty source list")
-        return tuple(items)
+        sources: list[str] = []
+        for item in items:
+            sources.extend(_parse_sources(item, _depth + 1) if _depth < 2 else (item,))
+        return tuple(sources)
     return (text,)
 
 
@@ -260,7 +368,9 @@ def parse_path(path: str) -> ParsedPath:
     """Parse a processing path (without the host) into API key, tasks and sources.
 
     The source is everything after the last task, kept verbatim, so external URLs
-    (``https://...``) and storage aliases (``src://alias/path``) survive intact.
+    (``https://...``) and storage aliases (``src://alias/path``) survive intact. A quoted
+    source (``"https://..."``), a ``b64://`` source and a list ``[a,b]`` are unwrapped, and
+    a ``b64/<tasks>`` segment stands for the tasks it encodes.
     """
     path = path.lstrip("/")
     if not path:
@@ -270,10 +380,20 @@ def parse_path(path: str) -> ParsedPath:
     pos = 0
     first = True
     while pos < len(path):
+        if path[pos] == '"':
+            break  # a quoted source (its closing quote may sit in the query string)
         end = _top_level_index(path, pos, "/")
         segment = path[pos:end]
         rest_start = end + 1
-        if _is_task_segment(segment):
+        if segment == B64_TASKS and end < len(path):
+            encoded_end = _top_level_index(path, rest_start, "/")
+            if encoded_end == len(path):
+                raise GrammarError("no source after the b64 tasks")
+            tasks.extend(parse_b64_tasks(path[rest_start:encoded_end]))
+            pos = encoded_end + 1
+            first = False
+            continue
+        if _is_task_segment(segment) and segment != B64_TASKS:
             if end == len(path) and segment.partition("=")[0] != "workflow_status":
                 raise GrammarError(f"no source after task {segment!r}")
             tasks.append(parse_task(segment))
@@ -281,8 +401,9 @@ def parse_path(path: str) -> ParsedPath:
             first = False
             continue
         if first and end < len(path) and "://" not in path[pos : pos + 12] and ":" not in segment:
-            following = path[rest_start : _top_level_index(path, rest_start, "/")]
-            if _is_task_segment(following) or "://" in path[rest_start:]:
+            quoted_next = path.startswith('"', rest_start)
+            following = "" if quoted_next else path[rest_start : _top_level_index(path, rest_start, "/")]
+            if quoted_next or _is_task_segment(following) or "://" in path[rest_start:]:
                 apikey = segment
                 pos = rest_start
                 first = False

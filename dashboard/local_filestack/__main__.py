@@ -2,6 +2,7 @@
 
     python -m dashboard.local_filestack --host 127.0.0.1 --port 8010 --data-dir ./data \
         [--require-security] [--public-url http://localhost:8010] \
+        [--fetch-allowed-hosts HOST[:PORT],...] \
         [--max-upload-bytes N] [--max-pixels N] [--max-frames N] \
         [--task-timeout-s S] [--job-timeout-s S] [--queue-size N]
 
@@ -47,6 +48,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--require-security", action="store_true", help="every call needs a valid policy")
     parser.add_argument("--public-url", default=None, help="base URL put in returned 'url' fields")
+    parser.add_argument(
+        "--fetch-allowed-hosts",
+        default=None,
+        help="private hosts URL fetches may reach (host or host:port, comma-separated); $FETCH_ALLOWED_HOSTS",
+    )
     limits = parser.add_argument_group("limits (default: the environment variable, else built in)")
     for name, _group, model, kind in LIMIT_FLAGS:
         flag = f"--{name.replace('_', '-')}"
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             data_dir=args.data_dir.resolve(),
             require_security=args.require_security or None,
             public_url=args.public_url,
+            fetch_allowed_hosts=args.fetch_allowed_hosts,
             **{group: values for group, values in nested.items() if values},
         )
     except SettingsError as exc:

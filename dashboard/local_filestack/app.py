@@ -5,10 +5,13 @@ from :class:`~dashboard.local_filestack.config.settings.ServiceSettings` and han
 route only what it uses; every URL the service answers is in the literal list of mounts
 there, one per Filestack host:
 
-* ``/cdn``            ↔ cdn.filestackcontent.com        (processing, delivery, workflow tasks)
+* ``/cdn``            ↔ cdn.filestackcontent.com        (processing, delivery, workflow tasks, ``/process``)
 * ``/www``            ↔ www.filestackapi.com            (simple store and the File API)
 * ``/upload``         ↔ upload.filestackapi.com         (multipart uploads)
-* ``/workflows-beta`` ↔ workflows-beta.filestackapi.com (the Workflows REST API)
+* ``/process``        ↔ process.filestackapi.com        (``POST /process``: URL ingestion with tasks)
+* ``/workflows-beta`` ↔ workflows-beta.filestackapi.com (the Workflows REST API, its ``/docs`` and ``/openapi.json``)
+
+Every mount answers CORS preflights and grants the allowed origins (:mod:`.http.cors`).
 
 plus ``GET /health`` when it runs on its own (:func:`create_app`). Its lifecycle hooks are
 declared next to the parts they start and stop.
@@ -34,19 +37,23 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from dashboard.local_filestack.config.credentials import Credentials, resolve_credentials
 from dashboard.local_filestack.config.settings import ServiceSettings
-from dashboard.local_filestack.http import cdn, file_api, upload
+from dashboard.local_filestack.http import cdn, file_api, process, upload
 from dashboard.local_filestack.http.auth import Gate
+from dashboard.local_filestack.http.cors import cors_middleware
 from dashboard.local_filestack.http.errors import exception_handlers
-from dashboard.local_filestack.http.host import HostParts
 from dashboard.local_filestack.http.rendering import Renderer
+from dashboard.local_filestack.http.urls import PROCESS_PREFIX
 from dashboard.local_filestack.ingest.multipart import MultipartStore
-from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowed_hosts
+from dashboard.local_filestack.ingest.screenshot import Screenshots
 from dashboard.local_filestack.intelligence import face_boxes
+from dashboard.local_filestack.storage.aliases import open_aliases
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.api import rest
 from dashboard.local_filestack.workflows.api.cdn import CdnWorkflows
+from dashboard.local_filestack.workflows.api.openapi import ApiDocs
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry
 from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, JobQueue
@@ -57,7 +64,7 @@ from dashboard.local_filestack.workflows.stores.store import JobStore
 logger = logging.getLogger(__name__)
 
 #: Where each Filestack host is mounted, in the order of the mounts.
-MOUNT_PREFIXES: tuple[str, ...] = (cdn.PREFIX, file_api.PREFIX, upload.PREFIX, rest.PREFIX)
+MOUNT_PREFIXES: tuple[str, ...] = (cdn.PREFIX, file_api.PREFIX, upload.PREFIX, PROCESS_PREFIX, rest.PREFIX)
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -117,15 +124,21 @@ def build_service(
 ) -> Service:
     """Every part of the service, wired. Creates the data dir, the credentials and the tables.
 
-    ``allow_private_fetch`` lets URL fetches reach private addresses (in-process tests only);
+    ``allow_private_fetch`` lets URL fetches reach every private address (in-process tests only;
+    ``FETCH_ALLOWED_HOSTS`` names the hosts let through otherwise);
     ``registry``, ``store`` and ``queue`` replace the built-in actions, job store and queue.
     """
     credentials = resolve_credentials(settings)
     gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security)
     data_dir = settings.data_dir
     limits = settings.limits.image
-    fetching = FetchOptions(max_bytes=settings.limits.max_upload_bytes, allow_private=allow_private_fetch)
+    fetching = FetchOptions(
+        max_bytes=settings.limits.max_upload_bytes,
+        allow_private=allow_private_fetch,
+        allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts),
+    )
     storage = open_storage(data_dir, settings.deployment)
+    aliases = open_aliases(settings.aliases, settings.deployment)
     cache = TransformCache(data_dir / "cache")
     multipart = MultipartStore(data_dir / "multipart")
     renderer = Renderer(settings.transform_workers, limits, face_boxes)
@@ -141,26 +154,61 @@ def build_service(
         find_faces=face_boxes,
         registry=registry,
         on_file_deleted=cache.purge,
+        aliases=aliases,
     )
-    host = HostParts(
+    public_url = settings.public_url
+    gateway = CdnWorkflows(workflows)
+    guard = [
+        cors_middleware(settings.cors_allowed_origins, public_url),
+        Middleware(ExceptionMiddleware, handlers=exception_handlers()),
+    ]
+    cdn_host = cdn.Cdn(
         gate=gate,
         storage=storage,
+        cache=cache,
+        renderer=renderer,
+        fetching=fetching,
         limits=limits,
-        max_upload_bytes=settings.limits.max_upload_bytes,
-        public_url=settings.public_url,
+        public_url=public_url,
+        workflows=gateway,
+        aliases=aliases,
+        screenshots=Screenshots(fetching),
     )
-    guard = [Middleware(ExceptionMiddleware, handlers=exception_handlers())]
+    process_endpoint = process.ProcessEndpoint(cdn_host)
     routes: list[BaseRoute] = [
+        Mount(cdn.PREFIX, routes=[*process_endpoint.routes(), *cdn_host.routes()], middleware=guard),
         Mount(
-            cdn.PREFIX,
-            routes=cdn.Cdn(
-                host, cache=cache, renderer=renderer, fetching=fetching, workflows=CdnWorkflows(workflows)
+            file_api.PREFIX,
+            routes=file_api.FileApi(
+                gate=gate,
+                storage=storage,
+                cache=cache,
+                fetching=fetching,
+                limits=limits,
+                max_upload_bytes=settings.limits.max_upload_bytes,
+                public_url=public_url,
             ).routes(),
             middleware=guard,
         ),
-        Mount(file_api.PREFIX, routes=file_api.FileApi(host, cache=cache, fetching=fetching).routes(), middleware=guard),
-        Mount(upload.PREFIX, routes=upload.UploadApi(host, multipart=multipart).routes(), middleware=guard),
-        Mount(rest.PREFIX, routes=rest.WorkflowsRestApi(workflows, gate, settings.public_url).routes(), middleware=guard),
+        Mount(
+            upload.PREFIX,
+            routes=upload.UploadApi(
+                gate=gate,
+                storage=storage,
+                multipart=multipart,
+                limits=limits,
+                max_upload_bytes=settings.limits.max_upload_bytes,
+                public_url=public_url,
+                workflows=gateway,
+            ).routes(),
+            middleware=guard,
+        ),
+        Mount(PROCESS_PREFIX, routes=process_endpoint.routes(), middleware=guard),
+        Mount(
+            rest.PREFIX,
+            routes=[*ApiDocs().routes(), *rest.WorkflowsRestApi(workflows, gate, public_url).routes()],
+            middleware=guard,
+        ),
     ]
 
     async def drop_stale_uploads() -> None:

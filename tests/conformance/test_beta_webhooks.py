@@ -43,7 +43,6 @@ def hook() -> Iterator[tuple[str, list[bytes]]]:
         server.server_close()
 
 
-@pytest.mark.xfail(strict=True, reason="REST jobs' webhooks post the CDN fs.workflow body ({id, action, timestamp, text})")
 async def test_rest_job_webhook_uses_the_beta_body(tmp_path: Path, hook: tuple[str, list[bytes]]) -> None:
     url, bodies = hook
     async with running_workflows(tmp_path, allow_private_fetch=True) as running:
@@ -70,7 +69,6 @@ async def test_rest_job_webhook_uses_the_beta_body(tmp_path: Path, hook: tuple[s
     assert body["results"]["thumb"]
 
 
-@pytest.mark.xfail(strict=True, reason="/workflows-beta/docs answers 404")
 def test_the_beta_api_serves_its_swagger_docs(fs: Conformance) -> None:
     answer = fs.http.get("/workflows-beta/docs")
     assert answer.status_code == 200, answer.text

@@ -9,8 +9,6 @@ import pytest
 from . import media
 from .harness import Conformance
 
-GAP = "the CDN tasks tags/sfw/ocr answer 400 unknown task (the workflow actions exist)"
-
 
 @pytest.fixture(scope="module")
 def portrait(fs: Conformance) -> str:
@@ -27,7 +25,6 @@ def _shapes(fs: Conformance, task: str, handle: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize("sdk", ["python", "php", "ruby", "go"])
 def test_sfw_in_each_sdk_shape(fs: Conformance, portrait: str, sdk: str) -> None:
     answer = fs.cdn(_shapes(fs, "sfw", portrait)[sdk])
@@ -35,7 +32,6 @@ def test_sfw_in_each_sdk_shape(fs: Conformance, portrait: str, sdk: str) -> None
     assert answer.json() == {"sfw": True}
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize("sdk", ["python", "php", "ruby", "go"])
 def test_tags_in_each_sdk_shape(fs: Conformance, portrait: str, sdk: str) -> None:
     answer = fs.cdn(_shapes(fs, "tags", portrait)[sdk])

@@ -13,14 +13,11 @@ import pytest
 from . import media
 from .harness import ALIAS, Conformance
 
-FETCH_GAP = "the loopback origin needs the FETCH_ALLOWED_HOSTS setting"
-
 
 def b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-@pytest.mark.xfail(strict=True, reason="a quoted URL source is refused: 400 unsupported source '\"https://'; also " + FETCH_GAP)
 def test_quoted_url_source(fs: Conformance) -> None:
     url = fs.origin.put("quoted.png", media.gradient_png(), "image/png")
     answer = fs.cdn(f'{fs.api_key}/resize=width:40/"{url}"')
@@ -28,7 +25,6 @@ def test_quoted_url_source(fs: Conformance) -> None:
     assert media.decode(answer.content).size == (40, 30)
 
 
-@pytest.mark.xfail(strict=True, reason="the b64 mode is refused (400)")
 @pytest.mark.parametrize("keys", [("name", "params"), ("Name", "Params")], ids=["js", "go"])
 def test_b64_tasks_and_source(fs: Conformance, keys: tuple[str, str]) -> None:
     handle = fs.handle_of(media.gradient_png())
@@ -42,7 +38,6 @@ def test_b64_tasks_and_source(fs: Conformance, keys: tuple[str, str]) -> None:
     assert media.differs(out, media.gradient().resize((32, 24)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)) < 3
 
 
-@pytest.mark.xfail(strict=True, reason="a b64:// URL source is refused (400); also " + FETCH_GAP)
 def test_b64_url_source(fs: Conformance) -> None:
     url = fs.origin.put("b64-source.png", media.gradient_png(), "image/png")
     answer = fs.cdn(f"{fs.api_key}/resize=width:20/b64://{b64(url)}")
@@ -50,7 +45,6 @@ def test_b64_url_source(fs: Conformance) -> None:
     assert media.decode(answer.content).width == 20
 
 
-@pytest.mark.xfail(strict=True, reason="storage aliases are not configurable: 400 'storage aliases are not configured'")
 def test_storage_alias_as_a_cdn_source(fs: Conformance) -> None:
     (fs.alias_dir / "photos" / "alias.png").write_bytes(media.gradient_png())
     answer = fs.cdn(f"{fs.api_key}/resize=width:40/src://{ALIAS}/photos/alias.png")
@@ -58,7 +52,6 @@ def test_storage_alias_as_a_cdn_source(fs: Conformance) -> None:
     assert media.decode(answer.content).size == (40, 30)
 
 
-@pytest.mark.xfail(strict=True, reason="storage aliases are not configurable, so workflows cannot read them")
 def test_storage_alias_as_a_workflow_source(fs: Conformance) -> None:
     (fs.alias_dir / "photos" / "wf.jpg").write_bytes(media.astronaut_jpeg())
     answer = fs.cdn(f"{fs.api_key}/run_workflow=id:{fs.workflow_id}/src://{ALIAS}/photos/wf.jpg")

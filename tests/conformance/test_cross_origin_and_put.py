@@ -14,7 +14,6 @@ from . import media
 from .harness import Conformance
 
 APP_ORIGIN = "http://localhost:3000"
-CORS_GAP = "no CORS: OPTIONS answers 405 and no Access-Control-* header is sent"
 
 PREFLIGHTS = [
     ("/cdn/AAAAAAAAAAAAAAAAAAAA", "GET"),
@@ -27,7 +26,6 @@ PREFLIGHTS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=CORS_GAP)
 @pytest.mark.parametrize(("path", "method"), PREFLIGHTS, ids=[p for p, _ in PREFLIGHTS])
 def test_preflight(fs: Conformance, path: str, method: str) -> None:
     answer = fs.http.options(path, headers={
@@ -42,7 +40,6 @@ def test_preflight(fs: Conformance, path: str, method: str) -> None:
     assert all(h in allowed for h in ("content-type", "filestack-source", "filestack-trace-id"))
 
 
-@pytest.mark.xfail(strict=True, reason=CORS_GAP)
 def test_answers_carry_the_allowed_origin_and_expose_etag(fs: Conformance) -> None:
     handle = fs.handle_of(media.gradient_png())
     answer = fs.http.get(f"/cdn/{handle}", headers={"Origin": APP_ORIGIN})
@@ -57,7 +54,6 @@ def test_an_origin_not_allowed_gets_no_cors_grant(fs: Conformance) -> None:
     assert answer.headers.get("access-control-allow-origin") not in {"https://elsewhere.example", "*"}
 
 
-@pytest.mark.xfail(strict=True, reason="PUT /api/file/HANDLE answers 405 (only POST overwrites)")
 def test_put_overwrites_like_ruby(fs: Conformance) -> None:
     handle = fs.handle_of(media.astronaut_jpeg())
     signed = fs.sign(call=["write"], handle=handle)

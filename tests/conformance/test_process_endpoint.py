@@ -13,11 +13,6 @@ import pytest
 from . import media
 from .harness import Conformance
 
-GAP = (
-    "no 'process' endpoint (POST {prefix}/process answers 404); the loopback origin also needs "
-    "the FETCH_ALLOWED_HOSTS setting"
-)
-
 
 def _check_stored(fs: Conformance, answer: Any, data: bytes) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
@@ -27,7 +22,6 @@ def _check_stored(fs: Conformance, answer: Any, data: bytes) -> dict[str, Any]:
     return dict(body)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP.format(prefix="/cdn"))
 def test_python_upload_url_shape_on_the_cdn_host(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("process-python.png", data, "image/png")
@@ -35,7 +29,6 @@ def test_python_upload_url_shape_on_the_cdn_host(fs: Conformance) -> None:
     _check_stored(fs, fs.http.post("/cdn/process", json=body), data)
 
 
-@pytest.mark.xfail(strict=True, reason=GAP.format(prefix="/process"))
 def test_js_store_url_shape_on_the_process_host(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("process-js.png", data, "image/png")
@@ -49,7 +42,6 @@ def test_js_store_url_shape_on_the_process_host(fs: Conformance) -> None:
     assert stored["upload_tags"] == {"origin": "conformance"}
 
 
-@pytest.mark.xfail(strict=True, reason=GAP.format(prefix="/cdn"))
 def test_go_upload_url_shape_with_camel_case_api_key(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("process-go.png", data, "image/png")
@@ -58,7 +50,6 @@ def test_go_upload_url_shape_with_camel_case_api_key(fs: Conformance) -> None:
     assert stored["filename"] == "go.png"
 
 
-@pytest.mark.xfail(strict=True, reason=GAP.format(prefix="/process"))
 def test_process_runs_processing_tasks_before_the_store(fs: Conformance) -> None:
     url = fs.origin.put("process-resize.png", media.gradient_png(), "image/png")
     body = {"apikey": fs.api_key, "sources": [url],
@@ -68,7 +59,6 @@ def test_process_runs_processing_tasks_before_the_store(fs: Conformance) -> None
     assert media.decode(fs.stored_bytes(answer.json()["handle"])).size == (40, 30)
 
 
-@pytest.mark.xfail(strict=True, reason="no 'process' endpoint (404 before any fetch)")
 def test_process_refuses_a_private_address_not_allowed(fs: Conformance) -> None:
     """The SSRF guard holds on ``process`` too: link-local metadata addresses are never fetched."""
     body = {"apikey": fs.api_key, "sources": ["http://169.254.169.254/latest/meta-data/"],

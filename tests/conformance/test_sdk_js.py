@@ -9,10 +9,9 @@ import pytest
 
 from . import media
 from .harness import Conformance
-from .test_sdk_python import PUBLIC_HOSTS_GAP, thumbnail_result, workflow_jobs
+from .test_sdk_python import thumbnail_result, workflow_jobs
 
 
-@pytest.mark.xfail(strict=True, reason=PUBLIC_HOSTS_GAP)
 def test_upload_stores_the_exact_bytes(node_sdk: Conformance) -> None:
     data = media.astronaut_jpeg()
     result = node_sdk.run_node_sdk("upload", path=node_sdk.file_for_sdk("js-astronaut.jpg", data))
@@ -21,19 +20,12 @@ def test_upload_stores_the_exact_bytes(node_sdk: Conformance) -> None:
     assert result["size"] == len(data)
 
 
-@pytest.mark.xfail(strict=True, reason="the stored file's url names the service, not https://cdn.filestackcontent.com/HANDLE; "
-                   + PUBLIC_HOSTS_GAP)
 def test_upload_answers_the_cdn_url_of_the_file(node_sdk: Conformance) -> None:
     data = media.gradient_png()
     result = node_sdk.run_node_sdk("upload", path=node_sdk.file_for_sdk("js-url.png", data))
     assert result["url"] == f"https://cdn.filestackcontent.com/{result['handle']}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storeTo.workflows (store.workflows in every multipart request) starts no job and the "
-    "complete answer has no 'workflows'; also " + PUBLIC_HOSTS_GAP,
-)
 def test_upload_with_store_workflows_starts_them(node_sdk: Conformance) -> None:
     data = media.astronaut_jpeg()
     result = node_sdk.run_node_sdk(
@@ -46,7 +38,6 @@ def test_upload_with_store_workflows_starts_them(node_sdk: Conformance) -> None:
     assert media.decode(node_sdk.stored_bytes(thumbnail_result(status))).width == 16
 
 
-@pytest.mark.xfail(strict=True, reason="no process host: POST https://process.filestackapi.com/process has no '/process' prefix")
 def test_store_url_stores_the_fetched_bytes(node_sdk: Conformance) -> None:
     data = media.gradient_png()
     url = node_sdk.origin.put("js-store-url.png", data, "image/png")
@@ -55,11 +46,6 @@ def test_store_url_stores_the_fetched_bytes(node_sdk: Conformance) -> None:
     assert result["mimetype"] == "image/png" and result["size"] == len(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="quoted URL sources (/\"http://…\") are refused (400 unsupported source), and the loopback "
-    "origin would need FETCH_ALLOWED_HOSTS",
-)
 def test_transform_url_with_a_quoted_url_source(node_sdk: Conformance) -> None:
     url = node_sdk.origin.put("js-transform.png", media.gradient_png(), "image/png")
     result = node_sdk.run_node_sdk("transform_url", url=url, width=40)

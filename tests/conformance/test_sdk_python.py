@@ -14,19 +14,11 @@ from PIL import Image
 from . import media
 from .harness import THUMB_TASKS, Conformance
 
-PUBLIC_HOSTS_GAP = (
-    "behind a host-mapping proxy the service answers location_url and part URLs with its own "
-    "'/upload' prefix (upload.filestackapi.com/upload), which the SDK prefixes with https:// and "
-    "sends back to the mapped host, so the prefix is doubled (404); it should answer the public "
-    "host (X-Forwarded-Host / X-Forwarded-Prefix, or a configured host map)"
-)
-
 
 def _decoded(result: dict, key: str = "content") -> Image.Image:
     return media.decode(base64.b64decode(result[key]))
 
 
-@pytest.mark.xfail(strict=True, reason=PUBLIC_HOSTS_GAP)
 def test_upload_stores_the_exact_bytes(fs: Conformance) -> None:
     data = media.astronaut_jpeg()
     result = fs.run_python_sdk("upload", path=fs.file_for_sdk("astronaut.jpg", data))
@@ -36,12 +28,6 @@ def test_upload_stores_the_exact_bytes(fs: Conformance) -> None:
     assert answer["filename"] == "astronaut.jpg" and answer["mimetype"] == "image/jpeg"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intelligent ingestion: chunks carry 'offset' and 'fii', each part is committed with "
-    "'commit', and 'complete' has no 'parts' (the service must join the chunks by offset); also "
-    + PUBLIC_HOSTS_GAP,
-)
 def test_intelligent_upload_stores_the_exact_bytes(fs: Conformance) -> None:
     data = media.coffee_jpeg()
     result = fs.run_python_sdk("upload", path=fs.file_for_sdk("coffee.jpg", data), intelligent=True)
@@ -49,11 +35,6 @@ def test_intelligent_upload_stores_the_exact_bytes(fs: Conformance) -> None:
     assert result["upload_response"]["size"] == len(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.workflows in multipart complete starts no job and the answer has no 'workflows'; also "
-    + PUBLIC_HOSTS_GAP,
-)
 def test_upload_with_workflows_starts_them_and_answers_their_job_ids(fs: Conformance) -> None:
     data = media.astronaut_jpeg()
     result = fs.run_python_sdk(
@@ -68,7 +49,6 @@ def test_upload_with_workflows_starts_them_and_answers_their_job_ids(fs: Conform
     assert media.decode(fs.stored_bytes(thumb)).width == 16
 
 
-@pytest.mark.xfail(strict=True, reason="no 'process' endpoint: POST https://cdn.filestackcontent.com/process answers 404")
 def test_upload_url_stores_the_fetched_bytes(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("python-upload-url.png", data, "image/png")
@@ -87,11 +67,6 @@ def test_transform_chain_on_a_handle(fs: Conformance) -> None:
     assert media.differs(image, expected) < media.differs(image, media.astronaut().resize((64, 64))) / 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="URL sources are fetched only from public addresses; the FETCH_ALLOWED_HOSTS setting "
-    "that lets named private hosts through (here the loopback origin) does not exist",
-)
 def test_transform_on_an_external_url(fs: Conformance) -> None:
     url = fs.origin.put("python-external.png", media.gradient_png(), "image/png")
     result = fs.run_python_sdk("transform_external", url=url, width=32)
@@ -99,7 +74,6 @@ def test_transform_on_an_external_url(fs: Conformance) -> None:
     assert _decoded(result).size == (32, 24)
 
 
-@pytest.mark.xfail(strict=True, reason="store=workflows:[…] on the CDN starts no workflow job")
 def test_transform_store_with_workflows_starts_a_job_on_the_stored_file(fs: Conformance) -> None:
     handle = fs.handle_of(media.astronaut_jpeg())
     result = fs.run_python_sdk("transform_store", handle=handle, width=48, workflows=[fs.workflow_id])
@@ -111,7 +85,6 @@ def test_transform_store_with_workflows_starts_a_job_on_the_stored_file(fs: Conf
     assert len(started) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the CDN tasks 'tags' and 'sfw' answer 400 unknown task")
 def test_tags_and_sfw(fs: Conformance) -> None:
     handle = fs.handle_of(media.astronaut_jpeg())
     result = fs.run_python_sdk("tags_sfw", handle=handle)

@@ -10,15 +10,12 @@ import pytest
 from . import media
 from .harness import Conformance
 
-GAP = "the CDN store task ignores the policy's path/container rules and stores anyway"
-
 
 @pytest.fixture(scope="module")
 def photo(fs: Conformance) -> str:
     return fs.handle_of(media.gradient_png())
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_cdn_store_outside_the_policy_path_is_refused(fs: Conformance, photo: str) -> None:
     signed = fs.sign(call=["store", "convert", "read"], path="allowed/.*")
     answer = fs.cdn(f'{signed.task}/store=path:"elsewhere/"/{photo}')
@@ -26,7 +23,6 @@ def test_cdn_store_outside_the_policy_path_is_refused(fs: Conformance, photo: st
     assert answer.json() == {"error": "invalid security policy path"}
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_cdn_store_outside_the_policy_container_is_refused(fs: Conformance, photo: str) -> None:
     signed = fs.sign(call=["store", "convert", "read"], container="allowed-bucket")
     answer = fs.cdn(f"{signed.task}/store=container:other-bucket/{photo}")

@@ -12,11 +12,6 @@ from .harness import Conformance
 from .upload_api import md5_b64, post_json, put_part
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intelligent ingestion is not understood: start does not answer upload_type "
-    "'intelligent_ingestion', chunks with 'offset' overwrite each other, complete without 'parts' fails",
-)
 def test_intelligent_ingestion_chunks_with_offsets(fs: Conformance) -> None:
     data = media.coffee_jpeg()
     half = len(data) // 2
@@ -47,7 +42,6 @@ def _php_form(fields: dict[str, str | int], filename: str) -> dict[str, tuple[st
     return parts
 
 
-@pytest.mark.xfail(strict=True, reason="a form body with a file part is refused (400): the empty 'files' part PHP always sends")
 def test_php_form_encoded_multipart(fs: Conformance) -> None:
     data = media.astronaut_jpeg()
     base: dict[str, str | int] = {"apikey": fs.api_key, "store_location": "s3"}

@@ -12,8 +12,6 @@ from .harness import Conformance
 from .test_sdk_python import thumbnail_result, workflow_jobs
 from .upload_api import multipart_json
 
-GAP = "workflows named at upload are accepted and ignored: no job starts and the answer has no 'workflows'"
-
 
 def _finished_on(fs: Conformance, jobs: list[str], handle: str) -> None:
     assert len(jobs) == 1
@@ -23,7 +21,6 @@ def _finished_on(fs: Conformance, jobs: list[str], handle: str) -> None:
     assert media.decode(fs.stored_bytes(thumbnail_result(status))).width == 16
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 def test_multipart_complete_with_store_workflows(fs: Conformance) -> None:
     data = media.astronaut_jpeg()
     answer = multipart_json(fs, data, "wf-multipart.jpg", {"workflows": [fs.workflow_id]})
@@ -33,7 +30,6 @@ def test_multipart_complete_with_store_workflows(fs: Conformance) -> None:
     _finished_on(fs, workflow_jobs(body), body["handle"])
 
 
-@pytest.mark.xfail(strict=True, reason=GAP)
 @pytest.mark.parametrize("form", ["[{id}]", '["{id}"]'], ids=["python", "ruby"])
 def test_cdn_store_task_with_workflows(fs: Conformance, form: str) -> None:
     handle = fs.handle_of(media.astronaut_jpeg())

@@ -11,6 +11,7 @@ a service is built (:func:`~dashboard.local_filestack.config.credentials.resolve
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ class ServiceSettings(BaseSettings):
     require_security: bool = Field(default=False, validation_alias="local_filestack_require_security")
     #: Base URL put in returned ``url`` fields (the one public URL); unset: derived from each request.
     public_url: str | None = Field(default=None, validation_alias="embedded_base_url")
+    #: Private hosts every URL fetch may reach anyway (``host`` or ``host:port``, comma-separated):
+    #: for development and tests. Empty: only public addresses are fetched.
+    fetch_allowed_hosts: str = ""
+    #: Browser origins allowed to call the service (comma-separated, ``*`` for any). Unset: the
+    #: app's own origin (``EMBEDDED_BASE_URL``) and localhost on any port.
+    cors_allowed_origins: str | None = None
+    #: ``src://ALIAS/PATH`` sources: JSON ``{"alias": "file:///dir" | "s3://bucket[/prefix]"}``, kept as
+    #: the JSON text so the settings stay hashable (see :attr:`aliases`).
+    storage_aliases: str = ""
     #: Threads that render CDN transformations.
     transform_workers: int = Field(default=2, ge=1)
     limits: ServiceLimits = Field(default_factory=ServiceLimits)
@@ -54,7 +64,7 @@ class ServiceSettings(BaseSettings):
     def _absolute_data_dir(cls, value: Any) -> Path:
         return resolve_data_dir(value)
 
-    @field_validator("api_key", "app_secret", "public_url", mode="before")
+    @field_validator("api_key", "app_secret", "public_url", "cors_allowed_origins", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -65,6 +75,28 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value is not None else None
+
+    @field_validator("storage_aliases", mode="before")
+    @classmethod
+    def _aliases_json(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = json.dumps(value)
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not JSON: {exc}") from exc
+            if not isinstance(parsed, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+            ):
+                raise ValueError('must be a JSON object like {"alias": "file:///dir"}')
+        return value
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """``STORAGE_ALIASES`` as alias -> ``file://`` directory or ``s3://`` bucket."""
+        parsed: dict[str, str] = json.loads(self.storage_aliases) if self.storage_aliases.strip() else {}
+        return parsed
 
 
 class SettingsError(ValueError):

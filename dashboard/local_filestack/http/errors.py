@@ -21,6 +21,7 @@ from dashboard.filestack_protocol.security import PolicyError
 from dashboard.local_filestack.imaging import ImagingError
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchError
+from dashboard.local_filestack.storage.aliases import AliasError
 from dashboard.local_filestack.storage.files import FileNotFound, StorageFull
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
@@ -75,6 +76,8 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, StorageFull):
         return 507, str(exc)
     if isinstance(exc, FetchError):
+        return exc.status, exc.message
+    if isinstance(exc, AliasError):
         return exc.status, exc.message
     if isinstance(exc, UploadTooLarge):
         return 413, str(exc)

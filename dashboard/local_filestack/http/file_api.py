@@ -2,7 +2,7 @@
 
 * ``POST   /www/api/store/{location}``        store a file (raw body, ``fileUpload`` or ``url=``)
 * ``GET    /www/api/file/{handle}``           download (``?dl=true`` as attachment); ``HEAD`` too
-* ``POST   /www/api/file/{handle}``           overwrite (needs ``write``)
+* ``POST   /www/api/file/{handle}``           overwrite (needs ``write``); ``PUT`` too (filestack-ruby)
 * ``DELETE /www/api/file/{handle}``           delete (needs ``remove``)
 * ``POST   /www/api/file/{handle}/remove``    delete, the POST form
 * ``GET    /www/api/file/{handle}/metadata``  metadata (needs ``stat``)
@@ -23,14 +23,15 @@ from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.delivery import REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.http.host import HostParts
-from dashboard.local_filestack.http.urls import API_PREFIX, file_url
+from dashboard.local_filestack.http.urls import API_PREFIX, public_hosts
+from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.ingest.receive import Incoming, StoreOptions, describe, receive_file, store_bytes
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.files import FileNotFound, NewFile
+from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = API_PREFIX
 
@@ -50,18 +51,32 @@ def _decode_base64(incoming: Incoming) -> Incoming:
 class FileApi:
     """Endpoints of the File API host, with the parts they use."""
 
-    def __init__(self, host: HostParts, *, cache: TransformCache, fetching: FetchOptions) -> None:
-        self.host = host
+    def __init__(
+        self,
+        *,
+        gate: auth.Gate,
+        storage: Storage,
+        cache: TransformCache,
+        fetching: FetchOptions,
+        limits: Limits,
+        max_upload_bytes: int,
+        public_url: str | None,
+    ) -> None:
+        self.gate = gate
+        self.storage = storage
         self.cache = cache
         self.fetching = fetching
+        self.limits = limits
+        self.max_upload_bytes = max_upload_bytes
+        self.public_url = public_url
 
     def _authorize(
         self, request: Request, call: str, handle: str | None = None, size: int | None = None
     ) -> Policy | None:
-        return self.host.gate.authorize(self.host.gate.file_api_credentials(request), call=call, handle=handle, size=size)
+        return self.gate.authorize(self.gate.file_api_credentials(request), call=call, handle=handle, size=size)
 
     async def _receive(self, request: Request) -> Incoming:
-        incoming = await receive_file(request, self.host.max_upload_bytes, self.fetching)
+        incoming = await receive_file(request, self.max_upload_bytes, self.fetching)
         if _truthy(request.query_params.get("base64decode")):
             incoming = _decode_base64(incoming)
         if not incoming.data:
@@ -71,7 +86,7 @@ class FileApi:
     async def store(self, request: Request) -> Response:
         """``POST /api/store/{location}``."""
         query = request.query_params
-        self.host.gate.check_api_key(query.get("key"), required=True)
+        self.gate.check_api_key(query.get("key"), required=True)
         try:
             options = StoreOptions(
                 location=request.path_params["location"],
@@ -88,22 +103,22 @@ class FileApi:
         if policy is not None:
             self._authorize(request, "store", size=len(incoming.data))
         stored = await store_bytes(
-            self.host.storage, self.host.limits, incoming.data, filename=incoming.filename, options=options
+            self.storage, self.limits, incoming.data, filename=incoming.filename, options=options
         )
-        base = self.host.base_url(request, PREFIX)
-        return JSONResponse(store_result(stored, file_url(base, stored.handle)))
+        hosts = public_hosts(request, PREFIX, self.public_url)
+        return JSONResponse(store_result(stored, hosts.file_url(stored.handle)))
 
     async def file(self, request: Request) -> Response:
-        """``GET``/``HEAD`` download, ``POST`` overwrite, ``DELETE`` remove."""
+        """``GET``/``HEAD`` download, ``POST``/``PUT`` overwrite, ``DELETE`` remove."""
         if request.method == "DELETE":
             return await self.remove(request)
-        if request.method == "POST":
+        if request.method in ("POST", "PUT"):
             return await self.overwrite(request)
         handle = request.path_params["handle"]
-        self.host.gate.check_api_key(request.query_params.get("key"), required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "read", handle)
-        stored = await asyncio.to_thread(self.host.storage.get, handle)
-        data = await asyncio.to_thread(self.host.storage.read, handle)
+        stored = await asyncio.to_thread(self.storage.get, handle)
+        data = await asyncio.to_thread(self.storage.read, handle)
         return bytes_response(
             request, data, stored.mimetype,
             etag=stored.sha256, cache_control=REVALIDATE, filename=stored.filename,
@@ -113,22 +128,22 @@ class FileApi:
     async def remove(self, request: Request) -> Response:
         """``DELETE /api/file/{handle}`` and ``POST /api/file/{handle}/remove``."""
         handle = request.path_params["handle"]
-        self.host.gate.check_api_key(request.query_params.get("key"), required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "remove", handle)
-        existed = await asyncio.to_thread(self.host.storage.delete, handle)
+        existed = await asyncio.to_thread(self.storage.delete, handle)
         if not existed:
             raise FileNotFound(handle)
         await asyncio.to_thread(self.cache.purge, handle)
         return JSONResponse({"status": "deleted", "handle": handle})
 
     async def overwrite(self, request: Request) -> Response:
-        """``POST /api/file/{handle}``: new bytes for an existing handle."""
+        """``POST`` or ``PUT /api/file/{handle}``: new bytes for an existing handle."""
         handle = request.path_params["handle"]
-        self.host.gate.check_api_key(request.query_params.get("key"), required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "write", handle)
-        await asyncio.to_thread(self.host.storage.get, handle)
+        await asyncio.to_thread(self.storage.get, handle)
         incoming = await self._receive(request)
-        described = await describe(incoming.data, self.host.limits)
+        described = await describe(incoming.data, self.limits)
         new = NewFile(
             data=incoming.data,
             filename="",
@@ -136,19 +151,21 @@ class FileApi:
             width=described.width,
             height=described.height,
         )
-        stored = await asyncio.to_thread(self.host.storage.overwrite, handle, new)
+        stored = await asyncio.to_thread(self.storage.overwrite, handle, new)
         await asyncio.to_thread(self.cache.purge, handle)
-        base = self.host.base_url(request, PREFIX)
-        return JSONResponse(store_result(stored, file_url(base, handle)))
+        hosts = public_hosts(request, PREFIX, self.public_url)
+        return JSONResponse(store_result(stored, hosts.file_url(handle)))
 
     async def metadata(self, request: Request) -> Response:
         """``GET /api/file/{handle}/metadata``."""
         handle = request.path_params["handle"]
-        self.host.gate.check_api_key(request.query_params.get("key"), required=False)
+        self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "stat", handle)
-        stored = await asyncio.to_thread(self.host.storage.get, handle)
         fields = requested_fields(request.query_params)
-        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.host.storage))
+        if "exif" in fields:
+            self._authorize(request, "exif", handle)
+        stored = await asyncio.to_thread(self.storage.get, handle)
+        return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
 
     def routes(self) -> list[BaseRoute]:
@@ -157,5 +174,5 @@ class FileApi:
             Route("/api/store/{location}", self.store, methods=["POST"]),
             Route("/api/file/{handle}/metadata", self.metadata, methods=["GET"]),
             Route("/api/file/{handle}/remove", self.remove, methods=["POST"]),
-            Route("/api/file/{handle}", self.file, methods=["GET", "HEAD", "POST", "DELETE"]),
+            Route("/api/file/{handle}", self.file, methods=["GET", "HEAD", "POST", "PUT", "DELETE"]),
         ]

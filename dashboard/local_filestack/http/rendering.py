@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from dashboard.filestack_protocol.grammar import Task
 from dashboard.local_filestack.imaging import FaceFinder, Limits, Rendered, transform
+
+T = TypeVar("T")
 
 
 class Renderer:
@@ -34,9 +38,13 @@ class Renderer:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
-    async def render(self, data: bytes, tasks: Sequence[Task]) -> Rendered:
-        """The image ``data`` with ``tasks`` applied."""
+    async def render(
+        self, data: bytes, tasks: Sequence[Task], assets: Mapping[str, bytes] | None = None
+    ) -> Rendered:
+        """The image ``data`` with ``tasks`` applied; ``assets`` are the files tasks name (a watermark)."""
+        return await self.run(transform, data, tuple(tasks), self.limits, self.find_faces, dict(assets or {}))
+
+    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Any other CPU-bound work of the CDN (analyses, animations) on the same threads."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._pool(), transform, data, tuple(tasks), self.limits, self.find_faces
-        )
+        return await loop.run_in_executor(self._pool(), functools.partial(function, *args, **kwargs))

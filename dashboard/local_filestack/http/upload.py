@@ -3,8 +3,15 @@
 * ``POST /upload/multipart/start``                      open an upload
 * ``POST /upload/multipart/upload``                     get the URL to PUT one part to
 * ``PUT  /upload/multipart/part/{upload_id}/{part}``    receive one part (the URL above)
-* ``POST /upload/multipart/commit``                     accepted, nothing to do (intelligent ingestion)
-* ``POST /upload/multipart/complete``                   assemble the parts and store the file
+* ``POST /upload/multipart/commit``                     join a part's chunks (intelligent ingestion)
+* ``POST /upload/multipart/complete``                   assemble the parts, store the file, start the
+                                                          workflows ``store.workflows`` names
+
+Bodies are JSON (Python, JS, Ruby, Go) or ``multipart/form-data`` (PHP: ``store_*`` fields and an
+empty ``files`` part, ignored). With ``fii: true`` (intelligent ingestion) ``start`` answers
+``upload_type: "intelligent_ingestion"``, parts arrive in chunks with an ``offset``, each part is
+committed, and ``complete`` needs no ``parts``. URLs in the answers are the public ones
+(:mod:`.urls`): behind a host-mapping proxy, ``location_url`` is the public upload host.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.http.host import HostParts
-from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, file_url, location_url
+from dashboard.local_filestack.http.cdn import WorkflowGateway
+from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, public_hosts
+from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.multipart import (
     CommitRequest,
@@ -33,7 +41,8 @@ from dashboard.local_filestack.ingest.multipart import (
     b64_md5,
     part_token,
 )
-from dashboard.local_filestack.ingest.receive import is_form, read_body, store_bytes
+from dashboard.local_filestack.ingest.receive import check_declared_length, is_form, read_body, store_bytes
+from dashboard.local_filestack.storage.store import Storage
 
 PREFIX = UPLOAD_PREFIX
 REGION = "local"
@@ -43,7 +52,9 @@ _MAX_CONTROL_BODY = 1024 * 1024
 async def read_payload(request: Request) -> dict[str, Any]:
     """An Upload API body, JSON or form, as a dict (form ``store_*`` fields folded into ``store``)."""
     if is_form(request):
-        async with request.form(max_files=0, max_fields=200, max_part_size=_MAX_CONTROL_BODY) as form:
+        check_declared_length(request, _MAX_CONTROL_BODY)
+        # PHP's client sends every call with a 'files' part (empty): allowed, and ignored.
+        async with request.form(max_files=1, max_fields=200, max_part_size=_MAX_CONTROL_BODY) as form:
             payload: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
         store = {k.removeprefix("store_"): payload.pop(k) for k in list(payload) if k.startswith("store_")}
         if store and "store" not in payload:
@@ -62,9 +73,24 @@ async def read_payload(request: Request) -> dict[str, Any]:
 class UploadApi:
     """Endpoints of the Upload API host, with the parts they use."""
 
-    def __init__(self, host: HostParts, *, multipart: MultipartStore) -> None:
-        self.host = host
+    def __init__(
+        self,
+        *,
+        gate: auth.Gate,
+        storage: Storage,
+        multipart: MultipartStore,
+        limits: Limits,
+        max_upload_bytes: int,
+        public_url: str | None,
+        workflows: WorkflowGateway,
+    ) -> None:
+        self.gate = gate
+        self.storage = storage
         self.multipart = multipart
+        self.limits = limits
+        self.max_upload_bytes = max_upload_bytes
+        self.public_url = public_url
+        self.workflows = workflows
 
     def _check(
         self,
@@ -76,20 +102,20 @@ class UploadApi:
         """API key and policy. Only ``start`` needs a policy under ``require_security``:
         the later steps belong to a session a checked request opened (a policy they
         carry is still verified)."""
-        self.host.gate.check_api_key(body.apikey, required=True)
-        policy = self.host.gate.authorize(
+        self.gate.check_api_key(body.apikey, required=True)
+        policy = self.gate.authorize(
             auth.Credentials(policy=body.policy, signature=body.signature),
             call="store",
             size=size,
-            require_security=self.host.gate.require_security and opening,
+            require_security=self.gate.require_security and opening,
         )
         auth.check_store_target(policy, path=body.store.path, container=body.store.container)
 
     def _check_size(self, size: int) -> None:
         if size <= 0:
             raise BadUpload("file is empty")
-        if size > self.host.max_upload_bytes:
-            raise UploadTooLarge(self.host.max_upload_bytes)
+        if size > self.max_upload_bytes:
+            raise UploadTooLarge(self.max_upload_bytes)
 
     async def start(self, request: Request) -> Response:
         """Open an upload session."""
@@ -98,17 +124,18 @@ class UploadApi:
         self._check_size(body.size)
         session = await asyncio.to_thread(
             self.multipart.start,
-            filename=body.filename, mimetype=body.mimetype, size=body.size, store=body.store,
+            filename=body.filename, mimetype=body.mimetype, size=body.size, store=body.store, intelligent=body.fii,
         )
-        return JSONResponse(
-            {
-                "uri": f"/{session.upload_id}/{session.filename}",
-                "region": REGION,
-                "upload_id": session.upload_id,
-                "location_url": location_url(request, self.host.public_url),
-                "location_region": REGION,
-            }
-        )
+        answer = {
+            "uri": f"/{session.upload_id}/{session.filename}",
+            "region": REGION,
+            "upload_id": session.upload_id,
+            "location_url": public_hosts(request, PREFIX, self.public_url).location_url,
+            "location_region": REGION,
+        }
+        if session.intelligent:
+            answer["upload_type"] = "intelligent_ingestion"
+        return JSONResponse(answer)
 
     async def upload(self, request: Request) -> Response:
         """Where to PUT one part, and with which headers."""
@@ -117,10 +144,15 @@ class UploadApi:
         session = await asyncio.to_thread(self.multipart.load, body.upload_id)
         if body.size > session.size:
             raise ServiceError(400, f"part {body.part} is larger than the whole file")
-        token = part_token(self.host.gate.app_secret, body.upload_id, body.part, body.size, body.md5)
-        query = urlencode({"size": body.size, "md5": body.md5, "token": token})
-        base = self.host.base_url(request, PREFIX)
-        url = f"{base}{PREFIX}/multipart/part/{body.upload_id}/{body.part}?{query}"
+        if body.offset is not None and body.offset + body.size > session.size:
+            raise ServiceError(400, f"part {body.part}: the chunk at offset {body.offset} ends past the file")
+        token = part_token(self.gate.app_secret, body.upload_id, body.part, body.size, body.md5, body.offset)
+        fields: dict[str, Any] = {"size": body.size, "md5": body.md5}
+        if body.offset is not None:
+            fields["offset"] = body.offset
+        query = urlencode({**fields, "token": token})
+        base = public_hosts(request, PREFIX, self.public_url).mount(PREFIX)
+        url = f"{base}/multipart/part/{body.upload_id}/{body.part}?{query}"
         return JSONResponse({"url": url, "headers": {"Content-MD5": body.md5}})
 
     async def put_part(self, request: Request) -> Response:
@@ -133,12 +165,16 @@ class UploadApi:
         if not size_text.isdigit():
             raise ServiceError(400, "part URL has no size")
         size = int(size_text)
-        expected = part_token(self.host.gate.app_secret, upload_id, part, size, md5)
+        offset_text = query.get("offset")
+        if offset_text is not None and not offset_text.isdigit():
+            raise ServiceError(400, "part URL has an invalid offset")
+        offset = int(offset_text) if offset_text is not None else None
+        expected = part_token(self.gate.app_secret, upload_id, part, size, md5, offset)
         if not hmac.compare_digest(expected, query.get("token", "")):
             raise ServiceError(403, "invalid part upload signature")
         await asyncio.to_thread(self.multipart.load, upload_id)
         try:
-            data = await read_body(request, min(size, self.host.max_upload_bytes))
+            data = await read_body(request, min(size, self.max_upload_bytes))
         except UploadTooLarge as err:
             raise ServiceError(400, f"part {part} is larger than its declared size {size}") from err
         if len(data) != size:
@@ -148,14 +184,16 @@ class UploadApi:
             raise ServiceError(400, "Content-MD5 header does not match the signed part URL")
         if b64_md5(data) != md5:
             raise ServiceError(400, f"Content-MD5 does not match the content of part {part}")
-        etag = await asyncio.to_thread(self.multipart.write_part, upload_id, part, data)
+        etag = await asyncio.to_thread(self.multipart.write_part, upload_id, part, data, offset)
         return Response(status_code=200, headers={"ETag": f'"{etag}"'})
 
     async def commit(self, request: Request) -> Response:
-        """Intelligent-ingestion commit: parts here are already whole, so just acknowledge."""
+        """Intelligent-ingestion commit: join the part's chunks (a part sent whole needs nothing)."""
         body = CommitRequest.model_validate(await read_payload(request))
         self._check(body)
         await asyncio.to_thread(self.multipart.load, body.upload_id)
+        if body.part is not None:
+            await asyncio.to_thread(self.multipart.commit_part, body.upload_id, body.part)
         return JSONResponse({})
 
     async def complete(self, request: Request) -> Response:
@@ -166,25 +204,36 @@ class UploadApi:
         session = await asyncio.to_thread(multipart.load, body.upload_id)
         if body.size != session.size:
             raise ServiceError(400, f"size {body.size} differs from the {session.size} given at start")
-        data = await asyncio.to_thread(multipart.assemble, body.upload_id, body.parts, session.size)
+        parts = body.parts
+        if parts is None:
+            if not (session.intelligent or body.fii):
+                raise ServiceError(400, "Parameters are invalid: parts is required")
+            parts = await asyncio.to_thread(multipart.committed_parts, body.upload_id)
+        data = await asyncio.to_thread(multipart.assemble, body.upload_id, parts, session.size)
         options = body.store if body.store.model_fields_set else session.store
+        workflows = options.workflows or []
+        if workflows:
+            await self.workflows.check_workflows(workflows)
         stored = await store_bytes(
-            self.host.storage, self.host.limits, data, filename=body.filename or session.filename, options=options
+            self.storage, self.limits, data, filename=body.filename or session.filename, options=options
         )
         await asyncio.to_thread(multipart.discard, body.upload_id)
-        base = self.host.base_url(request, PREFIX)
-        return JSONResponse(
-            {
-                "handle": stored.handle,
-                "url": file_url(base, stored.handle),
-                "filename": stored.filename,
-                "size": stored.size,
-                "mimetype": stored.mimetype,
-                "key": stored.key,
-                "container": stored.container,
-                "status": "Stored",
-            }
-        )
+        hosts = public_hosts(request, PREFIX, self.public_url)
+        answer: dict[str, Any] = {
+            "handle": stored.handle,
+            "url": hosts.file_url(stored.handle),
+            "filename": stored.filename,
+            "size": stored.size,
+            "mimetype": stored.mimetype,
+            "key": stored.key,
+            "container": stored.container,
+            "status": "Stored",
+        }
+        if body.upload_tags is not None:
+            answer["upload_tags"] = body.upload_tags
+        if workflows:
+            answer["workflows"] = await self.workflows.start_on_stored(workflows, stored.handle, base_url=hosts.cdn)
+        return JSONResponse(answer)
 
 
     def routes(self) -> list[BaseRoute]:

@@ -6,14 +6,16 @@ image's header; ``sniff_mimetype`` tells a file's type from its content;
 ``validate_tasks`` checks a chain without decoding anything.
 """
 
-from .decode import ImageInfo, probe
+from .archive import pack_zip
+from .combine import animate
+from .decode import ImageInfo, exif_tags, probe
 from .encode import Rendered
 from .errors import ImageTooLarge, ImagingError, NotAnImage, UnsupportedTask
 from .faces import FaceBox, FaceFinder
 from .limits import Limits
 from .pipeline import transform
 from .sniff import sniff_mimetype
-from .tasks import IMAGE_TASKS, NON_IMAGE_TASKS, validate_tasks
+from .tasks import IMAGE_TASKS, NON_IMAGE_TASKS, REFUSED_TASKS, referenced_files, validate_tasks
 
 __all__ = [
     "IMAGE_TASKS",
@@ -25,9 +27,14 @@ __all__ = [
     "ImagingError",
     "Limits",
     "NotAnImage",
+    "REFUSED_TASKS",
     "Rendered",
     "UnsupportedTask",
+    "animate",
+    "exif_tags",
+    "pack_zip",
     "probe",
+    "referenced_files",
     "sniff_mimetype",
     "transform",
     "validate_tasks",

@@ -95,6 +95,8 @@ class SourceMetadata:
     """The source's EXIF with the orientation tag removed (it has been applied)."""
     jpeg_qtables: dict[int, list[int]] | None = None
     jpeg_subsampling: int | None = None
+    cmyk: bool = False
+    """The source was a CMYK image (``output=colorspace:input`` keeps it so)."""
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,7 @@ def _metadata(image: ImageFile.ImageFile, mimetype: str, *, read_exif: bool = Tr
         exif=_exif_without_orientation(image) if read_exif else None,
         jpeg_qtables=getattr(image, "quantization", None) if is_jpeg else None,
         jpeg_subsampling=JpegImagePlugin.get_sampling(image) if is_jpeg else None,
+        cmyk=image.mode == "CMYK",
     )
 
 
@@ -342,3 +345,31 @@ def _to_eight_bit_grey(image: Image.Image) -> Image.Image:
 def _corrupt(mimetype: str) -> NotAnImage:
     """The error for data that matched a type's signature but does not decode."""
     return NotAnImage(f"file is not a readable image: the {mimetype} data is corrupt or truncated")
+
+
+def exif_tags(data: bytes) -> dict[str, str | int | float]:
+    """The EXIF of an image file, by tag name (``Make``, ``DateTime``...), without decoding pixels.
+
+    Values that are not text or numbers (undefined blobs, nested IFDs) are left out; text is
+    stripped of NUL padding. Files that are not a supported image have no EXIF: ``{}``.
+    """
+    mimetype = sniff_mimetype(data)
+    plugin = _PILLOW_FORMATS.get(mimetype)
+    if plugin is None or mimetype not in supported_mimetypes():
+        return {}
+    try:
+        with Image.open(io.BytesIO(data), formats=[plugin]) as image:
+            exif = image.getexif()
+            tags = dict(exif.items()) | dict(exif.get_ifd(ExifTags.IFD.Exif).items())
+    except (Image.DecompressionBombError, *DECODE_ERRORS):
+        return {}
+    found: dict[str, str | int | float] = {}
+    for tag, value in tags.items():
+        name = ExifTags.TAGS.get(tag, f"Tag{tag}")
+        if isinstance(value, bytes):
+            continue
+        if isinstance(value, str):
+            found[name] = value.rstrip("\x00")
+        elif isinstance(value, (int, float)):
+            found[name] = float(value) if not isinstance(value, int) else value
+    return found

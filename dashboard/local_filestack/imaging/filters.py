@@ -16,9 +16,6 @@ _SEPIA_MATRIX = (
 )  # fmt: skip
 """The classic sepia colour matrix, as ``Image.convert("RGB", matrix)`` expects it."""
 
-_AUTOCONTRAST_CUTOFF = 0.5
-"""Percent of darkest and lightest pixels ignored by the approximate enhancements."""
-
 _SHARPEN_PERCENT = 150
 
 
@@ -123,19 +120,6 @@ class Modulate(ColourStep):
         if self.hue != 0:
             rgb = _rotate_hue(rgb, self.hue)
         return rgb
-
-
-@dataclass(frozen=True)
-class AutoContrast(ColourStep):
-    """``enhance``, ``auto_image`` and ``redeye``, approximated by a mild auto-contrast.
-
-    Filestack runs dedicated models for these; stretching the histogram (ignoring
-    the extreme 0.5% of pixels) gives a comparable "improved" look without them,
-    and ``redeye`` does not yet detect eyes.
-    """
-
-    def apply(self, image: Image.Image) -> Image.Image:
-        return on_colour(image, lambda rgb: ImageOps.autocontrast(rgb, cutoff=_AUTOCONTRAST_CUTOFF))
 
 
 def _rotate_hue(rgb: Image.Image, degrees: int) -> Image.Image:

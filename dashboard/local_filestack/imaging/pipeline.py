@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PIL import Image
 
 from dashboard.filestack_protocol.grammar import Task
 
 from .decode import Decoded, decode
+from .documents import DocumentExport, decode_page, is_pdf
 from .encode import Rendered, encode
 from .errors import ImageTooLarge
 from .faces import FaceFinder
@@ -22,9 +23,18 @@ QUALITY_MARGIN = 2.0
 
 
 def transform(
-    data: bytes, tasks: Sequence[Task], limits: Limits = Limits(), find_faces: FaceFinder | None = None
+    data: bytes,
+    tasks: Sequence[Task],
+    limits: Limits = Limits(),
+    find_faces: FaceFinder | None = None,
+    assets: Mapping[str, bytes] | None = None,
 ) -> Rendered:
     """Apply ``tasks`` to the image in ``data`` and encode the result.
+
+    ``assets`` are the other stored files the tasks name (``watermark``, ``collage``), by
+    handle. A PDF source is rendered page by page (``output=page:``, ``density:``); a chain
+    ending in an export (``imagesize``, ``ascii``, ``detect_faces=export:true``,
+    ``output=docinfo:true``, ``pdfinfo``, ``doc_to_images``) answers JSON, HTML or a zip.
 
     The chain is checked before any decoding, the header is checked against
     ``limits``, and the image is decoded once — by a JPEG at a reduced size when
@@ -34,9 +44,16 @@ def transform(
 
     Raises :class:`UnsupportedTask`, :class:`NotAnImage` or :class:`ImageTooLarge`.
     """
-    steps, settings = plan(tasks, find_faces)
-    decoded = decode(data, limits, scale_for=functools.partial(decode_scale, steps))
+    steps, settings, export = plan(tasks, find_faces, assets, limits)
+    if isinstance(export, DocumentExport):
+        return export.export_document(data, settings.density, limits)
+    if is_pdf(data):
+        decoded = decode_page(data, settings.page, settings.density, limits)
+    else:
+        decoded = decode(data, limits, scale_for=functools.partial(decode_scale, steps))
     image = _run(steps, decoded, limits)
+    if export is not None:
+        return export.export(image)
     return encode(image, settings, decoded.metadata)
 
 

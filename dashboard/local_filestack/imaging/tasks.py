@@ -1,24 +1,30 @@
 """Filestack image tasks: which names exist, their parameters, and what each becomes.
 
-Each task turns into either a pixel :class:`~.steps.Step` or a partial
-:class:`~.encode.EncodeSettings`; nothing here touches pixels, so checking a
-whole chain is cheap.
+Each task turns into a pixel :class:`~.steps.Step`, a partial
+:class:`~.encode.EncodeSettings`, or -- as the chain's last task -- an
+:class:`~.exports.Export` (JSON or text instead of an image) or a
+:class:`~.documents.DocumentExport`; nothing here touches pixels, so checking a
+whole chain is cheap. The builders below are the one table of tasks: a new task
+is one ``@_task`` function. Tasks that would need a hosted model or a media
+pipeline are listed in :data:`REFUSED_TASKS` and refused by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields, replace
 from typing import Literal
 
 from dashboard.filestack_protocol.grammar import Task, Value
 
 from .compositing import BLACK, WHITE
-from .encode import OUTPUT_FORMATS, EncodeSettings, OutputFormat
+from .documents import DocumentExport
+from .effects import OilPaint, Polaroid, Shadow, TornEdges, Vignette
+from .encode import DOCUMENT_FORMATS, OUTPUT_FORMATS, EncodeSettings, OutputFormat
 from .errors import UnsupportedTask
+from .exports import Ascii, Export, FaceExport, ImageSize
 from .faces import FaceFinder
 from .filters import (
-    AutoContrast,
     BlackWhite,
     Blur,
     Modulate,
@@ -27,7 +33,10 @@ from .filters import (
     Sepia,
     Sharpen,
 )
+from .limits import Limits
+from .overlay import Collage, Watermark
 from .params import Params
+from .regions import DrawFaces, FaceFilter, RegionTreatment, SmartCrop
 from .steps import (
     FLIP,
     FLOP,
@@ -45,13 +54,39 @@ from .steps import (
     Step,
 )
 
-Instruction = Step | EncodeSettings
+Instruction = Step | EncodeSettings | Export | DocumentExport
 Builder = Callable[[Params], Instruction]
 
 NON_IMAGE_TASKS = frozenset(
-    {"security", "cache", "store", "run_workflow", "workflow_status", "metadata"}
+    {
+        "security", "cache", "store", "run_workflow", "workflow_status", "metadata", "fallback",
+        "tags", "sfw", "ocr", "copyright", "zip", "animate", "urlscreenshot",
+    }
 )
 """Tasks the file service handles itself rather than the image pipeline."""
+
+REFUSAL = "is not available in the embedded service"
+"""What every refusal of a Filestack task says after naming it."""
+
+REFUSED_TASKS: dict[str, str] = {
+    "enhance": "its presets are a hosted enhancement model",
+    "redeye": "it needs an eye detector this service does not ship",
+    "upscale": "it needs a hosted super-resolution model",
+    "video_convert": "it needs a video pipeline",
+    "video_playlist": "it needs a video pipeline",
+    "pdfconvert": "it needs a PDF editing pipeline",
+    "pdfcreate": "it needs a PDF editing pipeline",
+    "minify_css": "it needs a CSS minifier",
+    "minify_js": "it needs a JavaScript minifier",
+    "caption": "it needs a hosted captioning model",
+    "image_sentiment": "it needs a hosted sentiment model",
+    "text_sentiment": "it needs a hosted sentiment model",
+    "doc_detection": "it needs a hosted document detection model",
+    "qr": "it needs a QR code service",
+    "slide": "it needs a document viewer",
+    "debug": "it reports Filestack's own processing details",
+}
+"""Filestack tasks this service does not run, each with the reason."""
 
 _IGNORED_TASKS = frozenset({"security", "cache"})
 """Service-level tasks that may appear in an image chain and do not affect pixels."""
@@ -101,6 +136,8 @@ def build(task: Task) -> Instruction | None:
         raise UnsupportedTask(
             f"task '{task.name}' is handled by the file service, not by image processing"
         )
+    if task.name in REFUSED_TASKS:
+        raise UnsupportedTask(f"task '{task.name}' {REFUSAL}: {REFUSED_TASKS[task.name]}")
     registered = _BUILDERS.get(task.name)
     if registered is None:
         raise UnsupportedTask(f"unknown task '{task.name}'")
@@ -108,22 +145,66 @@ def build(task: Task) -> Instruction | None:
     return builder(Params(task, allowed))
 
 
-def plan(tasks: Sequence[Task], find_faces: FaceFinder | None = None) -> tuple[list[Step], EncodeSettings]:
-    """Split a chain into its pixel steps, in order, and the resulting encoder settings.
+Plan = tuple[list[Step], EncodeSettings, Export | DocumentExport | None]
 
-    Face-aware steps get ``find_faces`` to look for faces with.
+
+def plan(
+    tasks: Sequence[Task],
+    find_faces: FaceFinder | None = None,
+    assets: Mapping[str, bytes] | None = None,
+    limits: Limits | None = None,
+) -> Plan:
+    """Split a chain into its pixel steps, in order, the resulting encoder settings and the
+    export that ends it (if any).
+
+    Steps that look for faces get ``find_faces``; steps that read other files get ``assets``
+    (handle -> bytes) and the ``limits`` to decode them with.
     """
     steps: list[Step] = []
     settings = EncodeSettings()
-    for task in tasks:
+    export: Export | DocumentExport | None = None
+    for position, task in enumerate(tasks):
         instruction = build(task)
         if isinstance(instruction, EncodeSettings):
             settings = settings.updated(instruction)
-        elif isinstance(instruction, (Resize, CropFaces)):
-            steps.append(replace(instruction, find_faces=find_faces))
+            if instruction.docinfo:
+                export = DocumentExport("docinfo")
+        elif isinstance(instruction, (Export, DocumentExport)):
+            if position != len(tasks) - 1:
+                raise UnsupportedTask(f"{task.name} must be the last task before the source")
+            export = _inject(instruction, find_faces, assets, limits)
         elif instruction is not None:
-            steps.append(instruction)
-    return steps, settings
+            steps.append(_inject(instruction, find_faces, assets, limits))
+    return steps, settings, export
+
+
+def _inject(instruction: Instruction, find_faces: FaceFinder | None, assets: Mapping[str, bytes] | None,
+            limits: Limits | None) -> Instruction:
+    """``instruction`` with the face finder, the assets and the limits it has fields for."""
+    if isinstance(instruction, EncodeSettings):
+        return instruction
+    names = {item.name for item in fields(instruction)}  # type: ignore[arg-type]
+    given = {"find_faces": find_faces, "assets": dict(assets or {}), "limits": limits}
+    changes = {name: value for name, value in given.items() if name in names and value is not None}
+    return replace(instruction, **changes) if changes else instruction  # type: ignore[type-var]
+
+
+def referenced_files(tasks: Sequence[Task]) -> list[str]:
+    """The stored files a chain reads besides its source (``watermark``'s file, ``collage``'s
+    files), in order, each once."""
+    found: list[str] = []
+    for task in tasks:
+        if task.name == "watermark":
+            values: list[Value] = [task.params.get("file", "")]
+        elif task.name == "collage":
+            files = task.params.get("files", [])
+            values = files if isinstance(files, list) else [files]
+        else:
+            continue
+        for value in values:
+            if isinstance(value, str) and value and value not in found:
+                found.append(value)
+    return found
 
 
 def validate_tasks(tasks: Sequence[Task]) -> None:
@@ -132,9 +213,7 @@ def validate_tasks(tasks: Sequence[Task]) -> None:
     Service tasks (:data:`NON_IMAGE_TASKS`) pass unchecked: their parameters are
     the service's to judge. Raises :class:`UnsupportedTask` on the first problem.
     """
-    for task in tasks:
-        if task.name not in NON_IMAGE_TASKS:
-            build(task)
+    plan([task for task in tasks if task.name not in NON_IMAGE_TASKS])
 
 
 # Geometry ------------------------------------------------------------------
@@ -147,12 +226,12 @@ def _resize(params: Params) -> Resize:
     if width is None and height is None:
         raise params.error("width", "or 'height' is required")
     fit = params.choice("fit", _FITS, "clip")
-    return Resize(width=width, height=height, fit=fit, align=_align(params))
+    return Resize(width=width, height=height, fit=fit, align=align_param(params))
 
 
-def _align(params: Params) -> Align:
-    """``align``: one of top, middle, bottom, left, center, right, faces, or a pair of them."""
-    value = params.value("align")
+def align_param(params: Params, name: str = "align") -> Align:
+    """``align`` (or ``position``): top, middle, bottom, left, center, right, faces, or a pair of them."""
+    value = params.value(name)
     if value is None:
         return Align()
     words = value if isinstance(value, list) else [value]
@@ -161,7 +240,7 @@ def _align(params: Params) -> Align:
         f"or a pair like [top,left] (got {value!r})"
     )
     if not 1 <= len(words) <= 2 or not all(isinstance(word, str) for word in words):
-        raise params.error("align", problem)
+        raise params.error(name, problem)
     horizontal: float | None = None
     vertical: float | None = None
     faces = False
@@ -173,7 +252,7 @@ def _align(params: Params) -> Align:
         elif word in _HORIZONTAL and horizontal is None:
             horizontal = _HORIZONTAL[word]
         elif word not in _CENTRED:
-            raise params.error("align", problem)
+            raise params.error(name, problem)
     return Align(
         horizontal=0.5 if horizontal is None else horizontal,
         vertical=0.5 if vertical is None else vertical,
@@ -319,18 +398,12 @@ def _modulate(params: Params) -> Modulate:
     )
 
 
-@_task("enhance", "preset")
-@_task("auto_image")
-@_task("redeye")
-def _auto_contrast(params: Params) -> AutoContrast:
-    params.choice("preset", _ENHANCE_PRESETS, "auto")
-    return AutoContrast()
-
-
 # Encoding ------------------------------------------------------------------
 
 
-@_task("output", "format", "quality", "background", "strip", "compress")
+@_task(
+    "output", "format", "quality", "background", "strip", "compress", "colorspace", "page", "density", "docinfo"
+)
 def _output(params: Params) -> EncodeSettings:
     return EncodeSettings(
         format=_output_format(params),
@@ -338,16 +411,27 @@ def _output(params: Params) -> EncodeSettings:
         background=params.optional_color("background"),
         strip=params.optional_flag("strip"),
         compress=params.optional_flag("compress"),
+        colorspace=params.choice("colorspace", ("rgb", "cmyk", "input"), "rgb") if params.has("colorspace") else None,
+        page=params.optional_integer("page", 1, 99_999),
+        density=params.optional_integer("density", 1, 500),
+        docinfo=params.optional_flag("docinfo"),
     )
+
+
+_FORMAT_ALIASES: dict[str, OutputFormat] = {"jpeg": "jpg", "tif": "tiff", "heic": "heif"}
 
 
 def _output_format(params: Params) -> OutputFormat | None:
     value = params.value("format")
     if value is None:
         return None
+    text = str(value).lower()
+    text = _FORMAT_ALIASES.get(text, text)
     for output_format in OUTPUT_FORMATS:
-        if isinstance(value, str) and value.lower() == output_format:
+        if text == output_format:
             return output_format
+    if text in DOCUMENT_FORMATS:
+        raise UnsupportedTask(f"output format '{value}' {REFUSAL}: document conversion needs an office suite")
     raise UnsupportedTask(f"output format '{value}' is not supported for images")
 
 
@@ -367,6 +451,229 @@ def _compress(params: Params) -> EncodeSettings:
 @_task("no_metadata")
 def _no_metadata(params: Params) -> EncodeSettings:
     return EncodeSettings(strip=True)
+
+
+@_task("auto_image")
+def _auto_image(params: Params) -> EncodeSettings:
+    """``auto_image`` is format negotiation: the CDN turns it into ``output=format:webp`` for a
+    browser that accepts WebP; anywhere else (a workflow's chain) the format is kept."""
+    return EncodeSettings()
+
+
+@_task("pjpg", "quality", "metadata")
+def _pjpg(params: Params) -> EncodeSettings:
+    """``pjpg=quality:Q,metadata:B``: a progressive JPEG."""
+    return EncodeSettings(
+        format="pjpg",
+        quality=params.optional_integer("quality", 1, 100),
+        keep_metadata=params.optional_flag("metadata"),
+    )
+
+
+# Faces and regions ----------------------------------------------------------
+
+
+FACE_COVER_BUFFER = 50
+"""The default ``buffer`` (percent of the face) of the tasks that hide faces: a detected face box
+runs from the brows to the chin, and hiding a face means the forehead and the hairline too."""
+
+
+def _face_filter(params: Params, faces_default: Literal["all"] | int = "all", buffer: int = 0) -> FaceFilter:
+    """``faces``, ``minsize``, ``maxsize`` and ``buffer`` of the face tasks."""
+    faces: tuple[int, ...] | Literal["all"]
+    if params.has("faces"):
+        faces = _face_selection(params)
+    else:
+        faces = "all" if faces_default == "all" else (faces_default,)
+    return FaceFilter(
+        faces=faces,
+        minsize=params.number("minsize", 0, 10_000, 0.35),
+        maxsize=params.number("maxsize", 0, 10_000, 0) or None,
+        buffer=params.integer("buffer", 0, 10_000, buffer),
+    )
+
+
+@_task("detect_faces", "minsize", "maxsize", "color", "export")
+def _detect_faces(params: Params) -> DrawFaces | FaceExport:
+    """``detect_faces``: outlines around the faces, or (``export:true``) their boxes as JSON."""
+    face_filter = _face_filter(params)
+    if params.flag("export"):
+        params.optional_color("color")
+        return FaceExport(face_filter=face_filter)
+    return DrawFaces(color=params.color("color", BLACK), face_filter=face_filter)
+
+
+def _objects(params: Params) -> tuple[tuple[float, float, float, float], ...]:
+    value = params.value("objects")
+    boxes = value if isinstance(value, list) and value and isinstance(value[0], list) else [value]
+    found: list[tuple[float, float, float, float]] = []
+    for box in boxes:
+        numbers = _integers(box) if isinstance(box, list) and len(box) == 4 else None
+        if numbers is None or min(numbers) < 0 or numbers[2] < 1 or numbers[3] < 1:
+            raise params.error("objects", f"must be [[x,y,width,height],...] (got {value!r})")
+        x, y, width, height = numbers
+        found.append((float(x), float(y), float(x + width), float(y + height)))
+    return tuple(found)
+
+
+def _shape(params: Params) -> Literal["rect", "oval"]:
+    return params.choice("type", ("rect", "oval"), "rect")
+
+
+@_task("pixelate_faces", "faces", "minsize", "maxsize", "buffer", "amount", "blur", "type")
+def _pixelate_faces(params: Params) -> RegionTreatment:
+    return RegionTreatment(
+        face_filter=_face_filter(params, buffer=FACE_COVER_BUFFER), pixelate=params.integer("amount", 2, 100, 10),
+        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+    )
+
+
+@_task("blur_faces", "faces", "minsize", "maxsize", "buffer", "amount", "blur", "type")
+def _blur_faces(params: Params) -> RegionTreatment:
+    return RegionTreatment(
+        face_filter=_face_filter(params, buffer=FACE_COVER_BUFFER),
+        blur_radius=2 * params.number("amount", 0, 20, 10),
+        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+    )
+
+
+@_task("partial_pixelate", "objects", "amount", "blur", "type")
+def _partial_pixelate(params: Params) -> RegionTreatment:
+    if not params.has("objects"):
+        raise params.error("objects", "is required")
+    return RegionTreatment(
+        objects=_objects(params), pixelate=params.integer("amount", 2, 100, 10),
+        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+    )
+
+
+@_task("partial_blur", "objects", "amount", "blur", "type")
+def _partial_blur(params: Params) -> RegionTreatment:
+    if not params.has("objects"):
+        raise params.error("objects", "is required")
+    return RegionTreatment(
+        objects=_objects(params), blur_radius=params.number("amount", 0, 20, 10),
+        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+    )
+
+
+@_task("smart_crop", "mode", "width", "height")
+def _smart_crop(params: Params) -> SmartCrop:
+    width = params.optional_integer("width", 1, _MAX_SIDE)
+    height = params.optional_integer("height", 1, _MAX_SIDE)
+    if width is None or height is None:
+        raise params.error("width" if width is None else "height", "is required")
+    return SmartCrop(width=width, height=height, mode=params.choice("mode", ("face", "auto"), "auto"))
+
+
+# Composition -------------------------------------------------------------------
+
+
+@_task("watermark", "file", "size", "position")
+def _watermark(params: Params) -> Watermark:
+    file = params.value("file")
+    if not isinstance(file, str) or not file:
+        raise params.error("file", "is required: the handle of the image to lay over")
+    return Watermark(file=file, size=params.number("size", 1, 500, 100), position=align_param(params, "position"))
+
+
+@_task("collage", "files", "width", "height", "margin", "color", "fit", "autorotate")
+def _collage(params: Params) -> Collage:
+    files = params.value("files")
+    handles = files if isinstance(files, list) else [files] if files else []
+    if not handles or not all(isinstance(handle, str) for handle in handles):
+        raise params.error("files", "is required: a list of handles like [h1,h2]")
+    width = params.optional_integer("width", 1, _MAX_SIDE)
+    height = params.optional_integer("height", 1, _MAX_SIDE)
+    if width is None or height is None:
+        raise params.error("width" if width is None else "height", "is required")
+    return Collage(
+        files=tuple(str(handle) for handle in handles), width=width, height=height,
+        margin=params.integer("margin", 1, 100, 10), color=params.color("color", WHITE),
+        fit=params.choice("fit", ("auto", "crop"), "auto"), autorotate=params.flag("autorotate"),
+    )
+
+
+# Decoration ---------------------------------------------------------------------
+
+
+@_task("vignette", "amount", "blurmode", "background")
+def _vignette(params: Params) -> Vignette:
+    return Vignette(
+        amount=params.integer("amount", 0, 100, 20),
+        blurmode=params.choice("blurmode", ("gaussian", "linear"), "gaussian"),
+        background=params.color("background", WHITE),
+    )
+
+
+@_task("polaroid", "color", "rotate", "background")
+def _polaroid(params: Params) -> Polaroid:
+    return Polaroid(
+        color=params.color("color", (255, 250, 250, 255)),
+        rotate=params.integer("rotate", 0, 359, 45),
+        background=params.color("background", WHITE),
+    )
+
+
+def _pair(params: Params, name: str, low: int, high: int, default: tuple[int, int]) -> tuple[int, int]:
+    value = params.value(name)
+    if value is None:
+        return default
+    numbers = _integers(value) if isinstance(value, list) and len(value) == 2 else None
+    if numbers is None or not all(low <= number <= high for number in numbers):
+        raise params.error(name, f"must be a pair [a,b] of integers from {low} to {high} (got {value!r})")
+    return numbers[0], numbers[1]
+
+
+@_task("torn_edges", "spread", "background")
+def _torn_edges(params: Params) -> TornEdges:
+    low, high = _pair(params, "spread", 1, 10_000, (1, 10))
+    return TornEdges(spread=(min(low, high), max(low, high)), background=params.optional_color("background"))
+
+
+@_task("shadow", "blur", "opacity", "vector", "color", "background")
+def _shadow(params: Params) -> Shadow:
+    return Shadow(
+        blur=params.number("blur", 0, 20, 4),
+        opacity=params.integer("opacity", 0, 100, 60),
+        vector=_pair(params, "vector", -1000, 1000, (4, 4)),
+        color=params.color("color", BLACK),
+        background=params.optional_color("background"),
+    )
+
+
+@_task("oil_paint", "amount")
+def _oil_paint(params: Params) -> OilPaint:
+    return OilPaint(amount=params.integer("amount", 2, 100, 2))
+
+
+# Answers that are not images --------------------------------------------------------
+
+
+@_task("imagesize")
+def _imagesize(params: Params) -> ImageSize:
+    return ImageSize()
+
+
+@_task("ascii", "background", "foreground", "colored", "size", "reverse")
+def _ascii(params: Params) -> Ascii:
+    return Ascii(
+        size=params.integer("size", 10, 100, 100),
+        foreground=params.color("foreground", BLACK),
+        background=params.color("background", WHITE),
+        colored=params.flag("colored"),
+        reverse=params.flag("reverse"),
+    )
+
+
+@_task("pdfinfo")
+def _pdfinfo(params: Params) -> DocumentExport:
+    return DocumentExport("pdfinfo")
+
+
+@_task("doc_to_images")
+def _doc_to_images(params: Params) -> DocumentExport:
+    return DocumentExport("doc_to_images")
 
 
 IMAGE_TASKS: frozenset[str] = frozenset(_BUILDERS)

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from dashboard.local_filestack.imaging import exif_tags
 from dashboard.local_filestack.storage.files import StoredFile
 from dashboard.local_filestack.storage.store import Storage
 
@@ -19,7 +20,7 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 _EXTRA_HASHES: tuple[str, ...] = ("sha1", "sha224", "sha384", "sha512")
 #: Every flag the service answers.
 KNOWN_FLAGS: frozenset[str] = frozenset(
-    DEFAULT_FIELDS + ("width", "height", "md5", "sha256", "cloud", "source_url") + _EXTRA_HASHES
+    DEFAULT_FIELDS + ("width", "height", "md5", "sha256", "cloud", "source_url", "exif") + _EXTRA_HASHES
 )
 
 
@@ -33,7 +34,9 @@ def requested_fields(query: Mapping[str, str]) -> list[str]:
 
 
 def build_metadata(stored: StoredFile, fields: list[str], storage: Storage) -> dict[str, Any]:
-    """The asked fields of a file (blocking: extra hashes read the blob)."""
+    """The asked fields of a file (blocking: extra hashes and ``exif`` read the blob).
+
+    ``exif`` needs a policy allowing the ``exif`` call; the caller checks it."""
     values: dict[str, Any] = {
         "size": stored.size,
         "mimetype": stored.mimetype,
@@ -52,16 +55,23 @@ def build_metadata(stored: StoredFile, fields: list[str], storage: Storage) -> d
         "source_url": None,
     }
     wanted_hashes = [name for name in fields if name in _EXTRA_HASHES]
-    if wanted_hashes:
+    if wanted_hashes or "exif" in fields:
         data = storage.read(stored.handle)
         for name in wanted_hashes:
             values[name] = hashlib.new(name, data).hexdigest()
+        if "exif" in fields:
+            values["exif"] = exif_tags(data)
     return {name: values[name] for name in fields}
 
 
+def cdn_file_url(cdn_base: str, handle: str) -> str:
+    """The URL of a stored file on the CDN whose public base is ``cdn_base``."""
+    return f"{cdn_base.rstrip('/')}/{handle}"
+
+
 def file_url(base: str, handle: str) -> str:
-    """The CDN URL of a stored file."""
-    return f"{base}{CDN_PREFIX}/{handle}"
+    """The CDN URL of a stored file, ``base`` being where the service's mounts live."""
+    return cdn_file_url(f"{base}{CDN_PREFIX}", handle)
 
 
 def store_result(stored: StoredFile, url: str) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 Each session lives in ``data_dir/multipart/<upload_id>/``: ``session.json`` and one
 file per part, written atomically. Parts are checked against the ETags (hex MD5)
 the client reports, in part order, before anything is stored.
+
+Intelligent ingestion (``fii``) sends each part in chunks with an ``offset``; each chunk
+is kept as its own file until ``commit`` joins a part's chunks (which must cover it
+without gap or overlap), and ``complete`` then takes every committed part in order,
+without a ``parts`` list.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class StartRequest(_Body):
     filename: str
     mimetype: str = "application/octet-stream"
     size: int = Field(ge=0)
+    fii: bool = False
 
 
 class PartRequest(_Body):
@@ -69,6 +75,8 @@ class PartRequest(_Body):
     part: int = Field(ge=1, le=MAX_PARTS)
     size: int = Field(ge=1)
     md5: str
+    offset: int | None = Field(default=None, ge=0)
+    fii: bool = False
 
 
 class CommitRequest(_Body):
@@ -108,11 +116,16 @@ class CompleteRequest(_Body):
     filename: str
     mimetype: str = "application/octet-stream"
     size: int = Field(ge=0)
-    parts: list[PartRef] = Field(min_length=1)
+    #: The parts and their ETags; None for intelligent ingestion (the committed parts are used).
+    parts: list[PartRef] | None = Field(default=None, min_length=1)
+    fii: bool = False
+    upload_tags: dict[str, str] | None = None
 
     @field_validator("parts", mode="before")
     @classmethod
     def _parts_from_string(cls, value: Any) -> Any:
+        if value == "" or value == []:
+            return None
         return _parse_parts(value)
 
 
@@ -125,6 +138,7 @@ class UploadSession(BaseModel):
     size: int
     store: StoreOptions
     created: float
+    intelligent: bool = False
 
 
 def b64_md5(data: bytes) -> str:
@@ -144,8 +158,10 @@ class MultipartStore:
             raise UploadNotFound(upload_id)
         return self.root / upload_id
 
-    def start(self, *, filename: str, mimetype: str, size: int, store: StoreOptions) -> UploadSession:
-        """Open a new session."""
+    def start(
+        self, *, filename: str, mimetype: str, size: int, store: StoreOptions, intelligent: bool = False
+    ) -> UploadSession:
+        """Open a new session (``intelligent``: parts arrive in chunks and are committed)."""
         session = UploadSession(
             upload_id=secrets.token_urlsafe(24),
             filename=filename,
@@ -153,6 +169,7 @@ class MultipartStore:
             size=size,
             store=store,
             created=time.time(),
+            intelligent=intelligent,
         )
         folder = self._dir(session.upload_id)
         folder.mkdir()
@@ -166,13 +183,49 @@ class MultipartStore:
         except FileNotFoundError as err:
             raise UploadNotFound(upload_id) from err
 
-    def write_part(self, upload_id: str, part: int, data: bytes) -> str:
-        """Keep one part; return its hex MD5 (the part's ETag)."""
+    def write_part(self, upload_id: str, part: int, data: bytes, offset: int | None = None) -> str:
+        """Keep one part (or, with ``offset``, one chunk of a part); return its hex MD5 (the ETag)."""
         folder = self._dir(upload_id)
         if not (folder / "session.json").exists():
             raise UploadNotFound(upload_id)
-        atomic_write(folder / f"part-{part:05d}", data)
+        name = f"part-{part:05d}" if offset is None else f"chunk-{part:05d}-{offset:012d}"
+        atomic_write(folder / name, data)
         return hashlib.md5(data).hexdigest()
+
+    def commit_part(self, upload_id: str, part: int) -> int:
+        """Join the chunks of ``part`` (intelligent ingestion) into the part; its size.
+
+        The chunks must follow each other from offset 0 without gap or overlap.
+        """
+        folder = self._dir(upload_id)
+        chunks = sorted(folder.glob(f"chunk-{part:05d}-*"))
+        if not chunks:
+            if (folder / f"part-{part:05d}").exists():
+                return (folder / f"part-{part:05d}").stat().st_size  # committed already
+            raise BadUpload(f"part {part} has no chunks to commit")
+        joined = bytearray()
+        for chunk in chunks:
+            offset = int(chunk.name.rsplit("-", 1)[1])
+            if offset != len(joined):
+                raise BadUpload(f"part {part}: the chunk at offset {offset} does not follow byte {len(joined)}")
+            joined += chunk.read_bytes()
+        atomic_write(folder / f"part-{part:05d}", bytes(joined))
+        for chunk in chunks:
+            chunk.unlink(missing_ok=True)
+        return len(joined)
+
+    def committed_parts(self, upload_id: str) -> list[PartRef]:
+        """Every part on disk, numbered from 1 without gap, with its ETag (intelligent ingestion)."""
+        folder = self._dir(upload_id)
+        if any(folder.glob("chunk-*")):
+            raise BadUpload("a part was sent in chunks but never committed")
+        numbers = sorted(int(path.name.removeprefix("part-")) for path in folder.glob("part-*"))
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise BadUpload("the committed parts are not numbered 1, 2, 3... without gap")
+        return [
+            PartRef(part_number=number, etag=hashlib.md5((folder / f"part-{number:05d}").read_bytes()).hexdigest())
+            for number in numbers
+        ]
 
     def assemble(self, upload_id: str, parts: list[PartRef], size: int) -> bytes:
         """The parts joined in order, after checking every ETag and the total size."""
@@ -215,8 +268,8 @@ class MultipartStore:
         return removed
 
 
-def part_token(secret: str, upload_id: str, part: int, size: int, md5: str) -> str:
-    """The signature that makes a part's PUT URL unforgeable."""
-    message = f"{upload_id}:{part}:{size}:{md5}".encode()
+def part_token(secret: str, upload_id: str, part: int, size: int, md5: str, offset: int | None = None) -> str:
+    """The signature that makes a part's (or a chunk's, with ``offset``) PUT URL unforgeable."""
+    message = f"{upload_id}:{part}:{size}:{md5}".encode() + (b"" if offset is None else f":{offset}".encode())
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 

@@ -77,6 +77,39 @@ def url_filename(url: str) -> str | None:
     return PurePosixPath(unquote(urlsplit(url).path)).name or None
 
 
+def parse_allowed_hosts(text: str) -> frozenset[str]:
+    """``FETCH_ALLOWED_HOSTS``: comma-separated ``host`` or ``host:port`` entries, lower-cased.
+
+    ``[::1]:8080`` keeps its brackets; blank entries are dropped.
+    """
+    return frozenset(entry.strip().lower() for entry in text.split(",") if entry.strip())
+
+
+def host_is_allowed(host: str, port: int, allowed_hosts: frozenset[str]) -> bool:
+    """True when ``host`` (as written in the URL) or ``host:port`` is named in ``allowed_hosts``.
+
+    The name is compared as written, not resolved: ``localhost`` lets ``localhost`` through,
+    not ``localhost.``, ``127.0.0.1`` or anything else that happens to resolve to the same address.
+    """
+    if not allowed_hosts:
+        return False
+    name = host.lower()
+    shown = f"[{name}]" if ":" in name else name
+    return name in allowed_hosts or shown in allowed_hosts or f"{shown}:{port}" in allowed_hosts
+
+
+def check_target(
+    host: str, port: int, addresses: list[str], *, allow_private: bool, allowed_hosts: frozenset[str] = frozenset()
+) -> None:
+    """The guard's whole decision about one connection, without connecting: ``host`` (as written
+    in the URL) on ``port`` resolved to ``addresses``. Raises :class:`BlockedAddress` unless every
+    address is public, private ones are allowed, or the host is named in ``allowed_hosts``."""
+    if host_is_allowed(host, port, allowed_hosts):
+        return
+    for address in addresses:
+        check_address(address, allow_private)
+
+
 def check_address(ip: str, allow_private: bool) -> None:
     """Raise BlockedAddress unless ``ip`` is a public address (or private ones are allowed)."""
     try:
@@ -118,12 +151,11 @@ def _parse(url: str) -> httpx.URL:
     return parsed
 
 
-async def _pinned_request(url: httpx.URL, allow_private: bool) -> httpx.Request:
+async def _pinned_request(url: httpx.URL, allow_private: bool, allowed_hosts: frozenset[str]) -> httpx.Request:
     """A request for ``url`` aimed at a checked address of its host."""
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = await _resolve(url.host, port)
-    for address in addresses:
-        check_address(address, allow_private)
+    check_target(url.host, port, addresses, allow_private=allow_private, allowed_hosts=allowed_hosts)
     host_header = url.netloc.decode("ascii").rsplit("@", 1)[-1]
     target = url.copy_with(host=addresses[0].split("%", 1)[0])
     return httpx.Request(
@@ -148,13 +180,15 @@ async def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _fetch(url: str, allow_private: bool, max_bytes: int, timeout: float) -> tuple[bytes, str]:
+async def _fetch(
+    url: str, allow_private: bool, max_bytes: int, timeout: float, allowed_hosts: frozenset[str]
+) -> tuple[bytes, str]:
     current = _parse(url)
     async with httpx.AsyncClient(
         follow_redirects=False, trust_env=False, timeout=timeout, headers={"Accept-Encoding": "identity"}
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
-            request = await _pinned_request(current, allow_private)
+            request = await _pinned_request(current, allow_private, allowed_hosts)
             try:
                 response = await client.send(request, stream=True)
             except httpx.TimeoutException as err:
@@ -181,31 +215,45 @@ async def _fetch(url: str, allow_private: bool, max_bytes: int, timeout: float) 
     raise FetchError(f"more than {MAX_REDIRECTS} redirects", status=502)
 
 
-async def fetch(url: str, *, allow_private: bool, timeout: float, max_bytes: int) -> tuple[bytes, str]:
+async def fetch(
+    url: str, *, allow_private: bool, timeout: float, max_bytes: int, allowed_hosts: frozenset[str] = frozenset()
+) -> tuple[bytes, str]:
     """GET ``url`` safely; return its body and content type (the type as the server declared it).
+
+    Hosts named in ``allowed_hosts`` (``FETCH_ALLOWED_HOSTS``) are reached whatever they resolve to.
 
     Raises FetchError (400 bad url, 403 blocked address, 413 too large,
     502 upstream failure, 504 timeout).
     """
     try:
         async with asyncio.timeout(timeout):
-            return await _fetch(url, allow_private, max_bytes, timeout)
+            return await _fetch(url, allow_private, max_bytes, timeout, allowed_hosts)
     except TimeoutError as err:
         raise FetchError(f"timed out after {timeout:g}s fetching {url}", status=504) from err
 
 
 @dataclass(frozen=True)
 class FetchOptions:
-    """How the service fetches user-supplied URLs (``url=`` uploads, URL sources): size and time caps.
+    """How the service fetches user-supplied URLs (``url=`` uploads, ``process``, URL sources,
+    workflow sources, webhooks, screenshots): size and time caps, and who may be reached.
 
-    ``allow_private`` lets fetches reach private, loopback and link-local addresses; only
-    in-process tests turn it on (there is no setting for it).
+    ``allowed_hosts`` (``FETCH_ALLOWED_HOSTS``) names private hosts let through for development
+    and tests; ``allow_private`` lets every private, loopback and link-local address through and
+    only in-process tests turn it on (there is no setting for it).
     """
 
     max_bytes: int
     allow_private: bool = False
     timeout_s: float = FETCH_TIMEOUT_S
+    allowed_hosts: frozenset[str] = frozenset()
 
     async def fetch(self, url: str) -> tuple[bytes, str]:
         """:func:`fetch` with these options."""
-        return await fetch(url, allow_private=self.allow_private, timeout=self.timeout_s, max_bytes=self.max_bytes)
+        return await fetch(
+            url, allow_private=self.allow_private, timeout=self.timeout_s, max_bytes=self.max_bytes,
+            allowed_hosts=self.allowed_hosts,
+        )
+
+    def check(self, host: str, port: int, addresses: list[str]) -> None:
+        """:func:`check_target` with these options (for callers that connect themselves)."""
+        check_target(host, port, addresses, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts)

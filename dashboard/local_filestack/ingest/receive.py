@@ -145,6 +145,18 @@ class StoreOptions(BaseModel):
     region: str | None = None
     workflows: list[str] | None = None
 
+    @field_validator("workflows", mode="before")
+    @classmethod
+    def _workflow_ids(cls, value: object) -> object:
+        """Ids, or ``{"id": ...}`` objects (the JS picker's ``storeTo.workflows``), or one id."""
+        if value is None or value is True:
+            return None
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [item.get("id") if isinstance(item, dict) else item for item in value]
+        return value
+
     @field_validator("location")
     @classmethod
     def _known_location(cls, value: str) -> str:

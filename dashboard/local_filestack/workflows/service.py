@@ -18,6 +18,7 @@ from typing import Any
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import Action, ActionFunction, ActionRegistry
 from dashboard.local_filestack.workflows.engine.build import build_engine
@@ -26,7 +27,9 @@ from dashboard.local_filestack.workflows.engine.pool import WorkerPool
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
 from dashboard.local_filestack.workflows.model.errors import InvalidSource
+from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.model.jobs import (
+    JobApi,
     JobRecord,
     JobSource,
     SourceKind,
@@ -61,6 +64,7 @@ class WorkflowService:
         find_faces: FaceFinder | None,
         registry: ActionRegistry | None = None,
         on_file_deleted: Callable[[str], None] | None = None,
+        aliases: StorageAliases | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -71,7 +75,11 @@ class WorkflowService:
         self.pool = WorkerPool(settings.pool_size)
         self.catalog = WorkflowCatalog(store)
         self.webhooks = WebhookSender(
-            store=store, settings=settings, app_secret=app_secret, allow_private=fetching.allow_private
+            store=store,
+            settings=settings,
+            app_secret=app_secret,
+            allow_private=fetching.allow_private,
+            allowed_hosts=fetching.allowed_hosts,
         )
         self.engine = build_engine(
             settings=settings,
@@ -86,6 +94,7 @@ class WorkflowService:
             on_finished=self.webhooks.job_finished,
             registry=registry,
             on_file_deleted=on_file_deleted,
+            aliases=aliases,
         )
         self.actions = self.engine.registry
         self._janitor: asyncio.Task[None] | None = None
@@ -139,8 +148,13 @@ class WorkflowService:
 
     # -- jobs --------------------------------------------------------------
 
-    async def start_job(self, workflow_id: str, source: str, *, base_url: str | None = None) -> JobRecord:
+    async def start_job(
+        self, workflow_id: str, source: str, *, base_url: str | None = None, api: JobApi = JobApi.CDN
+    ) -> JobRecord:
         """Queue a job of a workflow on a handle, an http(s) URL or a ``src://`` alias.
+
+        ``base_url`` is the CDN's public base the job's output URLs are built on (default:
+        ``EMBEDDED_BASE_URL``'s); ``api`` the API that starts it (it shapes the webhook).
 
         Raises :class:`~dashboard.local_filestack.workflows.model.errors.WorkflowNotFound`,
         :class:`~dashboard.local_filestack.workflows.model.errors.InvalidSource`,
@@ -149,12 +163,26 @@ class WorkflowService:
         """
         workflow = await self.catalog.get(workflow_id)
         try:
-            job_source = JobSource.classify(source)
+            job_source = JobSource.classify(source, api)
         except ValueError as exc:
             raise InvalidSource(str(exc)) from exc
         if job_source.kind is SourceKind.HANDLE:
             await asyncio.to_thread(self.storage.get, job_source.value)
-        return await self.engine.submit(workflow, job_source, base_url=base_url or self.public_url)
+        default_base = f"{self.public_url}{CDN_PREFIX}" if self.public_url else None
+        return await self.engine.submit(workflow, job_source, base_url=base_url or default_base)
+
+    async def start_jobs(self, workflow_ids: list[str], handle: str, *, base_url: str | None = None) -> list[JobRecord]:
+        """Start each named workflow on a just-stored file (workflows named at upload time).
+
+        Every workflow is looked up first, so an unknown id starts none of them.
+        """
+        await self.check_workflows(workflow_ids)
+        return [await self.start_job(workflow_id, handle, base_url=base_url) for workflow_id in workflow_ids]
+
+    async def check_workflows(self, workflow_ids: list[str]) -> None:
+        """Raise :class:`WorkflowNotFound` unless every id names a workflow."""
+        for workflow_id in workflow_ids:
+            await self.catalog.get(workflow_id)
 
     async def get_job(self, job_id: str) -> JobRecord | None:
         """A job, or ``None`` if it does not exist or its TTL ran out."""

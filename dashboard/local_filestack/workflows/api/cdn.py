@@ -1,4 +1,5 @@
-"""The CDN's workflow tasks, ``run_workflow=id:<WORKFLOW>/<SOURCE>`` and ``workflow_status=job_id:<JOB>``.
+"""The CDN's workflow tasks, ``run_workflow=id:<WORKFLOW>/<SOURCE>`` and ``workflow_status=job_id:<JOB>``,
+and the workflows named when a file is stored (``store.workflows`` at upload, ``store=workflows:[…]``).
 
 The CDN route parses the path, checks the API key and the policy (call ``runWorkflow``)
 and hands plain values here (:class:`~dashboard.local_filestack.http.cdn.WorkflowGateway`).
@@ -38,3 +39,13 @@ class CdnWorkflows:
         if status is None:
             raise JobNotFound(job_id)
         return status
+
+    async def check_workflows(self, workflow_ids: list[str]) -> None:
+        """Refuse unknown workflow ids before anything is stored."""
+        await self.workflows.check_workflows(workflow_ids)
+
+    async def start_on_stored(self, workflow_ids: list[str], handle: str, *, base_url: str) -> list[dict[str, str]]:
+        """Workflows named at upload or by ``store=workflows:[…]``: one job each on the stored file,
+        answered as ``[{"id": workflow, "jobid": job}, ...]``."""
+        jobs = await self.workflows.start_jobs(workflow_ids, handle, base_url=base_url)
+        return [{"id": job.workflow_id, "jobid": job.id} for job in jobs]

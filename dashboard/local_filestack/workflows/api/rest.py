@@ -27,9 +27,10 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.errors import ServiceError, first_problem
-from dashboard.local_filestack.http.urls import service_base
+from dashboard.local_filestack.http.urls import public_hosts
 from dashboard.local_filestack.workflows.model.contracts import contracts_json
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
+from dashboard.local_filestack.workflows.model.jobs import JobApi
 from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -105,8 +106,8 @@ class WorkflowsRestApi:
         except RecursionError as exc:
             raise ServiceError(400, "invalid JSON body: nested too deeply") from exc
 
-    def _base_url(self, request: Request) -> str:
-        return service_base(request, PREFIX, self.public_url)
+    def _cdn_base(self, request: Request) -> str:
+        return public_hosts(request, PREFIX, self.public_url).cdn
 
     # -- endpoints ---------------------------------------------------------
 
@@ -148,7 +149,9 @@ class WorkflowsRestApi:
             order = JobRequest.model_validate(raw)
         except ValidationError as exc:
             raise ServiceError(400, first_problem(exc)) from exc
-        job = await self.workflows.start_job(order.workflow, order.source, base_url=self._base_url(request))
+        job = await self.workflows.start_job(
+            order.workflow, order.source, base_url=self._cdn_base(request), api=JobApi.REST
+        )
         return JSONResponse(rest_job(job), status_code=201)
 
     async def job_item(self, request: Request) -> Response:

@@ -27,7 +27,8 @@ import psycopg
 
 from dashboard.local_filestack.config.credentials import resolve_credentials
 from dashboard.local_filestack.config.settings import ServiceSettings
-from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowed_hosts
+from dashboard.local_filestack.storage.aliases import open_aliases
 from dashboard.local_filestack.intelligence import face_boxes
 from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.pg import PostgresUnavailable
@@ -67,12 +68,15 @@ class JobRunner:
         self.storage = open_storage(settings.data_dir, deployment)
         self.queue = CeleryQueue(deployment, settings.workflows.queue_size)
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-cpu")
-        fetching = FetchOptions(max_bytes=settings.limits.max_upload_bytes)
+        fetching = FetchOptions(
+            max_bytes=settings.limits.max_upload_bytes, allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts)
+        )
         self.webhooks = WebhookSender(
             store=self.store,
             settings=settings.workflows,
             app_secret=credentials.app_secret,
             allow_private=fetching.allow_private,
+            allowed_hosts=fetching.allowed_hosts,
         )
         self.engine = build_engine(
             settings=settings.workflows,
@@ -85,6 +89,7 @@ class JobRunner:
             public_url=settings.public_url,
             find_faces=face_boxes,
             on_finished=self._job_finished,
+            aliases=open_aliases(settings.aliases, deployment),
         )
 
     async def _job_finished(self, job: JobRecord) -> None:

@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry, ActionResources, default_registry
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
@@ -30,6 +31,7 @@ def build_engine(
     on_finished: JobCallback | None,
     registry: ActionRegistry | None = None,
     on_file_deleted: Callable[[str], None] | None = None,
+    aliases: StorageAliases | None = None,
 ) -> WorkflowEngine:
     """An engine running ``registry``'s actions (the built-in ones by default) on these parts."""
     return WorkflowEngine(
@@ -45,7 +47,7 @@ def build_engine(
             find_faces=find_faces,
             on_file_deleted=on_file_deleted,
         ),
-        resolver=SourceResolver(storage, store, fetching, limits),
+        resolver=SourceResolver(storage, store, fetching, limits, aliases),
         settings=settings,
         on_finished=on_finished,
     )

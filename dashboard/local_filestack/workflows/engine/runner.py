@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.engine.actions import (
     ActionContext,
     ActionError,
@@ -261,7 +262,7 @@ class WorkflowEngine:
             job_id=job.id,
             task_id=planned.id,
             source_handle=source_handle,
-            base_url=job.base_url or self.resources.public_url or "",
+            base_url=job.base_url or f"{self.resources.public_url or ''}{CDN_PREFIX}",
             resources=self.resources,
         )
         scope = asyncio.timeout(timeout)

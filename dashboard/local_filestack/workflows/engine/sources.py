@@ -5,7 +5,8 @@
 * an external URL is fetched once through the SSRF guard and kept as a
   temporary file of the job (deleted with the job); the handle is reserved
   before the fetch, so a re-run reuses the copy instead of fetching again;
-* ``src://alias/path`` fails: this service has no storage aliases.
+* ``src://alias/path`` is read from the configured storage alias
+  (``STORAGE_ALIASES``) and kept the same way as a fetched URL.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ import asyncio
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.netguard import FetchError, FetchOptions, url_filename
 from dashboard.local_filestack.ingest.receive import describe
+from dashboard.local_filestack.storage.aliases import AliasError, StorageAliases
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
 from dashboard.local_filestack.workflows.stores.store import JobStore
-
-ALIASES_NOT_CONFIGURED = "storage aliases are not configured"
-
 
 class SourceError(Exception):
     """The job's source cannot be used; the job fails with this message."""
@@ -30,16 +29,22 @@ class SourceError(Exception):
 class SourceResolver:
     """Finds (or fetches) the stored file behind a job's source."""
 
-    def __init__(self, storage: Storage, store: JobStore, fetching: FetchOptions, limits: Limits) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        store: JobStore,
+        fetching: FetchOptions,
+        limits: Limits,
+        aliases: StorageAliases | None = None,
+    ) -> None:
         self.storage = storage
         self.store = store
         self.fetching = fetching
         self.limits = limits
+        self.aliases = aliases or StorageAliases({})
 
     async def resolve(self, job: JobRecord) -> str:
         """The handle of the file the job's actions work on; :class:`SourceError` if there is none."""
-        if job.source.kind is SourceKind.ALIAS:
-            raise SourceError(ALIASES_NOT_CONFIGURED)
         if job.source.kind is SourceKind.HANDLE:
             return job.source.value
         if job.source_handle is not None:
@@ -56,10 +61,17 @@ class SourceResolver:
         return slot.handle
 
     async def _download(self, url: str, handle: str) -> None:
-        try:
-            data, declared = await self.fetching.fetch(url)
-        except FetchError as exc:
-            raise SourceError(f"could not fetch source {url}: {exc}") from exc
+        if url.startswith("src://"):
+            try:
+                read = await asyncio.to_thread(self.aliases.read, url, self.fetching.max_bytes)
+            except AliasError as exc:
+                raise SourceError(str(exc)) from exc
+            data, declared = read.data, ""
+        else:
+            try:
+                data, declared = await self.fetching.fetch(url)
+            except FetchError as exc:
+                raise SourceError(f"could not fetch source {url}: {exc}") from exc
         if not data:
             raise SourceError(f"source {url} is empty")
         described = await describe(data, self.limits, declared)

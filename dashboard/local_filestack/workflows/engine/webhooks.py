@@ -1,8 +1,9 @@
 """Posting a job's result to its workflow's webhook, signed, with retries.
 
-When a job ends and its workflow has a ``webhook``, the service POSTs the
-Filestack ``fs.workflow`` body (see :func:`~dashboard.local_filestack.workflows.model.views.webhook_body`)
-with two headers:
+When a job ends and its workflow has a ``webhook``, the service POSTs the job's
+body -- Filestack's ``fs.workflow`` body, or the beta REST API's job body for jobs
+started through ``POST /jobs`` (see :func:`~dashboard.local_filestack.workflows.model.views.webhook_body`)
+-- with two headers:
 
 * ``FS-Timestamp`` -- Unix seconds at the time of the attempt;
 * ``FS-Signature`` -- hex HMAC-SHA256 of ``"{FS-Timestamp}.{raw body}"``
@@ -17,8 +18,9 @@ Every attempt is recorded in the job store, so deliveries a stopped process left
 unfinished are taken up again at the next start (:meth:`WebhookSender.resume`).
 Redirects are not followed. The
 webhook host is resolved and checked like any user-supplied URL: private,
-loopback and link-local addresses are refused unless ``allow_private_fetch``
-is set, and the request goes to the checked address.
+loopback and link-local addresses are refused unless the host is named in
+``FETCH_ALLOWED_HOSTS`` (or ``allow_private_fetch`` is set), and the request goes
+to the checked address.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 import httpx
 
 from dashboard.filestack_protocol.security import sign_webhook
-from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_address
+from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_target
 from dashboard.local_filestack.workflows.model.jobs import JobRecord, WebhookAttempt, now_ns
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.workflows.stores.store import JobStore
@@ -66,11 +68,13 @@ class WebhookSender:
         settings: WorkflowSettings,
         app_secret: str,
         allow_private: bool,
+        allowed_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self.store = store
         self.settings = settings
         self.app_secret = app_secret
         self.allow_private = allow_private
+        self.allowed_hosts = allowed_hosts
         self._deliveries: set[asyncio.Task[None]] = set()
 
     def secret_for(self, job: JobRecord) -> str:
@@ -215,8 +219,9 @@ class WebhookSender:
         if not addresses:
             raise WebhookTargetError(f"webhook host {target.host!r} has no addresses")
         try:
-            for address in addresses:
-                check_address(address, self.allow_private)
+            check_target(
+                target.host, port, addresses, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts
+            )
         except BlockedAddress as exc:
             raise WebhookTargetError(str(exc)) from exc
         pinned = target.copy_with(host=addresses[0].split("%", 1)[0])

@@ -77,28 +77,40 @@ class SourceKind(str, Enum):
     ALIAS = "alias"
 
 
+class JobApi(str, Enum):
+    """Which API started a job; it decides the body of the job's webhook."""
+
+    #: ``run_workflow`` on the CDN, workflows named at upload or by ``store=workflows``:
+    #: Filestack's ``fs.workflow`` webhook.
+    CDN = "cdn"
+    #: ``POST /workflows-beta/jobs``: the beta REST API's job body.
+    REST = "rest"
+
+
 class JobSource(BaseModel):
-    """The source a job was started on, as given (``value``) and classified (``kind``)."""
+    """The source a job was started on, as given (``value``) and classified (``kind``), and the
+    API it was started through (``api``; kept with the source so records need no new column)."""
 
     model_config = ConfigDict(frozen=True)
 
     kind: SourceKind
     value: str
+    api: JobApi = JobApi.CDN
 
     @classmethod
-    def classify(cls, source: str) -> JobSource:
+    def classify(cls, source: str, api: JobApi = JobApi.CDN) -> JobSource:
         """Tell a handle, an external URL and a storage alias apart.
 
         Raises :class:`ValueError` for anything else.
         """
         text = source.strip()
         if text.startswith(ALIAS_PREFIX):
-            return cls(kind=SourceKind.ALIAS, value=text)
+            return cls(kind=SourceKind.ALIAS, value=text, api=api)
         lowered = text.lower()
         if lowered.startswith(("http://", "https://")):
-            return cls(kind=SourceKind.URL, value=text)
+            return cls(kind=SourceKind.URL, value=text, api=api)
         if is_handle(text):
-            return cls(kind=SourceKind.HANDLE, value=text)
+            return cls(kind=SourceKind.HANDLE, value=text, api=api)
         raise ValueError(
             f"source {source!r} is neither a file handle, an http(s) URL nor a src:// storage alias"
         )
@@ -133,7 +145,8 @@ class JobRecord(BaseModel):
 
     ``source_handle`` is the stored file the actions work on: the handle itself,
     or the temporary copy of a fetched URL once it has been fetched. ``base_url``
-    is the service base the job was started through; output URLs are built on it.
+    is the public base of the CDN the job was started through (``base_url/HANDLE`` is a
+    stored file); output URLs are built on it.
     ``runs`` counts how often a runner picked the job up (more than one after a
     restart).
     """

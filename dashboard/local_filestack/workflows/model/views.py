@@ -8,8 +8,11 @@ Key order matters to some clients and is kept exactly:
   an extension);
 * REST job: ``handle, results, status{type,text}, createdAt, startedAt,
   updatedAt, uuid, workflow`` (the workflow resource), then ``tasks``;
-* webhook: ``id, action, timestamp, text{jobid, workflow, createdAt, updatedAt,
-  sources, results, status}``.
+* webhook of a job started on the CDN or at upload: ``id, action, timestamp,
+  text{jobid, workflow, createdAt, updatedAt, sources, results, status}``;
+* webhook of a job started through the REST API: the beta API's documented body,
+  ``handle, results, status{type,text}, createdAt, startedAt, updatedAt, uuid,
+  workflow``.
 
 A task's result is ``{"data": {...}}`` when done, ``{"skipped": true,
 "reason": ...}`` when skipped and ``{"error": ...}`` when failed; tasks not yet
@@ -22,6 +25,7 @@ from typing import Any
 
 from dashboard.local_filestack.workflows.model.dag import validate_workflow
 from dashboard.local_filestack.workflows.model.jobs import (
+    JobApi,
     JobRecord,
     JobStatus,
     WorkflowRecord,
@@ -138,7 +142,12 @@ def webhook_id(job: JobRecord) -> int:
 
 
 def webhook_body(job: JobRecord) -> dict[str, Any]:
-    """The ``fs.workflow`` webhook Filestack posts when a job ends."""
+    """The webhook posted when a job ends: the REST body for jobs started through the REST
+    API, Filestack's ``fs.workflow`` body for the others."""
+    if job.source.api is JobApi.REST:
+        body = rest_job(job)
+        body.pop("tasks", None)
+        return body
     text: dict[str, Any] = {
         "jobid": job.id,
         "workflow": job.workflow_id,

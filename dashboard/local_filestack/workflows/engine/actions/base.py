@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile, StorageFull, StoredFile
 from dashboard.local_filestack.storage.store import Storage
-from dashboard.local_filestack.ingest.metadata import file_url
+from dashboard.local_filestack.ingest.metadata import cdn_file_url
 from dashboard.local_filestack.workflows.model.jobs import TaskOutput
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
@@ -117,8 +117,8 @@ class ActionContext:
         return self.resources.storage
 
     def file_url(self, handle: str) -> str:
-        """The CDN URL of a stored file."""
-        return file_url(self.base_url, handle)
+        """The CDN URL of a stored file (``base_url`` is the CDN's public base the job was started with)."""
+        return cdn_file_url(self.base_url, handle)
 
     async def source_file(self) -> StoredFile:
         """Metadata of the source file; :class:`ActionError` if it is gone."""

@@ -1,0 +1,292 @@
+"""The Workflows REST API described for machines and people: ``GET /workflows-beta/openapi.json``
+(OpenAPI 3.1) and ``GET /workflows-beta/docs`` (Swagger UI, served offline).
+
+The document is generated: every schema is a pydantic model's JSON schema -- the request models
+the API validates with (:class:`~dashboard.local_filestack.workflows.model.workflow.Workflow`,
+:class:`~.rest.JobRequest`, :class:`~.rest.ListQuery`) and the response models below, which the
+tests hold the API's answers to -- and the paths come from :data:`ENDPOINTS`, the same list
+the routes are documented by. Swagger UI's files come from the npm package ``swagger-ui-dist``,
+installed into ``docs_ui/node_modules`` at build time (``make docs-ui``); nothing is fetched
+when the page is used.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.workflows.api.rest import JobRequest, ListQuery
+from dashboard.local_filestack.workflows.model.jobs import JobStatus
+from dashboard.local_filestack.workflows.model.workflow import TaskState, Workflow
+
+#: Where ``npm ci`` puts Swagger UI's files.
+ASSETS_DIR = Path(__file__).resolve().parent / "docs_ui" / "node_modules" / "swagger-ui-dist"
+#: The files of ``swagger-ui-dist`` the page uses; nothing else of the package is served.
+ASSETS = {
+    "swagger-ui.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+}
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(_Answer):
+    """Every error: a message naming what is wrong."""
+
+    error: str
+
+
+class WorkflowResource(_Answer):
+    """A workflow as the API shows it (``id`` and ``uuid`` are the same; the webhook secret is never shown)."""
+
+    id: str
+    uuid: str
+    name: str
+    tasks: list[dict[str, Any]] = Field(description="the tasks as defined (id, action, params, requires)")
+    webhook: Optional[str]
+    createdAt: str
+    updatedAt: str
+
+
+class JobStatusBody(_Answer):
+    """Where a job stands; ``text`` explains a failure."""
+
+    type: JobStatus
+    text: str
+
+
+class TaskProgress(_Answer):
+    """One task's state (an extension: the documented body has results only)."""
+
+    state: TaskState
+    reason: Optional[str]
+
+
+class JobWebhookBody(_Answer):
+    """The job body, as documented for the beta API: also the body POSTed to the workflow's webhook."""
+
+    handle: str
+    results: dict[str, Any] = Field(description="task id -> result; filled once the job is done")
+    status: JobStatusBody
+    createdAt: str
+    startedAt: Optional[str]
+    updatedAt: str
+    uuid: str
+    workflow: WorkflowResource
+
+
+class JobResource(JobWebhookBody):
+    """A job as ``GET /jobs/{uuid}`` and ``POST /jobs`` answer it: the documented body plus progress."""
+
+    tasks: dict[str, TaskProgress]
+
+
+class WebhookAttemptBody(_Answer):
+    """One delivery attempt of a job's webhook."""
+
+    attempt: int
+    url: str
+    at: str
+    statusCode: Optional[int]
+    error: Optional[str]
+    delivered: bool
+    durationMs: float
+
+
+class JobWebhooks(_Answer):
+    """Every delivery attempt of a job's webhook, in order."""
+
+    jobid: str
+    webhook: Optional[str]
+    attempts: list[WebhookAttemptBody]
+
+
+class Deleted(_Answer):
+    """A workflow removed."""
+
+    id: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of the API, as documented."""
+
+    method: str
+    path: str
+    summary: str
+    answers: dict[int, type[BaseModel] | None]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    list_of: bool = False
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("get", "/tasks", "The action contracts (what each action accepts and records)", {200: None}),
+    Endpoint("get", "/workflows", "Every workflow", {200: WorkflowResource}, list_of=True),
+    Endpoint("post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow),
+    Endpoint("get", "/workflows/{workflow_id}", "One workflow", {200: WorkflowResource, 404: ErrorBody}),
+    Endpoint(
+        "put", "/workflows/{workflow_id}", "Replace a workflow's definition",
+        {200: WorkflowResource, 400: ErrorBody, 404: ErrorBody}, body=Workflow,
+    ),
+    Endpoint("delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}),
+    Endpoint(
+        "post", "/jobs", "Start a job of a workflow on a handle or a URL",
+        {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody}, body=JobRequest,
+    ),
+    Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
+    Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
+    Endpoint("get", "/jobs/{job_id}/webhooks", "A job's webhook delivery attempts", {200: JobWebhooks, 404: ErrorBody}),
+)
+
+_MODELS: tuple[type[BaseModel], ...] = (
+    ErrorBody, WorkflowResource, JobStatusBody, TaskProgress, JobWebhookBody, JobResource,
+    WebhookAttemptBody, JobWebhooks, Deleted, Workflow, JobRequest,
+)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation(endpoint: Endpoint) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": endpoint.summary, "responses": {}}
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in ("workflow_id", "job_id") if f"{{{name}}}" in endpoint.path
+    ]
+    if endpoint.query is not None:
+        schema = endpoint.query.model_json_schema()
+        parameters += [
+            {"name": name, "in": "query", "required": False, "schema": field}
+            for name, field in schema.get("properties", {}).items()
+        ]
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(endpoint.body)}}}
+    for status, model in endpoint.answers.items():
+        content: dict[str, Any] = {"type": "object"}
+        if model is not None:
+            content = {"type": "array", "items": _ref(model)} if endpoint.list_of and status < 300 else _ref(model)
+        operation["responses"][str(status)] = {
+            "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK",
+            "content": {"application/json": {"schema": content}},
+        }
+    operation["responses"]["401"] = {"description": "HTTP basic auth with the API key and app secret is missing"}
+    return operation
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the Workflows REST API, generated from the models."""
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in _MODELS], ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in ENDPOINTS:
+        paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Workflows API (beta)",
+            "version": "beta",
+            "description": (
+                "Workflows, their tasks and conditions, and jobs run on files. Every request needs HTTP "
+                "basic auth: the API key as user, the app secret as password. A job's webhook receives the "
+                "job body (JobWebhookBody), signed with FS-Signature and FS-Timestamp."
+            ),
+        },
+        "servers": [{"url": "."}],
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        },
+        "security": [{"basic": []}],
+        "paths": paths,
+        "webhooks": {
+            "jobFinished": {
+                "post": {
+                    "summary": "A job of a workflow with a webhook has ended",
+                    "requestBody": {"content": {"application/json": {"schema": _ref(JobWebhookBody)}}},
+                    "responses": {"200": {"description": "received (any 2xx; others are retried)"}},
+                }
+            }
+        },
+    }
+
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Workflows API (beta): Swagger UI</title>
+  <link rel="stylesheet" href="docs/assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <noscript>The OpenAPI document of the endpoints /workflows, /workflows/{id}, /jobs and /jobs/{uuid} is at
+  <a href="openapi.json">openapi.json</a>.</noscript>
+  <script src="docs/assets/swagger-ui-bundle.js"></script>
+  <script src="docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "openapi.json",
+      dom_id: "#swagger-ui",
+      validatorUrl: null,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: "StandaloneLayout"
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+class ApiDocs:
+    """``/openapi.json``, ``/docs`` and Swagger UI's files; public, like Filestack's docs."""
+
+    def __init__(self, assets_dir: Path = ASSETS_DIR) -> None:
+        self.assets_dir = assets_dir
+
+    async def openapi(self, request: Request) -> Response:
+        """``GET /openapi.json``."""
+        return JSONResponse(openapi_document())
+
+    async def page(self, request: Request) -> Response:
+        """``GET /docs``: Swagger UI on the document; 503 when its files were never installed."""
+        if not (self.assets_dir / "swagger-ui-bundle.js").is_file():
+            raise ServiceError(503, "the API docs page needs Swagger UI's files: run `make docs-ui` (npm ci)")
+        headers = {"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                   "script-src 'self' 'unsafe-inline'; img-src 'self' data:"}
+        return HTMLResponse(_PAGE, headers=headers)
+
+    async def asset(self, request: Request) -> Response:
+        """``GET /docs/assets/{name}``: one of :data:`ASSETS`."""
+        name = request.path_params["name"]
+        if name not in ASSETS or not (self.assets_dir / name).is_file():
+            raise ServiceError(404, f"no docs asset '{name}'")
+        return FileResponse(self.assets_dir / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
+
+    def routes(self) -> list[BaseRoute]:
+        """The routes relative to the Workflows API's prefix."""
+        return [
+            Route("/openapi.json", self.openapi, methods=["GET"]),
+            Route("/docs", self.page, methods=["GET"]),
+            Route("/docs/assets/{name}", self.asset, methods=["GET"]),
+        ]
