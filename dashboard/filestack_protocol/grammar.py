@@ -236,6 +236,11 @@ def parse_task(segment: str) -> Task:
     return Task(name, params)
 
 
+def parse_chain(text: str) -> tuple[Task, ...]:
+    """The tasks of a chain without a source, e.g. ``resize=width:400/store=path:"a/"``."""
+    return tuple(parse_task(segment) for segment in _split_top_level(text.strip("/"), "/") if segment)
+
+
 def _is_task_segment(segment: str) -> bool:
     name = segment.partition("=")[0]
     return name in KNOWN_TASKS

@@ -21,7 +21,7 @@ def public_link() -> rx.Component:
     """Where others see this profile."""
     return rx.el.a(
         rx.el.span("View public page", class_name="font-semibold"),
-        rx.el.span(ProfileState.public_path, class_name="hidden text-indigo-400 sm:inline"),
+        rx.el.span(ProfileState.public_path, class_name="hidden text-indigo-600 sm:inline"),
         href=ProfileState.public_path,
         id="public-profile-link",
         class_name=(
