@@ -247,3 +247,35 @@ def test_long_words_and_urls_never_widen_the_page(running_app, browser, artifact
             name = "profile" if path == "/profile" else "public"
             page.screenshot(path=str(artifacts / f"{name}-long-text-{width}.png"), full_page=True)
     context.close()
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """The element is on screen without scrolling."""
+    return page.evaluate(
+        "(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
+        " return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth; }",
+        selector,
+    )
+
+
+def test_on_a_phone_a_refused_save_says_why_where_the_typing_is(running_app, browser, artifacts):
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    username = new_username("phone")
+    sign_up(page, running_app, username)
+    page.tap("#name-edit")
+    page.wait_for_selector("#name-input")
+    page.fill("#name-input", "   ")
+    page.tap("#name-save")
+    shows(page, "name-error", "The name cannot be empty.")
+    assert in_view(page, "#name-error") and in_view(page, "#name-input")
+    # Touch screens are not told about keys they do not have.
+    assert "Esc" not in page.inner_text("#name-editor")
+    page.screenshot(path=str(artifacts / "profile-name-error-375.png"))
+    page.tap("#name-cancel")
+    page.tap("#headline-edit")
+    page.fill("#headline-input", "h" * 121)
+    shows(page, "headline-count", "121 / 120: 1 too many")
+    assert in_view(page, "#headline-count") and page.is_disabled("#headline-save")
+    assert stored_profile(running_app, username)[:2] == (username, "")
+    context.close()
