@@ -23,6 +23,8 @@ LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page]
 DETAIL_ROUTE = "/jobs/[job_uuid]"
 DETAIL_ON_LOAD = [StudioState.check_access, Detail.load_page]
 
+_SOURCE_GONE = "(e) => { e.currentTarget.hidden = true; e.currentTarget.nextElementSibling.hidden = false; }"
+
 TH = "px-3 py-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500"
 TD = "px-3 py-2 align-top"
 
@@ -277,10 +279,21 @@ def job_detail_page() -> rx.Component:
                         rx.el.div(
                             rx.cond(
                                 Detail.source_thumb != "",
-                                rx.el.img(
-                                    src=Detail.source_thumb,
-                                    alt="The job's source photo",
-                                    class_name="h-16 w-16 shrink-0 rounded-md object-cover",
+                                rx.el.div(
+                                    rx.el.img(
+                                        src=Detail.source_thumb,
+                                        alt="The job's source photo",
+                                        # A source deleted after the job (a saved profile photo's original) says so.
+                                        custom_attrs={"onError": rx.Var(_SOURCE_GONE)},
+                                        class_name="h-16 w-16 rounded-md object-cover",
+                                    ),
+                                    rx.el.span(
+                                        "Source no longer stored",
+                                        hidden=True,
+                                        class_name="flex h-16 w-16 items-center justify-center rounded-md bg-slate-100 "
+                                        "p-1 text-center text-[11px] leading-tight text-slate-600",
+                                    ),
+                                    class_name="shrink-0",
                                 ),
                             ),
                             rx.el.dl(

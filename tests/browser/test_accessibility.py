@@ -119,31 +119,30 @@ def scan(running_app, browser, tmp_path_factory) -> Scan:
     visitor = signed_out.new_page()
 
     pages = [
-        (visitor, "/", "#login-username"),
-        (visitor, "/signup", "#signup-username"),
-        (visitor, "/login", "#login-username"),
-        (page, "/profile", "#activity-list img"),
-        (page, "/settings", "#password-form"),
-        (page, f"/u/{username}", "#profile-bio"),
-        (visitor, f"/u/{username}", "#profile-bio"),
-        (visitor, "/u/nobody-here-at-all", "#not-found"),
-        (page, "/workflows", "#workflow-list"),
-        (page, f"/workflows/{PROFILE_WORKFLOW_ID}", "#test-run"),
-        (page, "/jobs", "#jobs-table"),
-        (page, f"/jobs/{job_uuid}", "#job-state"),
+        (visitor, "/", "#login-username", "home"),
+        (visitor, "/signup", "#signup-username", "signup"),
+        (visitor, "/login", "#login-username", "login"),
+        (page, "/profile", "#activity-list img", "profile"),
+        (page, "/settings", "#password-form", "settings"),
+        (page, f"/u/{username}", "#profile-bio", "public-own"),
+        (visitor, f"/u/{username}", "#profile-bio", "public"),
+        (visitor, "/u/nobody-here-at-all", "#not-found", "public-404"),
+        (page, "/workflows", "#workflow-list", "workflows"),
+        (page, f"/workflows/{PROFILE_WORKFLOW_ID}", "#test-run", "workflow"),
+        (page, "/jobs", "#jobs-table", "jobs"),
+        (page, f"/jobs/{job_uuid}", "#job-state", "job"),
     ]
     result = Scan()
     ARTIFACTS.mkdir(exist_ok=True)
     for width, viewport in WIDTHS.items():
         for tab in (page, visitor):
             tab.set_viewport_size(viewport)
-        for tab, path, ready in pages:
+        for tab, path, ready, name in pages:
             tab.goto(f"{running_app.frontend}{path}")
             tab.wait_for_selector(ready, timeout=60_000)
             who = "signed in" if tab is page else "signed out"
             _scan_page(tab, f"{path} ({who})", width, result)
-            name = path.strip("/").replace("/", "-") or "home"
-            tab.screenshot(path=str(ARTIFACTS / f"page-{name}-{'in' if tab is page else 'out'}-{width}.png"), full_page=True)
+            tab.screenshot(path=str(ARTIFACTS / f"page-{name}-{width}.png"), full_page=True)
     signed_in.close()
     signed_out.close()
     return result
