@@ -209,8 +209,8 @@ async def test_a_save_reaches_every_other_open_window_of_the_profile_and_no_othe
     # The open editor keeps its draft; its base is unchanged, so saving will ask.
     assert other.editing["name"] and other.bases["name"] == "ada"
     assert bobs_visitor.name == "bob" and bob.state(ProfileState).name == "bob"
-    # A window whose websocket is gone is forgotten.
-    assert "gone" not in await notes.windows(ada.id)
+    # A window whose websocket is down is skipped (and takes the next push once back).
+    assert "gone" in await notes.windows(ada.id)
 
 
 async def test_a_window_now_showing_someone_else_takes_nothing(env) -> None:
@@ -258,3 +258,17 @@ async def test_window_notes_in_redis_are_shared_by_every_worker() -> None:
         from dashboard.redis_clients import async_client
 
         await async_client(url).delete(f"dashboard:profile-windows:{owner}")
+
+
+async def test_signing_out_stops_pushes_to_that_window(env) -> None:
+    from dashboard.state import SessionState
+
+    ada = Person("ada")
+    state = ada.state(ProfileState)
+    state.router = state.router.__class__.from_router_data({"token": "tab-1", "pathname": "/profile"})
+    await state.load()
+    notes = profile_windows.notes(None)
+    assert "tab-1" in await notes.windows(ada.id)
+    await ada.state(SessionState).sign_out()
+    assert "tab-1" not in await notes.windows(ada.id)
+    assert state._owner_id == 0 and state.name == ""

@@ -5,7 +5,7 @@ profile's owner (:mod:`dashboard.profile_windows`), ``app.modify_state`` takes t
 window's state lock (in memory, or in Redis with several app workers), lets each
 receiving state take the new text if it still shows this owner's profile, and sends
 the change to the browser, to whichever worker holds its websocket. Windows whose
-websocket is gone are forgotten. Only public text (name, headline, bio) travels this way.
+websocket is down are skipped. Only public text (name, headline, bio) travels this way.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ async def push(owner_id: int, profile: Profile, *, origin: str = "", app: Any = 
         if client_token == origin:
             continue
         if not await _connected(app, client_token):
-            await notes.forget(owner_id, client_token)
+            # Its websocket is down (a reload, a network blip): skipped, not forgotten; the note
+            # expires on its own, and a reconnected window takes the next push.
             continue
         try:
             async with app.modify_state(rx.BaseStateToken(ident=client_token, cls=_receivers[0])) as root:

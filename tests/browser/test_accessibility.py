@@ -145,6 +145,8 @@ def scan(running_app, browser, tmp_path_factory) -> Scan:
             tab.screenshot(path=str(ARTIFACTS / f"page-{name}-{width}.png"), full_page=True)
     signed_in.close()
     signed_out.close()
+    report = ["outside the photo slots:", *map(str, result.outside), "", "inside the photo slots:", *map(str, result.inside)]
+    (ARTIFACTS / "axe-report.txt").write_text("\n".join(report) + "\n")
     return result
 
 
