@@ -272,3 +272,14 @@ async def test_signing_out_stops_pushes_to_that_window(env) -> None:
     await ada.state(SessionState).sign_out()
     assert "tab-1" not in await notes.windows(ada.id)
     assert state._owner_id == 0 and state.name == ""
+
+
+async def test_a_page_of_one_account_never_saves_into_another_signed_in_since(env) -> None:
+    ada, bob = Person("ada"), Person("bob")
+    page = ada.state(ProfileState)
+    await page.load()
+    page.start_editing("name")
+    page.session_token = bob.token  # the browser signed in as Bob in another tab
+    await page.save_field("name", {"value": "Ada Lovelace"})
+    assert "signed in as @bob" in page.errors["name"]
+    assert profile_store.find_profile(bob.id).name == "bob" and profile_store.find_profile(ada.id).name == "ada"

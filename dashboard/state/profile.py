@@ -93,11 +93,13 @@ class ProfileState(SessionState):
             self.reset()
             return
         profile = await asyncio.to_thread(profile_store.load_profile, account.account_id, account.username)
+        if self._owner_id != account.account_id:
+            # Another account's editors never carry over; coming back to one's own page keeps them.
+            self.editing, self.drafts, self.bases = _flags(False), _texts(), _texts()
+            self.errors, self.conflicts = _texts(), _flags(False)
         self._owner_id = account.account_id
         self._show(profile)
         self.public_path = f"/u/{account.username}"
-        self.editing, self.drafts, self.bases = _flags(False), _texts(), _texts()
-        self.errors, self.conflicts = _texts(), _flags(False)
         self.loaded = True
         await profile_windows.notes(get_settings().redis_url).note(
             account.account_id, self.router.session.client_token
@@ -152,7 +154,7 @@ class ProfileState(SessionState):
         """Settle a conflict with this window's text: it replaces the text saved elsewhere."""
         if field not in FIELDS or not self.conflicts[field]:
             return None
-        return await self._save(TextField(field), base=getattr(self, field))
+        return await self._save(TextField(field), base=self.bases[field])
 
     @rx.event
     def keep_theirs(self, field: str):
@@ -166,6 +168,10 @@ class ProfileState(SessionState):
         account = await self._account()
         if account is None:
             return self._to_login()
+        if account.account_id != self._owner_id:
+            # The browser signed in as someone else in another tab: this page shows another profile.
+            self.errors[field] = f"You are now signed in as @{account.username}: reload the page to edit that profile."
+            return None
         draft = self.drafts[field]
         refused = problem(field, draft)
         if refused:

@@ -215,6 +215,30 @@ def test_keyboard_only_edits_with_escape_and_focus_back_on_edit(running_app, bro
     context.close()
 
 
+def test_every_control_of_the_profile_page_is_reached_by_tab_with_visible_focus(running_app, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_up(page, running_app, new_username("tabs"))
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    reached: list[str] = []
+    unseen: list[str] = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        described = page.evaluate(
+            "() => { const el = document.activeElement; if (!el || el === document.body) return '';"
+            " return el.id || el.getAttribute('aria-label') || el.textContent.trim().slice(0, 30) || el.tagName; }"
+        )
+        if not described or described in reached:
+            break
+        reached.append(described)
+        if not focus_is_visible(page):
+            unseen.append(described)
+    for expected in ("name-edit", "headline-edit", "bio-edit", "public-profile-link", "logout-button", "Refresh activity"):
+        assert expected in reached, f"{expected} is not reached by Tab: {reached}"
+    assert not unseen, f"focus is not visible on: {unseen}"
+    context.close()
+
+
 LONG_URL = "https://example.com/" + "a-very-long-path-segment-without-any-space" * 8
 LONG_WORD = "Supercalifragilisticexpialidocious" * 4
 
