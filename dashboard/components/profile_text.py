@@ -83,7 +83,12 @@ def _editor(field: TextField, current: rx.Var, label: str) -> rx.Component:
     control = rx.el.textarea(rows=5, **control_props) if field.multiline else rx.el.input(type="text", **control_props)
     keys_hint = "Ctrl+Enter saves, Esc cancels" if field.multiline else "Enter saves, Esc cancels"
     return rx.el.form(
-        rx.el.label(label, html_for=f"{f}-input", class_name="text-xs font-semibold text-slate-700"),
+        rx.el.label(
+            label,
+            rx.el.span(f" (at most {field.limit} characters)", class_name="font-normal text-slate-600"),
+            html_for=f"{f}-input",
+            class_name="text-xs font-semibold text-slate-700",
+        ),
         control,
         rx.el.div(
             rx.el.span(keys_hint, class_name="hidden text-slate-500 pointer-fine:inline"),
