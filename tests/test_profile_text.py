@@ -6,13 +6,11 @@ import contextlib
 
 import pytest
 import reflex as rx
-
-from dashboard import profile_store, profile_windows
-from dashboard.state import ProfileState, PublicProfileState
-from dashboard.state import live_profile
-from dashboard.text_fields import LIMITS, SaveOutcome, TextField, clean, counter, outcome, problem
 from app_env import Person, env  # noqa: F401  (fixture)
 
+from dashboard import profile_store, profile_windows
+from dashboard.state import ProfileState, PublicProfileState, live_profile
+from dashboard.text_fields import LIMITS, SaveOutcome, TextField, clean, counter, outcome, problem
 
 # --- limits, counters and cleaning (pure) ---------------------------------------------------------
 
@@ -196,7 +194,12 @@ async def test_a_save_reaches_every_other_open_window_of_the_profile_and_no_othe
         await notes.note(ada.id, token)
     await notes.note(bob.id, "bobs-visitor")
     app = _App(
-        {"saver": _root(saver), "other": _root(other), "visitor": visitor_root, "bobs-visitor": bobs_visitor_root},
+        {
+            "saver": _root(saver),
+            "other": _root(other),
+            "visitor": visitor_root,
+            "bobs-visitor": bobs_visitor_root,
+        },
         connected={"saver", "other", "visitor", "bobs-visitor"},
     )
 
@@ -282,4 +285,6 @@ async def test_a_page_of_one_account_never_saves_into_another_signed_in_since(en
     page.session_token = bob.token  # the browser signed in as Bob in another tab
     await page.save_field("name", {"value": "Ada Lovelace"})
     assert "signed in as @bob" in page.errors["name"]
-    assert profile_store.find_profile(bob.id).name == "bob" and profile_store.find_profile(ada.id).name == "ada"
+    assert (
+        profile_store.find_profile(bob.id).name == "bob" and profile_store.find_profile(ada.id).name == "ada"
+    )

@@ -26,11 +26,19 @@ def test_a_processing_chain_reads_as_steps_and_other_params_as_pairs() -> None:
                 {
                     "id": "avatar",
                     "action": "process",
-                    "params": {"tasks": 'rotate=deg:exif/no_metadata/resize=width:400,fit:crop/store=path:"avatars/"'},
-                    "requires": [{"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}],
+                    "params": {
+                        "tasks": 'rotate=deg:exif/no_metadata/resize=width:400,fit:crop/store=path:"avatars/"'
+                    },
+                    "requires": [
+                        {"task": "sfw", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}
+                    ],
                 },
-                {"id": "big", "action": "store", "params": {"location": "s3", "access": "public"},
-                 "requires": [{"task": "tags"}, {"task": "sfw", "condition": {"type": "gt", "value": 50}}]},
+                {
+                    "id": "big",
+                    "action": "store",
+                    "params": {"location": "s3", "access": "public"},
+                    "requires": [{"task": "tags"}, {"task": "sfw", "condition": {"type": "gt", "value": 50}}],
+                },
             ],
         }
     )
@@ -47,7 +55,11 @@ def test_a_processing_chain_reads_as_steps_and_other_params_as_pairs() -> None:
 
 def test_a_chain_that_does_not_parse_is_shown_as_written() -> None:
     workflow = Workflow.model_validate(
-        {"id": "w", "name": "x", "tasks": [{"id": "p", "action": "process", "params": {"tasks": "resize=width:4,width:5"}}]}
+        {
+            "id": "w",
+            "name": "x",
+            "tasks": [{"id": "p", "action": "process", "params": {"tasks": "resize=width:4,width:5"}}],
+        }
     )
     assert params_text(workflow.tasks[0]) == "tasks resize=width:4,width:5"
     assert requires_text(workflow.tasks[0]) == ""

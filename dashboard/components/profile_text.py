@@ -12,12 +12,19 @@ import reflex as rx
 from dashboard.state import ProfileState
 from dashboard.text_fields import TextField
 
-FOCUS_RING = "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:ring-offset-1"
-BUTTON = "rounded-md px-2.5 py-1 text-xs font-semibold disabled:cursor-not-allowed disabled:opacity-60 " + FOCUS_RING
+FOCUS_RING = (
+    "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:ring-offset-1"
+)
+BUTTON = (
+    "rounded-md px-2.5 py-1 text-xs font-semibold disabled:cursor-not-allowed disabled:opacity-60 "
+    + FOCUS_RING
+)
 PRIMARY = BUTTON + " bg-indigo-600 text-white hover:bg-indigo-700"
 SECONDARY = BUTTON + " bg-white text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50"
 #: The Edit buttons: slate-600 on white is 7.5:1, well above the 4.5:1 small text needs.
-EDIT_BUTTON = BUTTON + " shrink-0 text-slate-600 ring-1 ring-slate-200 hover:bg-slate-100 hover:text-slate-900"
+EDIT_BUTTON = (
+    BUTTON + " shrink-0 text-slate-600 ring-1 ring-slate-200 hover:bg-slate-100 hover:text-slate-900"
+)
 INPUT = (
     "w-full min-w-0 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 "
     "shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500"
@@ -49,7 +56,11 @@ def _conflict(field: TextField, current: rx.Var) -> rx.Component:
         ),
         rx.el.div(
             rx.el.button(
-                "Keep mine", type="button", id=f"{f}-keep-mine", on_click=ProfileState.keep_mine(f), class_name=PRIMARY
+                "Keep mine",
+                type="button",
+                id=f"{f}-keep-mine",
+                on_click=ProfileState.keep_mine(f),
+                class_name=PRIMARY,
             ),
             rx.el.button(
                 "Keep theirs",
@@ -69,18 +80,22 @@ def _conflict(field: TextField, current: rx.Var) -> rx.Component:
 def _editor(field: TextField, current: rx.Var, label: str) -> rx.Component:
     f = field.value
     changed_elsewhere = (ProfileState.bases[f] != current) & ~ProfileState.conflicts[f]
-    control_props = dict(
-        id=f"{f}-input",
-        name="value",
-        default_value=ProfileState.drafts[f],
-        auto_focus=True,
-        on_change=ProfileState.set_draft(f),
-        aria_describedby=f"{f}-count {f}-error",
-        aria_invalid=rx.cond(ProfileState.over_limit[f] | (ProfileState.errors[f] != ""), "true", "false"),
-        custom_attrs={"onKeyDown": _keys(f)},
-        class_name=INPUT,
+    control_props: dict = {
+        "id": f"{f}-input",
+        "name": "value",
+        "default_value": ProfileState.drafts[f],
+        "auto_focus": True,
+        "on_change": ProfileState.set_draft(f),
+        "aria_describedby": f"{f}-count {f}-error",
+        "aria_invalid": rx.cond(ProfileState.over_limit[f] | (ProfileState.errors[f] != ""), "true", "false"),
+        "custom_attrs": {"onKeyDown": _keys(f)},
+        "class_name": INPUT,
+    }
+    control = (
+        rx.el.textarea(rows=5, **control_props)
+        if field.multiline
+        else rx.el.input(type="text", **control_props)
     )
-    control = rx.el.textarea(rows=5, **control_props) if field.multiline else rx.el.input(type="text", **control_props)
     keys_hint = "Ctrl+Enter saves, Esc cancels" if field.multiline else "Enter saves, Esc cancels"
     return rx.el.form(
         rx.el.label(
@@ -96,7 +111,9 @@ def _editor(field: TextField, current: rx.Var, label: str) -> rx.Component:
                 ProfileState.counters[f],
                 id=f"{f}-count",
                 class_name=rx.cond(
-                    ProfileState.over_limit[f], "ml-auto font-semibold text-rose-700", "ml-auto text-slate-600"
+                    ProfileState.over_limit[f],
+                    "ml-auto font-semibold text-rose-700",
+                    "ml-auto text-slate-600",
                 ),
             ),
             class_name="flex gap-2 text-xs tabular-nums",
@@ -156,7 +173,9 @@ def editable(field: TextField, current: rx.Var, element: rx.Component, label: st
     return rx.cond(
         ProfileState.editing[field.value],
         _editor(field, current, label),
-        rx.el.div(element, edit_button(field, label), class_name="flex min-w-0 items-start justify-between gap-2"),
+        rx.el.div(
+            element, edit_button(field, label), class_name="flex min-w-0 items-start justify-between gap-2"
+        ),
     )
 
 
@@ -177,7 +196,11 @@ def name_block() -> rx.Component:
             TextField.HEADLINE,
             ProfileState.headline,
             rx.el.p(
-                rx.cond(ProfileState.headline != "", ProfileState.headline, "Add a headline: what you do, in a line"),
+                rx.cond(
+                    ProfileState.headline != "",
+                    ProfileState.headline,
+                    "Add a headline: what you do, in a line",
+                ),
                 id="profile-headline",
                 class_name=rx.cond(
                     ProfileState.headline != "", "text-slate-700 " + WRAP, "italic text-slate-600 " + WRAP
@@ -214,11 +237,19 @@ def bio_block() -> rx.Component:
         (ProfileState.bio == "") & ~ProfileState.editing[TextField.BIO.value],
         _bio_invitation(),
         rx.el.section(
-            rx.el.h2("About", id="about-title", class_name="text-sm font-semibold uppercase tracking-wide text-slate-600"),
+            rx.el.h2(
+                "About",
+                id="about-title",
+                class_name="text-sm font-semibold uppercase tracking-wide text-slate-600",
+            ),
             editable(
                 TextField.BIO,
                 ProfileState.bio,
-                rx.el.p(ProfileState.bio, id="profile-bio", class_name="whitespace-pre-line leading-relaxed " + WRAP),
+                rx.el.p(
+                    ProfileState.bio,
+                    id="profile-bio",
+                    class_name="whitespace-pre-line leading-relaxed " + WRAP,
+                ),
                 "Bio",
             ),
             class_name="flex min-w-0 flex-col gap-2 rounded-xl border border-slate-200 bg-white p-5 shadow-sm",

@@ -20,7 +20,7 @@ from dashboard.models import Profile
 from dashboard.settings import get_settings
 from dashboard.state import live_profile
 from dashboard.state.session import SessionState
-from dashboard.text_fields import SaveOutcome, TextField, counter, clean, outcome, problem
+from dashboard.text_fields import SaveOutcome, TextField, clean, counter, outcome, problem
 
 FIELDS = tuple(field.value for field in TextField)
 
@@ -162,7 +162,10 @@ class ProfileState(SessionState):
         if field not in FIELDS:
             return None
         self._close(field)
-        return [rx.toast.info(f"Kept the {TextField(field).label} saved elsewhere."), focus_script(f"{field}-edit")]
+        return [
+            rx.toast.info(f"Kept the {TextField(field).label} saved elsewhere."),
+            focus_script(f"{field}-edit"),
+        ]
 
     async def _save(self, field: TextField, base: str):
         account = await self._account()
@@ -170,7 +173,9 @@ class ProfileState(SessionState):
             return self._to_login()
         if account.account_id != self._owner_id:
             # The browser signed in as someone else in another tab: this page shows another profile.
-            self.errors[field] = f"You are now signed in as @{account.username}: reload the page to edit that profile."
+            self.errors[field] = (
+                f"You are now signed in as @{account.username}: reload the page to edit that profile."
+            )
             return None
         draft = self.drafts[field]
         refused = problem(field, draft)
@@ -202,7 +207,9 @@ class ProfileState(SessionState):
         async with self:
             origin = self.router.session.client_token
             session_token = self.session_token
-        account = await asyncio.to_thread(store.resolve_session, session_token, ttl_s=get_settings().session_ttl_s)
+        account = await asyncio.to_thread(
+            store.resolve_session, session_token, ttl_s=get_settings().session_ttl_s
+        )
         if account is None:
             return
         profile = await asyncio.to_thread(profile_store.find_profile, account.account_id)

@@ -145,7 +145,13 @@ def scan(running_app, browser, tmp_path_factory) -> Scan:
             tab.screenshot(path=str(ARTIFACTS / f"page-{name}-{width}.png"), full_page=True)
     signed_in.close()
     signed_out.close()
-    report = ["outside the photo slots:", *map(str, result.outside), "", "inside the photo slots:", *map(str, result.inside)]
+    report = [
+        "outside the photo slots:",
+        *map(str, result.outside),
+        "",
+        "inside the photo slots:",
+        *map(str, result.inside),
+    ]
     (ARTIFACTS / "axe-report.txt").write_text("\n".join(report) + "\n")
     return result
 
@@ -183,7 +189,11 @@ def test_touch_screens_are_never_told_to_drop_a_photo_outside_the_photo_slots(ru
     context.close()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="photo slot: the slots' hint says 'Drop a photo' on touch screens")
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="photo slot: the slots' hint says 'Drop a photo' on touch screens",
+)
 def test_touch_screens_are_never_told_to_drop_a_photo_in_the_photo_slots(running_app, browser) -> None:
     context = browser.new_context(viewport=WIDTHS[375], has_touch=True, is_mobile=True)
     page = context.new_page()

@@ -42,8 +42,9 @@ def focused_id(page: Any) -> str:
 
 
 def wait_focus(page: Any, element_id: str) -> None:
-    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=element_id,
-                           timeout=30_000)
+    page.wait_for_function(
+        "(id) => document.activeElement && document.activeElement.id === id", arg=element_id, timeout=30_000
+    )
 
 
 def focus_is_visible(page: Any) -> bool:
@@ -233,7 +234,14 @@ def test_every_control_of_the_profile_page_is_reached_by_tab_with_visible_focus(
         reached.append(described)
         if not focus_is_visible(page):
             unseen.append(described)
-    for expected in ("name-edit", "headline-edit", "bio-edit", "public-profile-link", "logout-button", "Refresh activity"):
+    for expected in (
+        "name-edit",
+        "headline-edit",
+        "bio-edit",
+        "public-profile-link",
+        "logout-button",
+        "Refresh activity",
+    ):
         assert expected in reached, f"{expected} is not reached by Tab: {reached}"
     assert not unseen, f"focus is not visible on: {unseen}"
     context.close()
@@ -267,7 +275,9 @@ def test_long_words_and_urls_never_widen_the_page(running_app, browser, artifact
             assert scroll_width <= width, f"{path} is {scroll_width}px wide in a {width}px window"
             if path == "/profile":
                 box = page.locator("#name-edit").bounding_box()
-                assert box is not None and box["x"] + box["width"] <= width, f"the Edit button is off screen: {box}"
+                assert box is not None and box["x"] + box["width"] <= width, (
+                    f"the Edit button is off screen: {box}"
+                )
             name = "profile" if path == "/profile" else "public"
             page.screenshot(path=str(artifacts / f"{name}-long-text-{width}.png"), full_page=True)
     context.close()

@@ -43,7 +43,9 @@ def _worker_of(page: Any, cluster: Cluster) -> str:
 
 def _shows_name(page: Any, name: str) -> None:
     page.wait_for_function(
-        "(name) => (document.getElementById('profile-name') || {}).textContent === name", arg=name, timeout=30_000
+        "(name) => (document.getElementById('profile-name') || {}).textContent === name",
+        arg=name,
+        timeout=30_000,
     )
 
 
@@ -53,7 +55,9 @@ def test_a_save_reaches_a_window_on_the_other_app_worker(cluster: Cluster) -> No
     base = cluster.url.replace("127.0.0.1", "localhost")
     username = f"windows-{os.getpid()}-{int(time.time())}"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(
+            executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             first = context.new_page()
@@ -86,7 +90,8 @@ def test_a_save_reaches_a_window_on_the_other_app_worker(cluster: Cluster) -> No
                 _shows_name(saver, name)
                 _shows_name(watcher, name)
             assert cluster.sql(
-                "SELECT p.name FROM profile p JOIN account a ON a.id = p.owner_id WHERE a.username = %s", (username,)
+                "SELECT p.name FROM profile p JOIN account a ON a.id = p.owner_id WHERE a.username = %s",
+                (username,),
             ) == [("Augusta Ada King",)]
         finally:
             browser.close()
