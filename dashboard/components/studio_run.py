@@ -49,8 +49,7 @@ def _photo_dropzone() -> rx.Component:
     zone = rx.upload.root(
         rx.el.button(
             rx.icon("upload", class_name="h-4 w-4", aria_hidden="true"),
-            rx.el.span("Choose a photo"),
-            rx.el.span("or drop one", class_name="hidden pointer-fine:inline"),
+            rx.el.span("Choose a photo", rx.el.span(" or drop one", class_name="hidden pointer-fine:inline")),
             type="button",
             id="run-upload-button",
             disabled=_run_blocked(),
