@@ -16,6 +16,7 @@ from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
 from dashboard.settings import get_settings
+from dashboard.state import live_profile
 from dashboard.upload_limit import upload_limit
 
 settings = get_settings()
@@ -27,6 +28,9 @@ if settings.embedded:
     app.register_lifespan_task(embedded.lifespan)
 else:
     app = rx.App(api_transformer=guard)
+
+# Saved profile text is pushed into every open window of it through this app's state manager.
+live_profile.attach(app)
 
 
 @contextlib.asynccontextmanager

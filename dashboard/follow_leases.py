@@ -19,22 +19,17 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+from dashboard.redis_clients import async_client
+
 LEASE_TTL_S = 6.0
 """How long a follower's lease lives without renewal; a takeover waits at most this long."""
 CLIENT_TTL_S = 86_400
 _PREFIX = "dashboard:photo-follow"
 
-_clients: dict[str, Any] = {}
-
 
 def _redis(url: str) -> Any:
-    """One asyncio Redis client per URL and process."""
-    import redis.asyncio as aioredis
-
-    key = f"{os.getpid()}:{url}"
-    if key not in _clients:
-        _clients[key] = aioredis.Redis.from_url(url, socket_timeout=5)
-    return _clients[key]
+    """The process's asyncio Redis client."""
+    return async_client(url)
 
 
 def new_owner() -> str:

@@ -109,6 +109,28 @@ def update_profile(owner_id: int, /, **fields: Any) -> Profile:
         return _detached(session, profile)
 
 
+def save_text_if_unchanged(owner_id: int, field: str, value: str, expected: str) -> tuple[bool, Profile]:
+    """Set one text field to ``value`` only if it still holds ``expected`` (one conditional statement).
+
+    Returns whether it was written, and the profile as it is now; two windows saving the same
+    field at once cannot both win, and a change made elsewhere is never silently overwritten.
+    """
+    if field not in TEXT_FIELDS:
+        raise AttributeError(f"profile has no text field {field!r}")
+    column = getattr(Profile, field)
+    with rx.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            sqlmodel.update(Profile)
+            .where(Profile.owner_id == owner_id, column == expected)
+            .values({field: value, "updated_at": time.time()})
+        )
+        session.commit()
+        profile = _profile_of(session, owner_id)
+        if profile is None:
+            raise LookupError(f"account {owner_id} has no profile")
+        return bool(result.rowcount), _detached(session, profile)
+
+
 def set_photo(owner_id: int, slot: str, url: str, handle: str) -> Profile:
     """Make a stored file the owner's photo for ``slot``."""
     slot = Slot(slot)

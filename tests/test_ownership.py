@@ -87,7 +87,7 @@ async def test_each_person_edits_only_their_own_profile(env) -> None:
         state = person.state(ProfileState)
         await state.load()
         state.start_editing("bio")
-        await state.save_field({"value": bio})
+        await state.save_field("bio", {"value": bio})
     assert profile_store.find_profile(ada.id).bio == "Engines."
     assert profile_store.find_profile(bob.id).bio == "Bridges."
 

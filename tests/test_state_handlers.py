@@ -78,9 +78,10 @@ async def test_profile_fields_are_saved(env) -> None:
     await state.load()
     assert state.name == "ada" and state.public_path == "/u/ada"
     state.start_editing("bio")
-    await state.save_field({"value": "  Builds engines.  "})
-    assert state.bio == "Builds engines." and state.editing == ""
+    await state.save_field("bio", {"value": "  Builds engines.  "})
+    assert state.bio == "Builds engines." and not state.editing["bio"]
     assert profile_store.load_profile(ada.id).bio == "Builds engines."
     state.start_editing("name")
-    await state.save_field({"value": "   "})
+    await state.save_field("name", {"value": "   "})
+    assert state.errors["name"] == "The name cannot be empty." and state.editing["name"]
     assert profile_store.load_profile(ada.id).name == state.name != ""

@@ -147,7 +147,14 @@ async def test_the_list_duplicates_and_deletes_through_the_api(studio) -> None:
     state = WorkflowListState()
     await _drain(state.load())
     names = {row.name: row for row in state.workflows}
-    assert names["Profile picture"].used_by == "runs on every avatar upload"
+    profile = names["Profile picture"]
+    assert (profile.slot, profile.runs) == ("Profile picture", "Runs on every profile picture upload")
+    assert names["Cover photo"].slot == "Cover photo"
+    others = [row for row in state.workflows if row.name not in ("Profile picture", "Cover photo")]
+    assert others and all(row.slot == "" and row.runs == "Runs only when started" for row in others)
+    # Parameters in words: the processing chain as steps, never the raw URL grammar.
+    steps = " ".join(line.params for line in profile.tasks)
+    assert "resize (width 400, height 400" in steps and "resize=" not in steps
     events = await _drain(state.duplicate(PROFILE_ID))
     assert any("Profile picture (copy)" in str(e) for e in events)
     await _drain(state.load())

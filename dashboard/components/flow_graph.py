@@ -81,5 +81,10 @@ def flow_graph(
             key=key,
         ),
         id=element_id,
+        # React Flow's attribution link is #999 on white (2.8:1); slate-700 on white reads at 10:1.
+        style={
+            "& .react-flow__attribution": {"background": "rgba(255, 255, 255, 0.9)"},
+            "& .react-flow__attribution a": {"color": "#334155"},
+        },
         class_name=f"{height} w-full overflow-hidden rounded-lg border border-slate-200 bg-slate-50",
     )

@@ -39,7 +39,7 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
             ),
             class_name="flex flex-wrap items-center gap-2",
         ),
-        rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-1 text-xs text-slate-600")),
+        rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-1 wrap-anywhere text-xs text-slate-600")),
         rx.cond(
             row.outputs.length() > 0,
             rx.el.div(rx.foreach(row.outputs, output_thumb), class_name="mt-2 flex flex-wrap gap-3"),
@@ -52,9 +52,12 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
                 ),
                 rx.el.pre(
                     row.result_json,
+                    # Scrollable: reachable by the keyboard, named for screen readers.
+                    tab_index=0,
+                    aria_label="Result JSON of " + row.id,
                     class_name="mt-1 max-h-64 overflow-auto rounded-md bg-slate-950 p-2 font-mono "
                     "text-[11px] "
-                    "leading-relaxed text-slate-100",
+                    "leading-relaxed text-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-400",
                 ),
                 class_name="mt-2",
             ),
@@ -70,5 +73,5 @@ def task_run_list(rows: Any, prefix: str, empty: str) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
         rx.el.ul(rx.foreach(rows, lambda row: task_run_row(row, prefix)), id=prefix + "-tasks"),
-        rx.el.p(empty, class_name="py-2 text-xs text-slate-400"),
+        rx.el.p(empty, class_name="py-2 text-xs text-slate-500"),
     )

@@ -23,13 +23,10 @@ def brand() -> rx.Component:
     """The product's name, linking home."""
     return rx.el.a(
         rx.el.span("◐", class_name="text-xl text-indigo-600", aria_hidden="true"),
-        rx.el.span(
-            "Profile Studio",
-            class_name="hidden whitespace-nowrap font-semibold tracking-tight text-slate-900 min-[420px]:inline",
-        ),
+        rx.el.span("Profile Studio", class_name="whitespace-nowrap font-semibold tracking-tight text-slate-900"),
         href="/",
-        aria_label="Profile Studio",
-        class_name="flex items-center gap-2",
+        class_name="flex shrink-0 items-center gap-2 rounded-md focus:outline-none focus-visible:ring-2 "
+        "focus-visible:ring-indigo-600",
     )
 
 
@@ -44,7 +41,7 @@ def account_menu() -> rx.Component:
             nav_link("Settings", "/settings"),
             rx.el.span(
                 "@" + SessionState.signed_in_as,
-                class_name="hidden max-w-[10rem] truncate px-2 text-sm text-slate-500 md:inline",
+                class_name="hidden max-w-[10rem] truncate px-2 text-sm text-slate-600 md:inline",
                 id="signed-in-as",
             ),
             rx.el.button(
@@ -62,14 +59,15 @@ def account_menu() -> rx.Component:
         rx.el.div(
             nav_link("Sign in", "/login"),
             rx.el.a(
-                "Create account",
+                rx.el.span("Sign up", class_name="sm:hidden"),
+                rx.el.span("Create account", class_name="hidden sm:inline"),
                 href="/signup",
                 class_name=(
                     "whitespace-nowrap rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white "
                     "shadow-sm hover:bg-indigo-700 " + FOCUS
                 ),
             ),
-            class_name="flex items-center gap-1",
+            class_name="flex min-w-0 flex-wrap items-center justify-end gap-1",
         ),
     )
 
@@ -80,7 +78,7 @@ def navbar(width: str = "max-w-5xl") -> rx.Component:
         rx.el.div(
             brand(),
             rx.el.nav(account_menu(), aria_label="Main"),
-            class_name=f"mx-auto flex {width} items-center justify-between gap-2 px-4 py-3",
+            class_name=f"mx-auto flex {width} min-w-0 items-center justify-between gap-2 px-4 py-3",
         ),
         class_name="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur",
     )

@@ -192,7 +192,7 @@ def param_field(task: Any, param: Any) -> rx.Component:
         rx.el.label(
             param.label,
             rx.cond(param.required, rx.el.span(" *", class_name="text-rose-600", aria_hidden="true")),
-            rx.el.code(param.name, class_name="ml-1.5 font-mono text-[11px] font-normal text-slate-400"),
+            rx.el.code(param.name, class_name="ml-1.5 font-mono text-[11px] font-normal text-slate-500"),
             html_for=param.dom_id,
             class_name=LABEL,
         ),
@@ -201,7 +201,7 @@ def param_field(task: Any, param: Any) -> rx.Component:
             param.help,
             rx.cond(
                 param.range_text != "",
-                rx.el.span(" Range ", param.range_text, ".", class_name="text-slate-400"),
+                rx.el.span(" Range ", param.range_text, ".", class_name="text-slate-500"),
             ),
             class_name="mt-1 text-xs text-slate-500",
         ),
@@ -408,7 +408,7 @@ def task_card(task: Any) -> rx.Component:
         rx.cond(
             task.params.length() > 0,
             rx.el.div(
-                rx.el.h4("Params", class_name="text-xs font-semibold uppercase tracking-wide text-slate-400"),
+                rx.el.h4("Params", class_name="text-xs font-semibold uppercase tracking-wide text-slate-500"),
                 rx.cond(
                     task.params_help != "", rx.el.p(task.params_help, class_name="text-xs text-slate-500")
                 ),
@@ -419,12 +419,12 @@ def task_card(task: Any) -> rx.Component:
                 field_error(task.params_error, task.dom_id + "-params-error"),
                 class_name="mt-3 flex flex-col gap-2 border-t border-slate-100 pt-3",
             ),
-            rx.el.p("No params.", class_name="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-400"),
+            rx.el.p("No params.", class_name="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-500"),
         ),
         rx.el.div(
             rx.el.div(
                 rx.el.h4(
-                    "Runs after", class_name="text-xs font-semibold uppercase tracking-wide text-slate-400"
+                    "Runs after", class_name="text-xs font-semibold uppercase tracking-wide text-slate-500"
                 ),
                 rx.el.button(
                     rx.icon("plus", class_name="h-3.5 w-3.5"),
@@ -442,7 +442,7 @@ def task_card(task: Any) -> rx.Component:
                     rx.foreach(task.requires, lambda r: requirement_row(task, r)),
                     class_name="flex flex-col gap-2",
                 ),
-                rx.el.p("Runs as soon as the job starts.", class_name="text-xs text-slate-400"),
+                rx.el.p("Runs as soon as the job starts.", class_name="text-xs text-slate-500"),
             ),
             field_error(task.requires_error, task.dom_id + "-requires-error"),
             class_name="mt-3 flex flex-col gap-2 border-t border-slate-100 pt-3",

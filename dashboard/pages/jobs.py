@@ -23,6 +23,8 @@ LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page]
 DETAIL_ROUTE = "/jobs/[job_uuid]"
 DETAIL_ON_LOAD = [StudioState.check_access, Detail.load_page]
 
+_SOURCE_GONE = "(e) => { e.currentTarget.hidden = true; e.currentTarget.nextElementSibling.hidden = false; }"
+
 TH = "px-3 py-2 text-left text-[11px] font-semibold uppercase tracking-wide text-slate-500"
 TD = "px-3 py-2 align-top"
 
@@ -89,7 +91,7 @@ def job_line(row) -> rx.Component:
             ),
             rx.cond(
                 row.reason != "",
-                rx.el.p(row.reason, class_name="mt-0.5 max-w-md truncate text-xs text-rose-700"),
+                rx.el.p(row.reason, class_name="mt-0.5 max-w-md wrap-anywhere text-xs text-rose-700"),
             ),
             class_name=TD,
         ),
@@ -97,12 +99,12 @@ def job_line(row) -> rx.Component:
             rx.el.a(
                 row.workflow_name,
                 href="/workflows/" + row.workflow_id,
-                class_name="text-sm text-slate-800 hover:text-indigo-700",
+                class_name="wrap-anywhere text-sm text-slate-800 hover:text-indigo-700",
             ),
             class_name=TD,
         ),
         rx.el.td(
-            rx.el.code(row.source, class_name="font-mono text-xs text-slate-500"),
+            rx.el.code(row.source, class_name="wrap-anywhere font-mono text-xs text-slate-600"),
             class_name=TD + " hidden md:table-cell",
         ),
         rx.el.td(row.progress, class_name=TD + " font-mono text-xs tabular-nums text-slate-600"),
@@ -136,7 +138,12 @@ def jobs_table() -> rx.Component:
                 id="jobs-table",
                 class_name="w-full",
             ),
-            class_name="overflow-x-auto",
+            # A region the keyboard can scroll when the table is wider than a phone.
+            tab_index=0,
+            role="region",
+            aria_label="Jobs, scrollable",
+            class_name="overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset "
+            "focus-visible:ring-indigo-600",
         ),
         rx.el.div(
             rx.el.span("Page ", Jobs.page.to_string(), class_name="text-xs text-slate-500", id="jobs-page"),
@@ -187,7 +194,7 @@ def jobs_page() -> rx.Component:
 
 def _fact(label: str, value, element_id: str = "") -> rx.Component:
     return rx.el.div(
-        rx.el.dt(label, class_name="text-[11px] font-medium uppercase tracking-wide text-slate-400"),
+        rx.el.dt(label, class_name="text-[11px] font-medium uppercase tracking-wide text-slate-500"),
         rx.el.dd(value, id=element_id or None, class_name="mt-0.5 break-words text-sm text-slate-800"),
     )
 
@@ -222,7 +229,7 @@ def webhook_panel() -> rx.Component:
                 rx.el.code(Detail.webhook, class_name="font-mono text-xs"),
                 class_name="mt-1 break-all text-slate-600",
             ),
-            rx.el.p("This workflow has no webhook.", class_name="mt-1 text-xs text-slate-400"),
+            rx.el.p("This workflow has no webhook.", class_name="mt-1 text-xs text-slate-500"),
         ),
         rx.cond(
             Detail.attempts.length() > 0,
@@ -241,10 +248,13 @@ def webhook_panel() -> rx.Component:
                     id="webhook-attempts",
                     class_name="w-full",
                 ),
-                class_name="mt-2 overflow-x-auto",
+                tab_index=0,
+                role="region",
+                aria_label="Webhook attempts, scrollable",
+                class_name="mt-2 overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600",
             ),
             rx.cond(
-                Detail.webhook != "", rx.el.p("No attempt yet.", class_name="mt-2 text-xs text-slate-400")
+                Detail.webhook != "", rx.el.p("No attempt yet.", class_name="mt-2 text-xs text-slate-500")
             ),
         ),
         class_name=f"{CARD} p-4",
@@ -269,10 +279,21 @@ def job_detail_page() -> rx.Component:
                         rx.el.div(
                             rx.cond(
                                 Detail.source_thumb != "",
-                                rx.el.img(
-                                    src=Detail.source_thumb,
-                                    alt="source",
-                                    class_name="h-16 w-16 shrink-0 rounded-md object-cover",
+                                rx.el.div(
+                                    rx.el.img(
+                                        src=Detail.source_thumb,
+                                        alt="The job's source photo",
+                                        # A source deleted after the job (a saved profile photo's original) says so.
+                                        custom_attrs={"onError": rx.Var(_SOURCE_GONE)},
+                                        class_name="h-16 w-16 rounded-md object-cover",
+                                    ),
+                                    rx.el.span(
+                                        "Source no longer stored",
+                                        hidden=True,
+                                        class_name="flex h-16 w-16 items-center justify-center rounded-md bg-slate-100 "
+                                        "p-1 text-center text-[11px] leading-tight text-slate-600",
+                                    ),
+                                    class_name="shrink-0",
                                 ),
                             ),
                             rx.el.dl(

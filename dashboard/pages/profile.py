@@ -21,13 +21,13 @@ def public_link() -> rx.Component:
     """Where others see this profile."""
     return rx.el.a(
         rx.el.span("View public page", class_name="font-semibold"),
-        rx.el.span(ProfileState.public_path, class_name="hidden text-indigo-400 sm:inline"),
+        rx.el.span(ProfileState.public_path, class_name="hidden text-indigo-600 sm:inline"),
         href=ProfileState.public_path,
         id="public-profile-link",
         class_name=(
             "inline-flex items-center gap-2 self-start rounded-full bg-indigo-50 px-3 py-1.5 text-xs "
             "text-indigo-700 ring-1 ring-indigo-100 hover:bg-indigo-100 focus:outline-none "
-            "focus-visible:ring-2 focus-visible:ring-indigo-500"
+            "focus-visible:ring-2 focus-visible:ring-indigo-600"
         ),
     )
 
@@ -38,15 +38,16 @@ def profile_page() -> rx.Component:
         cover(),
         rx.el.div(
             rx.el.div(avatar(), class_name="-mt-14 sm:-mt-20"),
-            rx.el.div(name_block(), public_link(), class_name="flex min-w-0 flex-1 flex-col gap-2 pt-1 sm:pt-3"),
-            class_name="flex flex-col items-start gap-3 px-2 sm:flex-row sm:items-end sm:gap-5 sm:px-6",
+            rx.el.div(name_block(), public_link(), class_name="flex w-full min-w-0 flex-1 flex-col gap-2 pt-1 sm:pt-3"),
+            class_name="flex min-w-0 flex-col items-start gap-3 px-2 sm:flex-row sm:items-end sm:gap-5 sm:px-6",
         ),
         rx.el.div(
-            rx.el.div(bio_block(), activity_panel(), class_name="flex flex-col gap-4 lg:col-span-2"),
+            rx.el.div(bio_block(), activity_panel(), class_name="flex min-w-0 flex-col gap-4 lg:col-span-2"),
             rx.el.div(
                 job_panel(AvatarState, "Profile picture", "avatar-status"),
                 job_panel(CoverState, "Cover photo", "cover-status"),
-                class_name="flex flex-col gap-4",
+                # On a phone the photos' progress and errors come first, above the fold.
+                class_name="order-first flex min-w-0 flex-col gap-4 lg:order-none",
             ),
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),

@@ -98,7 +98,7 @@ def graph_panel() -> rx.Component:
         rx.el.div(
             rx.el.h2("Graph", class_name=PANEL_TITLE),
             rx.el.span(
-                "edges: what a task waits for, and the condition", class_name="text-[11px] text-slate-400"
+                "edges: what a task waits for, and the condition", class_name="text-[11px] text-slate-500"
             ),
             class_name="mb-2 flex items-baseline justify-between gap-2",
         ),

@@ -40,57 +40,78 @@ def delete_confirmation(row) -> rx.Component:
     )
 
 
+def task_line(task) -> rx.Component:
+    """One task of a workflow, its parameters and when it runs, in words."""
+    return rx.el.li(
+        rx.el.span(
+            rx.el.code(task.id, class_name="font-mono font-medium text-slate-900"),
+            " · ",
+            rx.el.span(task.action, class_name="text-slate-700"),
+        ),
+        rx.cond(task.params != "", rx.el.span(" · ", task.params, class_name="text-slate-700")),
+        rx.cond(task.requires != "", rx.el.span(" · ", task.requires, class_name="text-slate-600")),
+        class_name="min-w-0 wrap-anywhere",
+    )
+
+
 def workflow_item(row) -> rx.Component:
-    """One workflow in the list."""
+    """One workflow in the list: its name, what runs it, each task in words, and its actions."""
     return rx.el.li(
         rx.el.div(
             rx.el.div(
                 rx.el.a(
                     row.name,
                     href="/workflows/" + row.id,
-                    class_name="truncate text-sm font-semibold text-slate-900 hover:text-indigo-700",
+                    class_name="min-w-0 wrap-anywhere text-sm font-semibold text-slate-900 hover:text-indigo-700 "
+                    "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600",
                 ),
                 rx.cond(
-                    row.used_by != "",
+                    row.slot != "",
                     rx.el.span(
-                        row.used_by,
-                        class_name="rounded-full bg-indigo-50 px-2 py-0.5 text-[11px] "
-                        "font-medium text-indigo-700",
+                        row.slot,
+                        class_name="rounded-full bg-indigo-100 px-2 py-0.5 text-[11px] font-semibold text-indigo-800",
                     ),
                 ),
                 class_name="flex flex-wrap items-center gap-2",
             ),
             rx.el.p(
-                rx.el.code(row.id, class_name="font-mono text-[11px] text-slate-400"),
-                class_name="truncate",
+                row.runs,
+                class_name=rx.cond(row.slot != "", "text-xs font-medium text-indigo-800", "text-xs text-slate-600"),
+                id="runs-" + row.id,
             ),
             rx.el.p(
-                rx.el.span(row.task_count.to_string(), " task(s): ", class_name="text-slate-500"),
-                rx.el.span(row.actions, class_name="font-mono text-slate-700"),
-                class_name="mt-1 truncate text-xs",
+                rx.el.code(row.id, class_name="font-mono text-[11px] text-slate-600"),
+                class_name="min-w-0 wrap-anywhere",
+            ),
+            rx.el.ul(
+                rx.foreach(row.tasks, task_line),
+                aria_label="Tasks of " + row.name,
+                class_name="mt-1 flex flex-col gap-0.5 text-xs",
             ),
             rx.cond(
                 row.webhook != "",
                 rx.el.p(
-                    rx.icon("webhook", class_name="h-3 w-3"),
-                    row.webhook,
-                    class_name="mt-0.5 flex items-center gap-1 truncate font-mono text-[11px] text-slate-500",
+                    rx.icon("webhook", class_name="h-3 w-3 shrink-0", aria_hidden="true"),
+                    rx.el.span("Webhook: ", row.webhook, class_name="min-w-0 wrap-anywhere"),
+                    class_name="mt-0.5 flex items-center gap-1 font-mono text-[11px] text-slate-600",
                 ),
             ),
             class_name="min-w-0 flex-1",
         ),
         rx.el.div(
-            rx.el.span("Updated ", row.updated, class_name="hidden text-[11px] text-slate-400 lg:block"),
+            rx.el.span("Updated ", row.updated, class_name="hidden text-[11px] text-slate-600 lg:block"),
             rx.el.a(
                 rx.icon("pencil", class_name="h-3.5 w-3.5"),
                 "Edit",
                 href="/workflows/" + row.id,
+                aria_label="Edit " + row.name,
                 class_name=SECONDARY + " text-xs",
             ),
             rx.el.a(
                 rx.icon("history", class_name="h-3.5 w-3.5"),
                 "Jobs",
                 href="/jobs?workflow=" + row.id,
+                aria_label="Jobs of " + row.name,
                 class_name=GHOST + " text-xs",
             ),
             rx.el.button(
@@ -98,6 +119,7 @@ def workflow_item(row) -> rx.Component:
                 "Duplicate",
                 type="button",
                 id="duplicate-" + row.id,
+                aria_label="Duplicate " + row.name,
                 on_click=List.duplicate(row.id),
                 class_name=GHOST + " text-xs",
             ),
@@ -106,6 +128,7 @@ def workflow_item(row) -> rx.Component:
                 "Delete",
                 type="button",
                 id="delete-" + row.id,
+                aria_label="Delete " + row.name,
                 on_click=List.ask_delete(row.id),
                 class_name=GHOST + " text-xs",
             ),
@@ -123,7 +146,8 @@ def workflows_page() -> rx.Component:
     return studio_page(
         page_header(
             "Workflows",
-            "Tasks, the conditions between them, and a test run on a sample photo.",
+            "Two of these run on the profile's uploads, as marked; the others run only when started "
+            "(a test run here, or the API).",
             rx.el.a(rx.icon("history", class_name="h-4 w-4"), "Jobs", href="/jobs", class_name=SECONDARY),
             rx.el.a(
                 rx.icon("plus", class_name="h-4 w-4"),

@@ -48,6 +48,30 @@ def _tasks_text(tasks_json: str) -> str:
     return ", ".join(f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items() if isinstance(info, dict))
 
 
+SLOT_NAMES = {Slot.AVATAR: "Profile picture", Slot.COVER: "Cover photo"}
+#: What the thumbnail's text alternative says happened to the photo.
+STATUS_VERBS = {
+    JobStatus.UPLOADED: "uploaded",
+    JobStatus.PROCESSING: "processing since",
+    JobStatus.FINISHED: "saved",
+    JobStatus.FAILED: "failed",
+    JobStatus.SUPERSEDED: "replaced",
+}
+
+
+def day_and_time(moment: float) -> str:
+    """``29 Nov 2026 14:02`` in the server's local time."""
+    local = time.localtime(moment)
+    return f"{local.tm_mday} {time.strftime('%b %Y %H:%M', local)}"
+
+
+def thumb_alt(slot: str, status: JobStatus, created_at: float, finished_at: float | None) -> str:
+    """The thumbnail's text alternative: ``Profile picture saved 29 Nov 2026 14:02``."""
+    moment = finished_at if finished_at is not None and status in (JobStatus.FINISHED, JobStatus.FAILED) else created_at
+    name = SLOT_NAMES.get(slot, "Photo")  # type: ignore[call-overload]
+    return f"{name} {STATUS_VERBS.get(status, status.value)} {day_and_time(moment)}"
+
+
 def _thumb(job: PhotoJob) -> str:
     """The job's final file, else its kept original's preview; never an expired signed URL from the row."""
     if job.final_handle:
@@ -74,6 +98,7 @@ def activity_row(job: PhotoJob) -> ActivityRow:
         error=job.error,
         when=time.strftime("%H:%M:%S", time.localtime(job.created_at)),
         can_retry=status == JobStatus.FAILED and not job.original_deleted,
+        alt=thumb_alt(job.slot, status, job.created_at, job.finished_at),
     )
 
 

@@ -7,9 +7,11 @@ from urllib.parse import unquote
 
 import reflex as rx
 
-from dashboard import photo_jobs, profile_store
+from dashboard import photo_jobs, profile_store, profile_windows
 from dashboard.accounts import store
 from dashboard.models import Profile
+from dashboard.settings import get_settings
+from dashboard.state import live_profile
 from dashboard.state.session import SessionState
 
 PUBLIC_PREFIX = "/u/"
@@ -22,6 +24,7 @@ def username_in(path: str) -> str:
     return unquote(path[len(PUBLIC_PREFIX):].strip("/").split("/", 1)[0])
 
 
+@live_profile.receiver
 class PublicProfileState(SessionState):
     """What the public page shows. Only the saved (final) photos' URLs ever reach this state."""
 
@@ -36,6 +39,14 @@ class PublicProfileState(SessionState):
     cover_url: str = ""
     #: The visitor is the owner (shows a link back to editing).
     is_owner: bool = False
+    #: The account whose profile is shown (backend only; 0 for none).
+    _owner_id: int = 0
+
+    def _take_pushed_text(self, owner_id: int, profile: Profile) -> None:
+        """The owner saved their profile in some window: show the new text at once."""
+        if self.found and self._owner_id == owner_id:
+            self.name = profile.name or self.shown_username
+            self.headline, self.bio = profile.headline, profile.bio
 
     @rx.event
     async def load(self):
@@ -54,6 +65,7 @@ class PublicProfileState(SessionState):
             return
         viewer = await self._account()
         self.found = True
+        self._owner_id = account.account_id
         self.shown_username = account.username
         self.name = profile.name or account.username
         self.headline, self.bio = profile.headline, profile.bio
@@ -61,3 +73,6 @@ class PublicProfileState(SessionState):
         self.cover_url = photo_jobs.photo_url(profile.cover_handle) if profile.cover_handle else ""
         self.is_owner = viewer is not None and viewer.account_id == account.account_id
         self.signed_in_as = viewer.username if viewer else ""
+        await profile_windows.notes(get_settings().redis_url).note(
+            account.account_id, self.router.session.client_token
+        )

@@ -31,3 +31,5 @@ class ActivityRow:
     error: str = ""
     when: str = ""
     can_retry: bool = False
+    #: The thumbnail's text alternative (what happened to which photo, and when).
+    alt: str = ""

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from dashboard import profile_windows
 from dashboard.accounts import SignedIn, store
 from dashboard.settings import get_settings
 
@@ -106,6 +107,12 @@ class SessionState(rx.State):
         from dashboard.state.photo import AvatarState, CoverState
         from dashboard.state.profile import ProfileState
 
+        profile = await self.get_state(ProfileState)
+        if profile._owner_id:
+            # This window no longer shows the account's profile: no more pushes of it here.
+            await profile_windows.notes(get_settings().redis_url).forget(
+                profile._owner_id, self.router.session.client_token
+            )
         self.session_token = ""
         self.signed_in_as = ""
         for state_class in (ProfileState, AvatarState, CoverState, ActivityState):

@@ -11,6 +11,7 @@ from dashboard.filestack import FilestackError, Workflow
 from dashboard.job_views import when
 from dashboard.settings import get_settings
 from dashboard.state.studio import StudioState
+from dashboard.workflow_summary import TaskLine, slot_use, task_lines
 
 
 @dataclass
@@ -23,21 +24,17 @@ class WorkflowRow:
     task_count: int
     webhook: str
     updated: str
-    used_by: str
-
-
-def _used_by(workflow_id: str) -> str:
-    """Which photo slot of the profile page runs this workflow, if any."""
-    settings = get_settings()
-    slots = {
-        settings.filestack_profile_workflow_id: "avatar",
-        settings.filestack_cover_workflow_id: "cover photo",
-    }
-    return f"runs on every {slots[workflow_id]} upload" if workflow_id in slots else ""
+    #: The photo slot whose uploads run it ("Profile picture", "Cover photo"), or "".
+    slot: str
+    #: When it runs, in words ("Runs on every profile picture upload", "Runs only when started").
+    runs: str
+    tasks: list[TaskLine]
 
 
 def workflow_row(workflow: Workflow) -> WorkflowRow:
     """One line of the list."""
+    settings = get_settings()
+    use = slot_use(workflow.id, settings.filestack_profile_workflow_id, settings.filestack_cover_workflow_id)
     return WorkflowRow(
         id=workflow.id,
         name=workflow.name,
@@ -45,7 +42,9 @@ def workflow_row(workflow: Workflow) -> WorkflowRow:
         task_count=len(workflow.tasks),
         webhook=workflow.webhook or "",
         updated=when(workflow.updated_at),
-        used_by=_used_by(workflow.id),
+        slot=use.slot,
+        runs=use.text,
+        tasks=task_lines(workflow),
     )
 
 
