@@ -231,7 +231,7 @@ class JobDetailState(StudioState):
         )
         self.duration = job_duration(job)
         self.rows = task_rows(
-            job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+            job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
         )
         self.graph_nodes, self.graph_edges = graph_of(job.workflow.definition(), job_states(job))
         if log is not None:

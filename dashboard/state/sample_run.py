@@ -130,7 +130,7 @@ class SampleRunState(StudioState):
 
         async def push(snapshot: studio_runs.JobSnapshot) -> bool:
             rows = task_rows(
-                snapshot.job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+                snapshot.job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
             )
             async with self:
                 if self.job_uuid != job_uuid:
