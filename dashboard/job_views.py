@@ -139,6 +139,8 @@ def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]],
     if progress.started_at is not None:
         end = progress.finished_at or (datetime.now(UTC) if progress.state is TaskState.RUNNING else None)
         return seconds_text((end - progress.started_at).total_seconds()) if end else ""
+    if progress.finished_at is not None:  # the service says when it ended but not that it ran (skipped)
+        return ""
     if not observed or observed[0] is None or math.isnan(observed[0]):
         return ""
     end = observed[1] if observed[1] is not None else (now if progress.state is TaskState.RUNNING else None)
