@@ -1,10 +1,8 @@
 """What the studio and the jobs console show of a job: rows of plain values. No I/O.
 
-``GET /jobs/{uuid}`` gives each task's state and reason, and every task's result once
-the job is done; while it runs (or once it failed) the CDN's ``workflow_status`` gives
-the results of the tasks finished so far, passed here as ``partial``. When the service
-does not say when a task started and ended (``startedAt``/``finishedAt``), the time is
-the one the follower observed, written ``~0.4 s``.
+``GET /jobs/{uuid}`` gives each task's state, reason and times, and the results of the
+tasks finished so far. When a service does not say when a task started and ended
+(``startedAt``/``finishedAt``), the time is the one the follower observed, written ``~0.4 s``.
 """
 
 from __future__ import annotations
@@ -141,6 +139,8 @@ def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]],
     if progress.started_at is not None:
         end = progress.finished_at or (datetime.now(UTC) if progress.state is TaskState.RUNNING else None)
         return seconds_text((end - progress.started_at).total_seconds()) if end else ""
+    if progress.finished_at is not None:  # the service says when it ended but not that it ran (skipped)
+        return ""
     if not observed or observed[0] is None or math.isnan(observed[0]):
         return ""
     end = observed[1] if observed[1] is not None else (now if progress.state is TaskState.RUNNING else None)
@@ -173,20 +173,14 @@ def _output_row(output: StoredResult, thumb: ThumbUrl) -> OutputRow:
     )
 
 
-def results_of(job: Job, partial: Optional[Mapping[str, TaskResult]] = None) -> dict[str, TaskResult]:
-    """The job's results, or the partial ones while it has none."""
-    return dict(job.results) if job.results else dict(partial or {})
-
-
 def task_rows(
     job: Job,
     thumb: ThumbUrl,
-    partial: Optional[Mapping[str, TaskResult]] = None,
     observed: Optional[Mapping[str, list[Optional[float]]]] = None,
     now: float = 0.0,
 ) -> list[TaskRunRow]:
     """Every task of the job in run order, with state, time, reason, result and outputs."""
-    results = results_of(job, partial)
+    results = dict(job.results)
     outputs: dict[str, list[OutputRow]] = {}
     for output in stored_outputs(results):
         outputs.setdefault(output.task, []).append(_output_row(output, thumb))

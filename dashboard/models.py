@@ -62,6 +62,19 @@ class Account(DashboardTable, table=True):
     password_hash: str
     created_at: float = sqlmodel.Field(default_factory=time.time)
     password_changed_at: float = sqlmodel.Field(default_factory=time.time)
+    #: The app's administrator (the first account ever created); ``ADMIN_USERNAMES`` names more.
+    is_admin: bool = sqlmodel.Field(default=False)
+
+
+class FirstAccount(DashboardTable, table=True):
+    """One row, written by the first sign-up ever: whoever inserts it becomes the admin.
+
+    Its primary key is fixed, so two sign-ups racing on an empty database cannot both win.
+    It stays when that account is deleted: no later account becomes admin by being first.
+    """
+
+    slot: int = sqlmodel.Field(default=1, primary_key=True)
+    account_id: int
 
 
 class AuthSession(DashboardTable, table=True):

@@ -56,9 +56,16 @@ class Settings(BaseSettings):
     #: Photo uploads one account may make per window.
     upload_rate_limit: int = 30
     upload_rate_window_s: float = 600.0
+    #: Usernames, comma-separated, that are admins besides the first account (the studio, the console).
+    admin_usernames: str = ""
 
     #: The embedded service's settings (data dir, credentials, limits, database, Redis, workflows).
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """``ADMIN_USERNAMES`` as usernames are compared: trimmed, lower-case, blanks dropped."""
+        return frozenset(name.strip().lower() for name in self.admin_usernames.split(",") if name.strip())
 
     @property
     def embedded(self) -> bool:

@@ -2,9 +2,8 @@
 
 A test run stores a photo (one of the samples shipped in ``assets/samples`` or one the
 person uploads, checked like a profile photo), starts the workflow on it with
-``POST /jobs`` and follows the job: ``GET /jobs/{uuid}`` for each task's state, and the
-CDN's ``workflow_status`` for the results of the tasks finished so far (the REST job
-carries results only once it is done).
+``POST /jobs`` and follows the job with ``GET /jobs/{uuid}`` alone: each task's state,
+times and the results of the tasks finished so far.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from dashboard import connection
-from dashboard.filestack import FilestackClient, FilestackError, Job, TaskResult, Transformation, WebhookLog
+from dashboard.filestack import FilestackClient, Job, Transformation, WebhookLog
 from dashboard.job_views import Observed, observe
 from dashboard.photo_checks import check_photo
 from dashboard.photo_jobs import photo_url, poll_timing
@@ -84,10 +83,9 @@ async def start_run(
 
 @dataclass
 class JobSnapshot:
-    """What a follower knows of a job: its record, results so far and observed task times."""
+    """What a follower knows of a job: its record (results so far included) and observed task times."""
 
     job: Job
-    partial: dict[str, TaskResult] = field(default_factory=dict)
     observed: Observed = field(default_factory=dict)
     now: float = 0.0
     timed_out: bool = False
@@ -99,20 +97,14 @@ OnSnapshot = Callable[[JobSnapshot], Awaitable[bool]]
 async def read_snapshot(
     fs: FilestackClient, job_uuid: str, previous: Optional[JobSnapshot] = None, began: Optional[float] = None
 ) -> JobSnapshot:
-    """The job as it is now, with the results of its finished tasks.
+    """The job as it is now, with the results of its finished tasks (one call).
 
     ``began`` is when this app started the job, if it did (see :func:`~dashboard.job_views.observe`).
     """
     job = await fs.workflows_api.get_job(job_uuid)
-    partial: dict[str, TaskResult] = {}
-    if not job.results and any(p.state.finished for p in job.tasks.values()):
-        try:
-            partial = dict((await fs.workflow_status(job_uuid)).results)
-        except FilestackError:
-            partial = dict(previous.partial) if previous else {}
     now = time.monotonic()
     observed = observe(previous.observed if previous else {}, job, now, previous.now if previous else began)
-    return JobSnapshot(job=job, partial=partial, observed=observed, now=now)
+    return JobSnapshot(job=job, observed=observed, now=now)
 
 
 async def follow_job(

@@ -56,3 +56,16 @@ async def event_processor() -> AsyncIterator[Events]:
     processor.configure(state_manager=manager)
     async with processor:
         yield Events(processor, manager, errors=errors)
+
+
+async def sign_in(events: Events, token: str) -> None:
+    """Give the client of ``events`` a session cookie, as a browser that signed in has.
+
+    The state is marked hydrated: a browser's first event hydrates it with the cookies it
+    sends; without a browser, hydrating would clear the cookie again.
+    """
+    from dashboard.state import SessionState
+
+    root = await events.manager.get_state(rx.BaseStateToken(ident=events.token, cls=SessionState))
+    root.is_hydrated = True
+    (await root.get_state(SessionState)).session_token = token

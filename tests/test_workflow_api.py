@@ -58,7 +58,11 @@ async def test_profile_picture_end_to_end_over_http(tmp_path: Path) -> None:
         assert list(status)[: len(STATUS_KEYS)] == STATUS_KEYS
         assert list(status)[len(STATUS_KEYS) :] == ["tasks"]
         assert status["status"] == "Finished" and status["ttl"] == 172800
-        assert status["tasks"] == {"avatar": {"state": "done", "reason": None}}
+        avatar_task = status["tasks"]["avatar"]
+        assert list(status["tasks"]) == ["avatar"] and avatar_task["state"] == "done"
+        assert avatar_task["reason"] is None
+        assert STAMP.match(avatar_task["startedAt"]) and STAMP.match(avatar_task["finishedAt"])
+        assert avatar_task["startedAt"] <= avatar_task["finishedAt"]
         avatar = status["results"]["avatar"]["data"]
         assert avatar["url"] == f"http://testserver/cdn/{avatar['handle']}"
         assert avatar["key"] == f"avatars/{avatar['handle']}_me.jpg"
@@ -312,7 +316,11 @@ async def test_rest_jobs_start_report_and_list(tmp_path: Path) -> None:
             "uuid",
             "workflow",
             "tasks",
+            "replayOf",
+            "cancelledBy",
+            "replays",
         ]
+        assert job["replayOf"] is None and job["cancelledBy"] is None and job["replays"] == []
         assert job["status"] == {"type": "done", "text": ""}
         assert job["results"]["avatar"]["data"]["width"] == 400
         assert REST_STAMP.match(job["startedAt"])

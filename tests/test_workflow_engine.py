@@ -173,7 +173,7 @@ async def test_a_failing_task_fails_the_job_and_nothing_downstream_runs(
     assert status is not None
     assert status["status"] == "Failed" and status["error"] == job.status_text
     assert status["results"]["boom"] == {"error": "the scanner is on fire"}
-    assert status["tasks"]["never"] == {"state": "pending", "reason": None}
+    assert status["tasks"]["never"] == {"state": "pending", "reason": None, "startedAt": None, "finishedAt": None}
 
 
 async def test_a_task_over_the_timeout_fails(tmp_path: Path, nap_action: None) -> None:

@@ -150,3 +150,20 @@ def photo_like(width: int, height: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)
     return out.getvalue()
+
+
+def sleep_in_pool(marker: str, seconds: float) -> int:
+    """Run in a process-pool worker: write the worker's pid to ``marker``, sleep, then write "finished"."""
+    import os
+
+    Path(marker).write_text(str(os.getpid()))
+    time.sleep(seconds)
+    Path(marker).write_text("finished")
+    return os.getpid()
+
+
+async def nap_in_pool(context: ActionContext, params: BaseModel) -> dict[str, Any]:
+    """A ``nap`` whose sleep runs in the process pool; ``value`` is the marker file's path."""
+    assert isinstance(params, NapParams)
+    pid = await context.run_cpu(sleep_in_pool, str(params.value), params.seconds)
+    return {"pid": pid}

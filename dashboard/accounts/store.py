@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.accounts import passwords, tokens
 from dashboard.accounts.passwords import AccountError
 from dashboard.accounts.throttle import ThrottleRule, wait_seconds, wait_text
-from dashboard.models import Account, AuthSession, SignInFailure
+from dashboard.models import Account, AuthSession, FirstAccount, SignInFailure
 
 #: The expiry of a session is pushed forward at most this often (one write per minute per browser).
 SLIDE_EVERY_S = 60.0
@@ -43,10 +43,11 @@ class TooManyAttempts(AccountError):
 
 @dataclass(frozen=True)
 class SignedIn:
-    """Who a valid session belongs to."""
+    """Who a valid session belongs to; ``is_admin`` for the first account ever created."""
 
     account_id: int
     username: str
+    is_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,22 @@ class NewSession:
 
 def _signed_in(account: Account) -> SignedIn:
     assert account.id is not None
-    return SignedIn(account_id=account.id, username=account.username)
+    return SignedIn(account_id=account.id, username=account.username, is_admin=account.is_admin)
+
+
+def _claim_first(session: sqlmodel.Session, account: Account) -> None:
+    """Make ``account`` the admin if it is the first account ever created (one row, a fixed key:
+    of two sign-ups racing on an empty database, one insert fails)."""
+    if session.exec(sqlmodel.select(FirstAccount.slot)).first() is not None:
+        return
+    assert account.id is not None
+    try:
+        with session.begin_nested():
+            session.add(FirstAccount(account_id=account.id))
+    except IntegrityError:
+        return
+    account.is_admin = True
+    session.add(account)
 
 
 def _open_session(session: sqlmodel.Session, account_id: int, ttl_s: float, now: float) -> str:
@@ -95,6 +111,7 @@ def create_account(username: str, password: str, *, ttl_s: float, now: float | N
             session.rollback()
             raise UsernameTaken(f"The username '{name}' is taken; choose another.") from err
         assert account.id is not None
+        _claim_first(session, account)
         token = _open_session(session, account.id, ttl_s, now)
         signed = _signed_in(account)
         session.commit()

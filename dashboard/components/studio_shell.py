@@ -90,9 +90,14 @@ def not_allowed() -> rx.Component:
 
 
 def studio_page(*children: rx.Component) -> rx.Component:
-    """A studio or console page: wide, and only for those :func:`can_use_studio` lets in."""
+    """A studio or console page: wide, and only for those :func:`can_use_studio` lets in (nothing
+    shows until the access check has run)."""
     return page(
-        rx.cond(StudioState.allowed, rx.fragment(*children), not_allowed()),
+        rx.cond(
+            StudioState.allowed,
+            rx.fragment(*children),
+            rx.cond(StudioState.checked, not_allowed(), rx.el.div(id="checking-access")),
+        ),
         width="max-w-7xl",
     )
 

@@ -12,6 +12,7 @@ from .config import ClientConfig
 from .errors import (
     FilestackAuthError,
     FilestackBadRequest,
+    FilestackConflict,
     FilestackConnectionError,
     FilestackError,
     FilestackHTTPError,
@@ -70,6 +71,7 @@ __all__ = [
     "FileMetadata",
     "FilestackAuthError",
     "FilestackBadRequest",
+    "FilestackConflict",
     "FilestackClient",
     "FilestackConnectionError",
     "FilestackError",

@@ -123,6 +123,10 @@ class FilestackNotFound(FilestackHTTPError):
     """404: no such file, job or route."""
 
 
+class FilestackConflict(FilestackHTTPError):
+    """409: the resource is not in a state that allows this (e.g. cancelling a job that ended)."""
+
+
 class FilestackRateLimited(FilestackHTTPError):
     """429: too many requests. ``reset_at`` is Filestack's ``Filestack-Reset`` (unix s)."""
 
@@ -164,6 +168,7 @@ _STATUS_CLASSES: dict[int, type[FilestackHTTPError]] = {
     401: FilestackAuthError,
     403: FilestackAuthError,
     404: FilestackNotFound,
+    409: FilestackConflict,
     413: FilestackBadRequest,
     415: FilestackBadRequest,
     422: FilestackBadRequest,

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .models import StoredResult, TaskResult, stored_outputs
 
-#: The most jobs ``GET /jobs`` answers in one call.
+#: The most jobs ``GET /jobs`` answers in one call (a page holds one fewer: the one more says whether
+#: another page follows).
 MAX_JOBS_PER_CALL = 200
 
 
@@ -149,8 +150,10 @@ class TaskProgress(_Model):
 class Job(_Model):
     """A job as ``GET /jobs/{uuid}`` answers it.
 
-    ``results`` is filled once the job is done (as the beta API documents); ``tasks``
-    shows every task's progress meanwhile.
+    ``results`` holds the results of the tasks finished so far (the beta API documents it
+    filled once the job is done); ``tasks`` shows every task's progress and times;
+    ``replay_of`` names the job this one replays, ``cancelled_by`` who cancelled it, and
+    ``replays`` (read for one job) the jobs replaying it.
     """
 
     uuid: str
@@ -162,6 +165,9 @@ class Job(_Model):
     updated_at: Optional[datetime] = Field(default=None, alias="updatedAt")
     workflow: Workflow
     tasks: dict[str, TaskProgress] = Field(default_factory=dict)
+    replay_of: Optional[str] = Field(default=None, alias="replayOf")
+    cancelled_by: Optional[str] = Field(default=None, alias="cancelledBy")
+    replays: list[str] = Field(default_factory=list)
 
     @property
     def state(self) -> JobState:
@@ -216,7 +222,7 @@ class JobQuery(BaseModel):
     status: Optional[JobState] = None
     created_after: Optional[datetime] = None
     created_before: Optional[datetime] = None
-    limit: int = Field(default=20, ge=1, le=MAX_JOBS_PER_CALL)
+    limit: int = Field(default=20, ge=1, lt=MAX_JOBS_PER_CALL)
     after: Optional[str] = None
 
 

@@ -24,7 +24,6 @@ from .transport import HttpSender, read_json, read_model
 from .urls import check_id
 from .workflow_errors import locate_problems
 from .workflow_models import (
-    MAX_JOBS_PER_CALL,
     ActionContract,
     Job,
     JobPage,
@@ -172,12 +171,10 @@ class WorkflowsApi:
         """``GET /jobs``: one page of jobs matching ``query``, newest first.
 
         Every filter travels as a query parameter (``workflow``, ``status``,
-        ``createdAfter``, ``createdBefore``, ``after``, ``limit``). A server that ignores
-        some of them still gives the right page: the answer (up to
-        :data:`MAX_JOBS_PER_CALL` jobs) is filtered and cut here too, which is a no-op
-        when the server has done it.
+        ``createdAfter``, ``createdBefore``, ``after``, ``limit``); one job more than the
+        page is asked for, to know whether another page follows.
         """
-        params = {"limit": str(MAX_JOBS_PER_CALL)}
+        params = {"limit": str(query.limit + 1)}
         if query.workflow:
             params["workflow"] = check_id("workflow", query.workflow)
         if query.status is not None:
@@ -189,37 +186,26 @@ class WorkflowsApi:
         if query.after:
             params["after"] = check_id("after", query.after)
         jobs = await self._list("/jobs", Job, params)
-        return select_page(jobs, query)
+        page = jobs[: query.limit]
+        more = len(jobs) > query.limit and bool(page)
+        return JobPage(jobs=page, next_cursor=page[-1].uuid if more else None)
 
+    async def cancel_job(self, job_uuid: str, *, by: Optional[str] = None) -> Job:
+        """``POST /jobs/{uuid}/cancel``: stop a pending or running job; it ends ``failed`` with
+        "cancelled by <by>". Safe to repeat (a cancelled job answers the same); a job that
+        ended otherwise raises :class:`~dashboard.filestack.errors.FilestackConflict`."""
+        response = await self._send(
+            "POST",
+            f"/jobs/{check_id('job_uuid', job_uuid)}/cancel",
+            idempotent=True,
+            json_body={"by": by} if by else {},
+        )
+        return read_model(response, Job)
 
-def _matches(job: Job, query: JobQuery) -> bool:
-    if query.workflow and job.workflow_id != query.workflow:
-        return False
-    if query.status is not None and job.state is not query.status:
-        return False
-    created = job.created_at
-    if query.created_after is not None and (created is None or created < _aware(query.created_after)):
-        return False
-    if query.created_before is not None and (created is None or created >= _aware(query.created_before)):
-        return False
-    return True
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def select_page(jobs: list[Job], query: JobQuery) -> JobPage:
-    """The page of ``jobs`` (newest first) that ``query`` asks for.
-
-    The cursor is skipped past when it is in the list; a list that does not hold it
-    already starts after it.
-    """
-    matching = [job for job in jobs if _matches(job, query)]
-    if query.after:
-        uuids = [job.uuid for job in matching]
-        if query.after in uuids:
-            matching = matching[uuids.index(query.after) + 1 :]
-    page = matching[: query.limit]
-    more = len(matching) > query.limit
-    return JobPage(jobs=page, next_cursor=page[-1].uuid if more and page else None)
+    async def replay_job(self, job_uuid: str) -> Job:
+        """``POST /jobs/{uuid}/replay``: the job's workflow on its source again, as a new job
+        (each call starts one; sent once)."""
+        response = await self._send(
+            "POST", f"/jobs/{check_id('job_uuid', job_uuid)}/replay", idempotent=False, json_body={}
+        )
+        return read_model(response, Job)

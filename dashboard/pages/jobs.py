@@ -6,8 +6,11 @@ from dashboard.components.flow_graph import flow_graph
 from dashboard.components.job_tasks import task_run_list
 from dashboard.components.studio_shell import (
     CARD,
+    DANGER,
+    GHOST,
     INPUT,
     PANEL_TITLE,
+    PRIMARY,
     SECONDARY,
     crumb,
     empty_state,
@@ -261,6 +264,131 @@ def webhook_panel() -> rx.Component:
     )
 
 
+def _confirm(question: str, keep: str, confirm_id: str, label: str, on_confirm, style: str) -> rx.Component:
+    return rx.el.div(
+        rx.el.span(question, class_name="text-xs text-slate-700"),
+        rx.el.button(keep, type="button", on_click=Detail.ask(""), class_name=GHOST + " text-xs"),
+        rx.el.button(label, type="button", id=confirm_id, on_click=on_confirm, class_name=style + " text-xs"),
+        role="alertdialog",
+        class_name="flex flex-wrap items-center gap-1 rounded-md bg-slate-100 px-2 py-1",
+    )
+
+
+def job_actions() -> rx.Component:
+    """Cancel (while the job runs) and replay, each asked twice."""
+    return rx.cond(
+        Detail.found,
+        rx.match(
+            Detail.confirming,
+            (
+                "cancel",
+                _confirm(
+                    "Cancel this job? Its running tasks are stopped.",
+                    "Keep running",
+                    "confirm-cancel-job",
+                    "Cancel job",
+                    Detail.cancel_job,
+                    DANGER,
+                ),
+            ),
+            (
+                "replay",
+                _confirm(
+                    "Run this job's workflow again on the same source, as a new job?",
+                    "Not now",
+                    "confirm-replay-job",
+                    "Replay",
+                    Detail.replay_job,
+                    PRIMARY,
+                ),
+            ),
+            rx.el.div(
+                rx.cond(
+                    (Detail.state == "pending") | (Detail.state == "running"),
+                    rx.el.button(
+                        rx.icon("circle-stop", class_name="h-4 w-4"),
+                        "Cancel job",
+                        type="button",
+                        id="cancel-job",
+                        disabled=Detail.acting,
+                        on_click=Detail.ask("cancel"),
+                        class_name=DANGER,
+                    ),
+                ),
+                rx.el.button(
+                    rx.icon("rotate-ccw", class_name="h-4 w-4"),
+                    "Replay",
+                    type="button",
+                    id="replay-job",
+                    disabled=Detail.acting,
+                    on_click=Detail.ask("replay"),
+                    class_name=SECONDARY,
+                ),
+                class_name="flex gap-2",
+            ),
+        ),
+    )
+
+
+def _job_link(uuid) -> rx.Component:
+    return rx.el.a(
+        uuid, href="/jobs/" + uuid, class_name="block truncate font-mono text-xs text-indigo-700 hover:underline"
+    )
+
+
+def lineage() -> rx.Component:
+    """The job this one replays, and the jobs that replay it."""
+    return rx.cond(
+        (Detail.replay_of != "") | (Detail.replays.length() > 0),
+        rx.el.div(
+            rx.cond(
+                Detail.replay_of != "",
+                rx.el.p(
+                    rx.icon("rotate-ccw", class_name="h-3.5 w-3.5 shrink-0"),
+                    rx.el.span("Replay of", class_name="shrink-0"),
+                    rx.el.a(
+                        Detail.replay_of,
+                        href="/jobs/" + Detail.replay_of,
+                        id="replay-of",
+                        class_name="truncate font-mono text-indigo-700 hover:underline",
+                    ),
+                    class_name="flex min-w-0 items-center gap-1.5 text-xs text-slate-600",
+                ),
+            ),
+            rx.cond(
+                Detail.replays.length() > 0,
+                rx.el.div(
+                    rx.el.p("Replayed as", class_name="text-xs text-slate-600"),
+                    rx.el.div(rx.foreach(Detail.replays, _job_link), id="job-replays", class_name="min-w-0"),
+                    class_name="flex min-w-0 gap-1.5",
+                ),
+            ),
+            class_name="mt-3 flex flex-col gap-1 border-t border-slate-100 pt-3",
+        ),
+    )
+
+
+def status_reason() -> rx.Component:
+    """Why the job failed, or who cancelled it."""
+    return rx.cond(
+        Detail.status_text != "",
+        rx.cond(
+            Detail.cancelled_by != "",
+            rx.el.p(
+                rx.icon("ban", class_name="h-4 w-4 shrink-0"),
+                rx.el.span(Detail.status_text, id="job-reason"),
+                id="job-cancelled",
+                class_name="mt-3 flex items-center gap-2 rounded-md bg-slate-100 px-3 py-2 text-sm text-slate-700",
+            ),
+            rx.el.p(
+                Detail.status_text,
+                id="job-reason",
+                class_name="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800",
+            ),
+        ),
+    )
+
+
 def job_detail_page() -> rx.Component:
     """The page at ``/jobs/[job_uuid]``."""
     return studio_page(
@@ -268,6 +396,7 @@ def job_detail_page() -> rx.Component:
             rx.el.span("Job ", rx.el.code(Detail.job_uuid, class_name="font-mono text-base sm:text-lg")),
             rx.el.span(Detail.workflow_name),
             rx.cond(Detail.found, state_chip(Detail.state, "job-state")),
+            job_actions(),
             crumbs=crumb("Jobs", "/jobs"),
         ),
         error_banner(Detail.error),
@@ -316,14 +445,8 @@ def job_detail_page() -> rx.Component:
                             ),
                             class_name="flex gap-4",
                         ),
-                        rx.cond(
-                            Detail.status_text != "",
-                            rx.el.p(
-                                Detail.status_text,
-                                id="job-reason",
-                                class_name="mt-3 rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800",
-                            ),
-                        ),
+                        status_reason(),
+                        lineage(),
                         class_name=f"{CARD} p-4",
                     ),
                     rx.el.section(

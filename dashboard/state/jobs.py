@@ -2,7 +2,9 @@
 
 The list asks ``GET /jobs`` with the filters (workflow, status, time) and a cursor per
 page; a job's page shows its source, each task's state, time, reason, result and stored
-outputs, and every webhook attempt, and follows the job while it runs.
+outputs, and every webhook attempt, and follows the job while it runs. It cancels the job
+(``POST /jobs/{uuid}/cancel``, naming the admin who asked) and replays it
+(``POST /jobs/{uuid}/replay``, then shows the new job), each after a confirmation.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from typing import Any, Optional
 import reflex as rx
 
 from dashboard import connection, studio_runs
-from dashboard.filestack import FilestackError, FilestackNotFound, JobQuery, JobState, WebhookLog
+from dashboard.filestack import (
+    FilestackConflict,
+    FilestackError,
+    FilestackNotFound,
+    JobQuery,
+    JobState,
+    WebhookLog,
+)
 from dashboard.job_views import (
     AttemptRow,
     JobRow,
@@ -26,7 +35,7 @@ from dashboard.job_views import (
     task_rows,
     when,
 )
-from dashboard.state.studio import StudioState
+from dashboard.state.studio import StudioState, studio_event
 from dashboard.workflow_graph import graph_of
 
 PAGE_SIZE = 20
@@ -40,6 +49,8 @@ TIME_WINDOWS: dict[str, tuple[str, Optional[timedelta]]] = {
     "7d": ("Last 7 days", timedelta(days=7)),
 }
 STATUSES = tuple(state.value for state in JobState)
+#: What the job page asks to confirm.
+CONFIRMABLE = ("cancel", "replay")
 
 
 @dataclass
@@ -83,10 +94,9 @@ class JobListState(StudioState):
     _next: str = ""
 
     @rx.event
+    @studio_event
     async def load_page(self):
         """``on_load``: filters from the URL (``?workflow=…&status=…&since=…``), first page."""
-        if not await self._permitted():
-            return
         query = self.router.url.query_parameters
         self.workflow_filter = str(query.get("workflow", ""))
         self.status_filter = str(query.get("status", "")) if query.get("status") in STATUSES else ""
@@ -120,43 +130,45 @@ class JobListState(StudioState):
         self.error, self.loading = "", False
 
     @rx.event
+    @studio_event
     async def set_workflow_filter(self, workflow_id: str):
         """Only the jobs of one workflow (empty: all)."""
-        if await self._permitted():
-            self.workflow_filter = workflow_id
-            await self._show_page([""])
+        self.workflow_filter = workflow_id
+        await self._show_page([""])
 
     @rx.event
+    @studio_event
     async def set_status_filter(self, status: str):
         """Only the jobs in one state (empty: all)."""
-        if await self._permitted():
-            self.status_filter = status if status in STATUSES else ""
-            await self._show_page([""])
+        self.status_filter = status if status in STATUSES else ""
+        await self._show_page([""])
 
     @rx.event
+    @studio_event
     async def set_time_filter(self, window: str):
         """Only the jobs created in a recent window (empty: any time)."""
-        if await self._permitted():
-            self.time_filter = window if window in TIME_WINDOWS else ""
-            await self._show_page([""])
+        self.time_filter = window if window in TIME_WINDOWS else ""
+        await self._show_page([""])
 
     @rx.event
+    @studio_event
     async def next_page(self):
         """The older jobs."""
-        if await self._permitted() and self._next:
+        if self._next:
             await self._show_page([*self._cursors, self._next])
 
     @rx.event
+    @studio_event
     async def previous_page(self):
         """The newer jobs."""
-        if await self._permitted() and len(self._cursors) > 1:
+        if len(self._cursors) > 1:
             await self._show_page(self._cursors[:-1])
 
     @rx.event
+    @studio_event
     async def refresh(self):
         """Read the current page again."""
-        if await self._permitted():
-            await self._show_page(self._cursors)
+        await self._show_page(self._cursors)
 
 
 class JobDetailState(StudioState):
@@ -180,23 +192,82 @@ class JobDetailState(StudioState):
     webhook: str = ""
     graph_nodes: list[dict[str, Any]] = []
     graph_edges: list[dict[str, Any]] = []
+    #: Who cancelled the job ("" unless it was cancelled).
+    cancelled_by: str = ""
+    #: The job this one replays, and the jobs replaying this one.
+    replay_of: str = ""
+    replays: list[str] = []
+    #: The action waiting for confirmation: "cancel", "replay" or "".
+    confirming: str = ""
+    acting: bool = False
 
     @rx.event
+    @studio_event
     async def load_page(self):
         """``on_load``: the job named by the URL, followed while it runs."""
         async for event in self._load(self._route_arg()):
             yield event
 
     @rx.event
+    @studio_event
     async def load(self, job_uuid: str):
         """Read one job, its results and its webhook attempts."""
         async for event in self._load(job_uuid):
             yield event
 
-    async def _load(self, job_uuid: str):
-        if not await self._permitted():
+    @rx.event
+    @studio_event
+    def ask(self, action: str):
+        """Ask to confirm cancelling or replaying the job ("" closes the question)."""
+        self.confirming = action if action in CONFIRMABLE else ""
+
+    @rx.event
+    @studio_event
+    async def cancel_job(self):
+        """Cancel the job (confirmed): it stops, and the page shows who cancelled it."""
+        job_uuid, self.confirming = self.job_uuid, ""
+        if not job_uuid or self.acting:
             return
-        self.job_uuid, self.found, self.error = job_uuid, False, ""
+        self.acting = True
+        yield
+        viewer = await self._viewer()
+        try:
+            async with connection.open_client() as fs:
+                await fs.workflows_api.cancel_job(job_uuid, by=viewer.username)
+        except FilestackConflict as err:
+            self.acting = False
+            yield rx.toast.error(f"Not cancelled: {err.message}")
+            return
+        except (FilestackError, ValueError) as err:
+            self.acting = False
+            yield rx.toast.error(f"The job could not be cancelled: {err}")
+            return
+        self.acting = False
+        yield rx.toast.success("Job cancelled.")
+        async for event in self._load(job_uuid):
+            yield event
+
+    @rx.event
+    @studio_event
+    async def replay_job(self):
+        """Replay the job (confirmed): the same workflow on the same source, as a new job."""
+        job_uuid, self.confirming = self.job_uuid, ""
+        if not job_uuid or self.acting:
+            return
+        self.acting = True
+        yield
+        try:
+            async with connection.open_client() as fs:
+                replay = await fs.workflows_api.replay_job(job_uuid)
+        except (FilestackError, ValueError) as err:
+            self.acting = False
+            yield rx.toast.error(f"The job could not be replayed: {err}")
+            return
+        self.acting = False
+        yield rx.redirect(f"/jobs/{replay.uuid}")
+
+    async def _load(self, job_uuid: str):
+        self.job_uuid, self.found, self.error, self.confirming = job_uuid, False, "", ""
         try:
             async with connection.open_client() as fs:
                 snapshot = await studio_runs.read_snapshot(fs, job_uuid)
@@ -231,9 +302,11 @@ class JobDetailState(StudioState):
         )
         self.duration = job_duration(job)
         self.rows = task_rows(
-            job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+            job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
         )
         self.graph_nodes, self.graph_edges = graph_of(job.workflow.definition(), job_states(job))
+        self.cancelled_by, self.replay_of = job.cancelled_by or "", job.replay_of or ""
+        self.replays = list(job.replays)
         if log is not None:
             self._show_attempts(log)
 
@@ -241,7 +314,11 @@ class JobDetailState(StudioState):
     async def follow(self):
         """Follow the job while it runs, then its webhook deliveries until they settle."""
         async with self:
+            if not await self._permitted("JobDetailState.follow"):
+                return
             job_uuid = self.job_uuid
+        if not job_uuid:
+            return
 
         async def push(snapshot: studio_runs.JobSnapshot) -> bool:
             async with self:

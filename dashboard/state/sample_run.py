@@ -17,7 +17,7 @@ from dashboard.filestack import FilestackError
 from dashboard.job_views import TaskRunRow, job_states, task_rows, when
 from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import get_settings
-from dashboard.state.studio import StudioState
+from dashboard.state.studio import StudioState, studio_event
 from dashboard.state.workflow_editor import WorkflowEditorState
 
 UPLOAD_ID = "run-upload"
@@ -46,10 +46,9 @@ class SampleRunState(StudioState):
         return self.phase in ("starting", "running")
 
     @rx.event
+    @studio_event
     async def prepare(self):
         """``on_load``: list the samples; a new page starts without a run."""
-        if not await self._permitted():
-            return
         self.samples = studio_runs.sample_photos()
         if self.selected not in {s.name for s in self.samples}:
             self.selected = self.samples[0].name if self.samples else ""
@@ -57,6 +56,7 @@ class SampleRunState(StudioState):
         self.job_state = self.source_name = self.source_thumb = self.started = ""
 
     @rx.event
+    @studio_event
     def select(self, name: str):
         """Choose the sample photo to run on."""
         self.selected = name
@@ -66,9 +66,10 @@ class SampleRunState(StudioState):
         return None if editor.is_new else editor.workflow_id
 
     @rx.event
+    @studio_event
     async def run_sample(self):
         """Run the saved workflow on the chosen sample photo."""
-        if not await self._permitted() or self.busy:
+        if self.busy:
             return
         try:
             data = await asyncio.to_thread(studio_runs.sample_bytes, self.selected)
@@ -79,9 +80,10 @@ class SampleRunState(StudioState):
             yield event
 
     @rx.event
+    @studio_event
     async def run_upload(self, files: list[rx.UploadFile]):
         """Run the saved workflow on a photo the person dropped."""
-        if not await self._permitted() or not files or self.busy:
+        if not files or self.busy:
             return
         upload = files[0]
         limit = get_settings().max_upload_bytes
@@ -93,6 +95,7 @@ class SampleRunState(StudioState):
             yield event
 
     @rx.event
+    @studio_event
     def on_rejected(self, rejections: list[dict]):
         """The browser refused the dropped file."""
         reasons = [e.get("message", "") for r in rejections or [] for e in (r.get("errors") or [])]
@@ -124,20 +127,22 @@ class SampleRunState(StudioState):
     async def follow(self):
         """Follow the run's job until it ends, pushing every change to the page."""
         async with self:
+            if not await self._permitted("SampleRunState.follow"):
+                return
             job_uuid, started = self.job_uuid, self._started
         if not job_uuid:
             return
 
         async def push(snapshot: studio_runs.JobSnapshot) -> bool:
             rows = task_rows(
-                snapshot.job, studio_runs.thumbnail_url, snapshot.partial, snapshot.observed, snapshot.now
+                snapshot.job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
             )
             async with self:
                 if self.job_uuid != job_uuid:
                     return False
                 self.rows, self.job_state = rows, snapshot.job.state.value
                 editor = await self.get_state(WorkflowEditorState)
-                editor.show_run(job_states(snapshot.job))
+                editor._show_run(job_states(snapshot.job))
             return True
 
         try:

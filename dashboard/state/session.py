@@ -104,8 +104,13 @@ class SessionState(rx.State):
     async def _forget(self) -> None:
         """Clear the session and the account's data from this browser's states."""
         from dashboard.state.activity import ActivityState
+        from dashboard.state.jobs import JobDetailState, JobListState
         from dashboard.state.photo import AvatarState, CoverState
         from dashboard.state.profile import ProfileState
+        from dashboard.state.sample_run import SampleRunState
+        from dashboard.state.studio import StudioState
+        from dashboard.state.workflow_editor import WorkflowEditorState
+        from dashboard.state.workflows import WorkflowListState
 
         profile = await self.get_state(ProfileState)
         if profile._owner_id:
@@ -115,5 +120,8 @@ class SessionState(rx.State):
             )
         self.session_token = ""
         self.signed_in_as = ""
-        for state_class in (ProfileState, AvatarState, CoverState, ActivityState):
+        for state_class in (
+            ProfileState, AvatarState, CoverState, ActivityState, StudioState, WorkflowListState,
+            WorkflowEditorState, SampleRunState, JobListState, JobDetailState,
+        ):
             (await self.get_state(state_class)).reset()

@@ -17,7 +17,7 @@ from dashboard import connection
 from dashboard import workflow_draft as draft
 from dashboard.filestack import FilestackError, FilestackNotFound, WorkflowRejected
 from dashboard.job_views import when
-from dashboard.state.studio import StudioState
+from dashboard.state.studio import StudioState, studio_event
 from dashboard.workflow_editor_view import RAW_PARAMS, TaskRow, editor_view, specs_for
 from dashboard.workflow_forms import ABSENT, loose_value, path_from_text, value_from_text
 from dashboard.workflow_graph import graph_of
@@ -72,20 +72,20 @@ class WorkflowEditorState(StudioState):
     # -- loading -------------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def load_page(self):
         """``on_load``: the workflow named by the URL (``new`` starts an empty draft)."""
         async for event in self._load(self._route_arg(NEW)):
             yield event
 
     @rx.event
+    @studio_event
     async def load(self, workflow_id: str):
         """Load one workflow (or ``new``) and the action contracts."""
         async for event in self._load(workflow_id):
             yield event
 
     async def _load(self, workflow_id: str):
-        if not await self._permitted():
-            return
         self.loaded, self.load_error, self.workflow_id = False, "", workflow_id
         self._problems, self._run_states, self.tab, self.json_error = {}, {}, "form", ""
         self.confirm_delete = False
@@ -127,7 +127,7 @@ class WorkflowEditorState(StudioState):
         if reshaped:
             self.revision += 1
 
-    def show_run(self, states: dict[str, str]) -> None:
+    def _show_run(self, states: dict[str, str]) -> None:
         """Colour the graph's tasks by their state in a test run."""
         self._run_states = dict(states)
         self.graph_nodes, self.graph_edges = graph_of(self._body, self._run_states)
@@ -148,7 +148,7 @@ class WorkflowEditorState(StudioState):
 
     async def _apply(self, change, *args: Any, clears: tuple[str, ...] = (), reshaped: bool = False):
         """Apply one draft edit if this person may; a bad edit is reported, nothing is lost."""
-        if not await self._permitted() or not self.loaded:
+        if not self.loaded:
             return None
         try:
             self._edit(change(self._body, *args), clears=clears, reshaped=reshaped)
@@ -159,21 +159,25 @@ class WorkflowEditorState(StudioState):
     # -- workflow fields -------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def set_name(self, name: str):
         """Rename the workflow."""
         return await self._apply(draft.set_name, name, clears=("name",))
 
     @rx.event
+    @studio_event
     async def set_webhook(self, webhook: str):
         """Where the job's result is posted when it ends (empty: nowhere)."""
         return await self._apply(draft.set_webhook, webhook, clears=("webhook",))
 
     @rx.event
+    @studio_event
     def set_new_task_action(self, action: str):
         """Which action the "Add task" button adds."""
         self.new_task_action = action
 
     @rx.event
+    @studio_event
     def set_tab(self, tab: str):
         """Show the forms or the JSON body."""
         self.tab = tab if tab in ("form", "json") else "form"
@@ -182,6 +186,7 @@ class WorkflowEditorState(StudioState):
     # -- tasks -----------------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def add_task(self):
         """Add a task running the chosen action."""
         action = self.new_task_action if self.new_task_action in self._contracts else None
@@ -190,16 +195,19 @@ class WorkflowEditorState(StudioState):
         return await self._apply(draft.add_task, action, reshaped=True)
 
     @rx.event
+    @studio_event
     async def remove_task(self, index: int):
         """Remove a task and the requirements on it."""
         return await self._apply(draft.remove_task, index, reshaped=True)
 
     @rx.event
+    @studio_event
     async def move_task(self, index: int, offset: int):
         """Move a task up or down."""
         return await self._apply(draft.move_task, index, offset, reshaped=True)
 
     @rx.event
+    @studio_event
     async def set_task_id(self, index: int, task_id: str):
         """Rename a task (the requirements on it follow)."""
         return await self._apply(
@@ -207,11 +215,13 @@ class WorkflowEditorState(StudioState):
         )
 
     @rx.event
+    @studio_event
     async def set_action(self, index: int, action: str):
         """Change a task's action; its params start over."""
         return await self._apply(draft.set_action, index, action, reshaped=True)
 
     @rx.event
+    @studio_event
     async def set_param(self, index: int, name: str, text: str):
         """Set one param from the text of its field (empty: the action's default)."""
         if not 0 <= index < len(self._body.get("tasks", [])):
@@ -230,16 +240,19 @@ class WorkflowEditorState(StudioState):
     # -- requirements ------------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def add_requirement(self, index: int):
         """Make a task wait for another one."""
         return await self._apply(draft.add_requirement, index, reshaped=True)
 
     @rx.event
+    @studio_event
     async def remove_requirement(self, index: int, position: int):
         """Drop one requirement."""
         return await self._apply(draft.remove_requirement, index, position, reshaped=True)
 
     @rx.event
+    @studio_event
     async def set_requirement_task(self, index: int, position: int, task: str):
         """What the requirement waits for."""
         return await self._apply(
@@ -247,6 +260,7 @@ class WorkflowEditorState(StudioState):
         )
 
     @rx.event
+    @studio_event
     async def set_condition_type(self, index: int, position: int, kind: str):
         """The comparison (none: run once the task is done)."""
         result = await self._apply(
@@ -256,6 +270,7 @@ class WorkflowEditorState(StudioState):
         return result
 
     @rx.event
+    @studio_event
     async def set_condition_value(self, index: int, position: int, text: str):
         """The value compared with (JSON when it reads as JSON, else text)."""
         return await self._apply(
@@ -267,6 +282,7 @@ class WorkflowEditorState(StudioState):
         )
 
     @rx.event
+    @studio_event
     async def set_condition_path(self, index: int, position: int, text: str):
         """Where in the required task's result the value is read (``nsfw``, ``x.0.y``)."""
         return await self._apply(
@@ -280,9 +296,10 @@ class WorkflowEditorState(StudioState):
     # -- JSON tab ----------------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def apply_json(self, form: dict[str, Any]):
         """Replace the draft with the JSON typed in the JSON tab."""
-        if not await self._permitted() or not self.loaded:
+        if not self.loaded:
             return
         try:
             body = draft.from_json(str(form.get("json", "")))
@@ -296,9 +313,10 @@ class WorkflowEditorState(StudioState):
     # -- saving -----------------------------------------------------------------
 
     @rx.event
+    @studio_event
     async def save(self):
         """Create or replace the workflow through the REST API."""
-        if not await self._permitted() or not self.loaded or self.saving:
+        if not self.loaded or self.saving:
             return
         self.saving = True
         yield
@@ -336,15 +354,17 @@ class WorkflowEditorState(StudioState):
             yield rx.redirect(f"/workflows/{saved.id}")
 
     @rx.event
+    @studio_event
     def ask_delete(self, asking: bool):
         """Show (or hide) the confirmation before deleting."""
         self.confirm_delete = asking
 
     @rx.event
+    @studio_event
     async def delete(self):
         """Delete this workflow and go back to the list."""
         self.confirm_delete = False
-        if not await self._permitted() or self.is_new:
+        if self.is_new:
             return
         try:
             async with connection.open_client() as fs:

@@ -10,7 +10,7 @@ from dashboard import connection
 from dashboard.filestack import FilestackError, Workflow
 from dashboard.job_views import when
 from dashboard.settings import get_settings
-from dashboard.state.studio import StudioState
+from dashboard.state.studio import StudioState, studio_event
 from dashboard.workflow_summary import TaskLine, slot_use, task_lines
 
 
@@ -66,10 +66,9 @@ class WorkflowListState(StudioState):
     confirm_delete: str = ""
 
     @rx.event
+    @studio_event
     async def load(self):
         """Read every workflow from the REST API."""
-        if not await self._permitted():
-            return
         self.loading = True
         yield
         try:
@@ -82,10 +81,9 @@ class WorkflowListState(StudioState):
         self.error, self.loading = "", False
 
     @rx.event
+    @studio_event
     async def duplicate(self, workflow_id: str):
         """Create a copy of a workflow under a new name, then open it."""
-        if not await self._permitted():
-            return
         try:
             async with connection.open_client() as fs:
                 original = await fs.workflows_api.get_workflow(workflow_id)
@@ -98,20 +96,21 @@ class WorkflowListState(StudioState):
         yield rx.redirect(f"/workflows/{copy.id}")
 
     @rx.event
+    @studio_event
     def ask_delete(self, workflow_id: str):
         """Show the confirmation for deleting one workflow."""
         self.confirm_delete = workflow_id
 
     @rx.event
+    @studio_event
     def cancel_delete(self):
         """Keep the workflow."""
         self.confirm_delete = ""
 
     @rx.event
+    @studio_event
     async def delete(self, workflow_id: str):
         """Delete a workflow (jobs already started keep running), then list again."""
-        if not await self._permitted():
-            return
         self.confirm_delete = ""
         name = next((row.name for row in self.workflows if row.id == workflow_id), workflow_id)
         try:

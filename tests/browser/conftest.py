@@ -21,6 +21,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+#: The account ``ADMIN_USERNAMES`` names in the app under test.
+STUDIO_ADMIN = "studio-dev"
 
 
 def _free_port() -> int:
@@ -102,6 +104,8 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "PYTHONUNBUFFERED": "1",
         # Screenshots taken mid-test must not restart the backend (hot reload watches the project).
         "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": str(ARTIFACTS),
+        # The studio's tests sign up this admin (the first account of a run is one too).
+        "ADMIN_USERNAMES": STUDIO_ADMIN,
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"

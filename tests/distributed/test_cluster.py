@@ -203,3 +203,75 @@ def test_a_queue_worker_killed_mid_job_the_job_still_finishes_once(cluster: Clus
     stored = {row[0] for row in cluster.sql("SELECT handle FROM files")}
     assert {handle for _task, handle in outputs} <= stored
     assert status["results"]["one"]["data"]["handle"] == dict(outputs)["one"]  # the first task was not redone
+
+
+HEAVY_WORKFLOW = {
+    "name": "Heavy one-step",
+    "tasks": [
+        {
+            "id": "heavy",
+            "action": "process",
+            "params": {
+                "tasks": "blur=amount:20/sharpen=amount:20/blur=amount:20/sharpen=amount:20/blur=amount:20/"
+                "store=location:s3"
+            },
+        },
+        {"id": "after", "action": "process", "params": {"tasks": "flip/store=location:s3"}, "requires": [{"task": "heavy"}]},
+    ],
+}
+
+
+def _pool_children(cluster: Cluster) -> set[int]:
+    """The prefork processes of every queue worker (each runs one job at a time)."""
+    import psutil
+
+    return {child.pid for pid in cluster.queue_pids for child in psutil.Process(pid).children(recursive=True)}
+
+
+def test_cancel_reaches_the_queue_worker_running_the_job_and_replay_starts_new_jobs(cluster: Cluster) -> None:
+    auth = (cluster.api_key, cluster.app_secret)
+    with client(cluster) as http:
+        created = http.post("/workflows-beta/workflows", json=HEAVY_WORKFLOW, auth=auth)
+        assert created.status_code == 201, created.text
+        handle = upload(http, cluster, noisy_photo(3000))
+        started = http.post("/workflows-beta/jobs", json={"workflow": created.json()["id"], "handle": handle}, auth=auth)
+        assert started.status_code == 201, started.text
+        job = started.json()["uuid"]
+        wait_until(
+            lambda: cluster.sql("SELECT state FROM job_tasks WHERE job_uuid = %s AND task_id = 'heavy'", (job,))
+            == [("running",)],
+            60,
+            0.05,
+            "the heavy task running in a queue worker",
+        )
+        children = _pool_children(cluster)
+
+        answers = [http.post(f"/workflows-beta/jobs/{job}/cancel", json={"by": "ops"}, auth=auth) for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        first, second = (a.json() for a in answers)
+        assert first["status"] == second["status"] == {"type": "failed", "text": "cancelled by ops"}
+        assert first["tasks"]["heavy"]["state"] == "failed" and first["tasks"]["after"]["state"] == "skipped"
+        # The worker process running the job was killed and replaced: the task was stopped there.
+        wait_until(lambda: not children <= _pool_children(cluster), 60, 0.1, "the job's worker process replaced")
+        output = cluster.sql("SELECT handle FROM job_outputs WHERE job_uuid = %s AND task_id = 'heavy'", (job,))
+        stored = {row[0] for row in cluster.sql("SELECT handle FROM files")}
+        assert not {row[0] for row in output} & stored, "the cancelled task stored its output"
+        status = wait_for_job(http, cluster, job, 10)
+        assert status["status"] == "Failed" and status["error"] == "cancelled by ops"
+
+        replays = [http.post(f"/workflows-beta/jobs/{job}/replay", auth=auth) for _ in range(2)]
+        assert [r.status_code for r in replays] == [201, 201], [r.text for r in replays]
+        uuids = [r.json()["uuid"] for r in replays]
+        assert len(set(uuids)) == 2 and all(r.json()["replayOf"] == job for r in replays)
+        assert http.get(f"/workflows-beta/jobs/{job}", auth=auth).json()["replays"] == uuids
+        for uuid in uuids:  # a replay is an ordinary job: it can be cancelled too
+            assert http.post(f"/workflows-beta/jobs/{uuid}/cancel", auth=auth).status_code == 200
+        # The worker takes the next job after the kill.
+        quick = http.post(
+            "/workflows-beta/workflows",
+            json={"name": "quick", "tasks": [{"action": "process", "params": {"tasks": "flip/store=location:s3"}}]},
+            auth=auth,
+        ).json()["id"]
+        done = run_workflow(http, cluster, quick, upload(http, cluster, small_photo(7)))
+        assert wait_for_job(http, cluster, done, 60)["status"] == "Finished"
+    assert cluster.sql("SELECT status, cancelled_by FROM jobs WHERE uuid = %s", (job,)) == [("failed", "ops")]

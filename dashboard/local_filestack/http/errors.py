@@ -26,8 +26,10 @@ from dashboard.local_filestack.storage.files import FileNotFound, StorageFull
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
     InvalidSource,
+    JobAlreadyFinished,
     JobNotFound,
     QueueFull,
+    UnknownCursor,
     WorkflowNotFound,
 )
 from dashboard.local_filestack.workflows.model.workflow import WorkflowValidationError
@@ -91,7 +93,9 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 404, "job not found"
     if isinstance(exc, QueueFull):
         return 429, QUEUE_FULL_MESSAGE
-    if isinstance(exc, (InvalidSource, WorkflowValidationError)):
+    if isinstance(exc, JobAlreadyFinished):
+        return 409, str(exc)
+    if isinstance(exc, (InvalidSource, WorkflowValidationError, UnknownCursor)):
         return 400, str(exc)
     if isinstance(exc, ValidationError):
         return 400, f"Parameters are invalid: {first_problem(exc)}"

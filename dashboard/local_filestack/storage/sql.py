@@ -45,6 +45,8 @@ class Dialect:
     writable_cte: bool
     #: Whether rows can be gathered with their children as JSON in one query (``json_agg``).
     json_rows: bool
+    #: A query naming the columns of the table given as its one parameter.
+    column_names: str
 
     def marks(self, count: int) -> str:
         """``count`` placeholders, comma separated."""
@@ -69,6 +71,7 @@ SQLITE = Dialect(
     schema_lock=None,
     writable_cte=False,
     json_rows=False,
+    column_names="SELECT name FROM pragma_table_info(?)",
 )
 POSTGRES = Dialect(
     name="postgresql",
@@ -82,6 +85,8 @@ POSTGRES = Dialect(
     schema_lock="SELECT pg_advisory_xact_lock(8424001)",
     writable_cte=True,
     json_rows=True,
+    column_names="SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = %s",
 )
 
 

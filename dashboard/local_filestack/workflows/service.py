@@ -4,7 +4,8 @@ It knows nothing of HTTP: the REST API and the CDN's workflow tasks
 (:mod:`dashboard.local_filestack.workflows.api`) and in-process callers use the same
 methods -- :meth:`WorkflowService.start_job`, :meth:`~WorkflowService.get_job`,
 :meth:`~WorkflowService.job_status`, :meth:`~WorkflowService.wait_for_job`,
-:meth:`~WorkflowService.list_recent_jobs` and the workflow methods.
+:meth:`~WorkflowService.list_jobs`, :meth:`~WorkflowService.cancel_job`,
+:meth:`~WorkflowService.replay_job` and the workflow methods.
 """
 
 from __future__ import annotations
@@ -26,12 +27,20 @@ from dashboard.local_filestack.workflows.engine.catalog import WorkflowCatalog
 from dashboard.local_filestack.workflows.engine.pool import WorkerPool
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
-from dashboard.local_filestack.workflows.model.errors import InvalidSource
+from dashboard.local_filestack.workflows.model.errors import (
+    InvalidSource,
+    JobAlreadyFinished,
+    JobNotFound,
+    UnknownCursor,
+)
 from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.model.jobs import (
+    CANCELLED_BY_API,
     JobApi,
+    JobFilter,
     JobRecord,
     JobSource,
+    JobStatus,
     SourceKind,
     WebhookAttempt,
     WorkflowRecord,
@@ -217,6 +226,66 @@ class WorkflowService:
         """The newest jobs (of one workflow, if given), newest first; expired ones left out."""
         jobs = await self.store.list_recent(workflow_id, limit)
         return [job for job in jobs if not job.expired(self.settings.ttl_s)]
+
+    async def list_jobs(
+        self,
+        *,
+        workflow_id: str | None = None,
+        status: JobStatus | None = None,
+        created_from: int | None = None,
+        created_before: int | None = None,
+        after: str | None = None,
+        limit: int = 20,
+    ) -> list[JobRecord]:
+        """Jobs newest first (by creation time, then uuid), filtered; ``after`` is the uuid of the
+        last job of the previous page (:class:`UnknownCursor` if it cannot be listed any more)."""
+        older_than: tuple[int, str] | None = None
+        if after is not None:
+            cursor = await self.get_job(after)
+            if cursor is None:
+                raise UnknownCursor(after)
+            older_than = (cursor.created_at, cursor.id)
+        cutoff = now_ns() - int(self.settings.ttl_s * 1_000_000_000)
+        return await self.store.list_jobs(
+            JobFilter(
+                workflow_id=workflow_id,
+                status=status,
+                created_from=created_from,
+                created_before=created_before,
+                older_than=older_than,
+                finished_since=cutoff,
+                limit=limit,
+            )
+        )
+
+    async def replays_of(self, job_id: str) -> list[str]:
+        """The ids of the jobs replaying ``job_id``, oldest first."""
+        return await self.store.replays_of(job_id)
+
+    async def cancel_job(self, job_id: str, by: str | None = None) -> JobRecord:
+        """Cancel a pending or running job: it ends ``failed`` with "cancelled by <by>", its running
+        tasks are stopped (a task in the process pool or in a queue worker's process with its
+        process) and its webhook is sent, as for any end. Cancelling a cancelled job again
+        answers the same job; a job that ended otherwise raises :class:`JobAlreadyFinished`."""
+        job = await self.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if not job.status.finished:
+            _ended, record = await self.engine.cancel(job, (by or "").strip() or CANCELLED_BY_API)
+            job = record if record is not None else job
+        if job.cancelled_by is None:  # it ended some other way first
+            raise JobAlreadyFinished(job.id, job.status.value)
+        return job
+
+    async def replay_job(self, job_id: str) -> JobRecord:
+        """Run a job's workflow (the snapshot it ran) again on its source, as a new job that
+        records the one it replays. Every call starts one more job."""
+        job = await self.get_job(job_id)
+        if job is None:
+            raise JobNotFound(job_id)
+        if job.source.kind is SourceKind.HANDLE:
+            await asyncio.to_thread(self.storage.get, job.source.value)
+        return await self.engine.submit(job.workflow, job.source, base_url=job.base_url, replay_of=job.uuid)
 
     async def webhook_attempts(self, job_id: str) -> list[WebhookAttempt]:
         """The webhook delivery attempts of a job, in order."""

@@ -9,18 +9,26 @@ Every request needs HTTP basic auth: user = API key, password = app secret.
 * ``PUT    /workflows/{id}``           replace its definition
 * ``DELETE /workflows/{id}``           remove it (started jobs keep running)
 * ``POST   /jobs``                     ``{"workflow", "handle"}`` or ``{"workflow", "url"}`` (201)
-* ``GET    /jobs?workflow=&limit=``    recent jobs, newest first
-* ``GET    /jobs/{uuid}``              one job, in the shape of the webhook body
+* ``GET    /jobs``                     jobs, newest first: ``workflow=``, ``status=``, ``createdAfter=``
+                                      (inclusive) and ``createdBefore=`` (exclusive, RFC 3339),
+                                      ``after=<uuid>`` (the last job of the previous page), ``limit=``
+* ``GET    /jobs/{uuid}``              one job, in the shape of the webhook body (+ ``replays``)
 * ``GET    /jobs/{uuid}/webhooks``     the job's webhook delivery attempts
+* ``POST   /jobs/{uuid}/cancel``       stop a pending or running job (``{"by": "…"}`` optional); it
+                                      ends ``failed`` with "cancelled by …"; again: the same answer;
+                                      409 for a job that ended otherwise
+* ``POST   /jobs/{uuid}/replay``       run the job's workflow on its source again, as a new job (201)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -30,7 +38,7 @@ from dashboard.local_filestack.http.errors import ServiceError, first_problem
 from dashboard.local_filestack.http.urls import public_hosts
 from dashboard.local_filestack.workflows.model.contracts import contracts_json
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
-from dashboard.local_filestack.workflows.model.jobs import JobApi
+from dashboard.local_filestack.workflows.model.jobs import JobApi, JobStatus
 from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -38,6 +46,7 @@ PREFIX = "/workflows-beta"
 REALM = "Filestack Workflows"
 MAX_LIST_LIMIT = 200
 DEFAULT_LIST_LIMIT = 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class JobRequest(BaseModel):
@@ -62,10 +71,30 @@ class JobRequest(BaseModel):
 
 
 class ListQuery(BaseModel):
-    """``GET /jobs`` query: an optional workflow id and how many jobs."""
+    """``GET /jobs`` query: filters, a cursor and how many jobs (unknown parameters are refused)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     workflow: str | None = None
+    status: JobStatus | None = None
+    created_after: AwareDatetime | None = Field(default=None, alias="createdAfter")
+    created_before: AwareDatetime | None = Field(default=None, alias="createdBefore")
+    after: UUID | None = None
     limit: int = Field(default=DEFAULT_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
+
+
+class CancelRequest(BaseModel):
+    """``POST /jobs/{uuid}/cancel``: who asks (shown in the job's reason), optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+def _ns(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def _unauthorized() -> JSONResponse:
@@ -142,7 +171,14 @@ class WorkflowsRestApi:
                 query = ListQuery.model_validate(dict(request.query_params))
             except ValidationError as exc:
                 raise ServiceError(400, first_problem(exc)) from exc
-            jobs = await self.workflows.list_recent_jobs(query.workflow, query.limit)
+            jobs = await self.workflows.list_jobs(
+                workflow_id=query.workflow,
+                status=query.status,
+                created_from=_ns(query.created_after),
+                created_before=_ns(query.created_before),
+                after=str(query.after) if query.after is not None else None,
+                limit=query.limit,
+            )
             return JSONResponse([rest_job(job) for job in jobs])
         raw = await self._json_body(request)
         try:
@@ -160,7 +196,22 @@ class WorkflowsRestApi:
         job = await self.workflows.get_job(job_id)
         if job is None:
             raise JobNotFound(job_id)
-        return JSONResponse(rest_job(job))
+        return JSONResponse(rest_job(job, await self.workflows.replays_of(job.id)))
+
+    async def job_cancel(self, request: Request) -> Response:
+        """``POST /jobs/{uuid}/cancel``."""
+        body = await request.body()
+        try:
+            order = CancelRequest.model_validate_json(body) if body.strip() else CancelRequest()
+        except ValidationError as exc:
+            raise ServiceError(400, first_problem(exc)) from exc
+        job = await self.workflows.cancel_job(request.path_params["job_id"], order.by)
+        return JSONResponse(rest_job(job, await self.workflows.replays_of(job.id)))
+
+    async def job_replay(self, request: Request) -> Response:
+        """``POST /jobs/{uuid}/replay``."""
+        job = await self.workflows.replay_job(request.path_params["job_id"])
+        return JSONResponse(rest_job(job, []), status_code=201)
 
     async def job_webhooks(self, request: Request) -> Response:
         """``GET /jobs/{uuid}/webhooks``."""
@@ -193,4 +244,6 @@ class WorkflowsRestApi:
             Route("/jobs", guard(self.jobs_collection), methods=["GET", "POST"]),
             Route("/jobs/{job_id}", guard(self.job_item), methods=["GET"]),
             Route("/jobs/{job_id}/webhooks", guard(self.job_webhooks), methods=["GET"]),
+            Route("/jobs/{job_id}/cancel", guard(self.job_cancel), methods=["POST"]),
+            Route("/jobs/{job_id}/replay", guard(self.job_replay), methods=["POST"]),
         ]

@@ -6,6 +6,8 @@ whole worker that vanishes has its unacknowledged tasks handed to another worker
 the broker's visibility timeout. A worker takes one task at a time per process
 (``prefetch_multiplier=1``), so a long image job never holds back jobs queued behind it.
 The job store, not the broker, says what is done: running a job twice is harmless.
+A cancelled job's task is revoked with ``terminate``: its worker process is killed and
+replaced (remote control is on for that broadcast).
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def make_celery(deployment: DeploymentSettings) -> Celery:
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,
-        worker_enable_remote_control=False,
+        # Remote control carries one broadcast: the revoke that stops a cancelled job's process.
+        worker_enable_remote_control=True,
         worker_max_tasks_per_child=1000,
     )
     return app

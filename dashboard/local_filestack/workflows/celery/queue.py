@@ -16,6 +16,9 @@ from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.workflows.celery.app import JOBS_QUEUE, RUN_JOB_TASK, make_celery
 from dashboard.local_filestack.workflows.model.errors import QueueFull
 
+#: How a queue worker's process running a cancelled job is stopped: at once, whatever it does.
+STOP_SIGNAL = "SIGKILL"
+
 
 class NotConsumedHere(RuntimeError):
     """Jobs of this queue are taken by queue workers, not by this process."""
@@ -36,7 +39,12 @@ class CeleryQueue:
 
     def _send(self, job_id: str) -> None:
         with self._lock:  # one producer connection, used by one thread at a time
-            self.celery.send_task(RUN_JOB_TASK, args=[job_id], queue=JOBS_QUEUE)
+            # The task id is the job id, so a cancelled job's task can be revoked by name.
+            self.celery.send_task(RUN_JOB_TASK, args=[job_id], queue=JOBS_QUEUE, task_id=job_id)
+
+    def _revoke(self, job_id: str) -> None:
+        with self._lock:
+            self.celery.control.revoke(job_id, terminate=True, signal=STOP_SIGNAL)
 
     async def put(self, job_id: str) -> None:
         if await asyncio.to_thread(self.size) >= self.capacity:
@@ -45,6 +53,12 @@ class CeleryQueue:
 
     async def requeue(self, job_id: str) -> None:
         await asyncio.to_thread(self._send, job_id)
+
+    async def stop_running(self, job_id: str) -> None:
+        """Revoke the job's task: a worker that has not started it drops it, and the worker
+        process running it is killed (``SIGKILL``) and replaced by its worker. The job has
+        ended in the store already, so a redelivered copy stops at once."""
+        await asyncio.to_thread(self._revoke, job_id)
 
     async def get(self) -> str:
         raise NotConsumedHere("jobs on the Celery queue are run by queue workers")

@@ -2,8 +2,11 @@
 
 Processes are started with the ``spawn`` method (no inherited event loop,
 threads or locks). Work goes in and comes out as picklable values -- bytes in,
-bytes out, through module-level functions. A pool whose worker died (killed,
-out of memory) is replaced on the next submission instead of failing forever.
+bytes out, through module-level functions. The pool is pebble's ``ProcessPool``:
+cancelling the future of work that is running ends the worker process doing it
+(a stopped task -- cancelled job, timeout -- stops computing at once) and starts a
+fresh one; a worker that dies (killed, out of memory) fails only its own work
+(``ProcessExpired``), never the rest of the pool.
 
 Each worker starts at a lower CPU priority than the service (``WORKER_NICENESS``),
 so when image work fills every core the event loop still gets the CPU it
@@ -23,13 +26,18 @@ import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
 
 from dashboard.local_filestack.intelligence.faces import preload_detector
 
 T = TypeVar("T")
+
+#: What a task's future raises when the worker process running it died.
+WORKER_DIED: tuple[type[Exception], ...] = (ProcessExpired, BrokenProcessPool)
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +81,11 @@ def _preload(loaders: tuple[Callable[[], object], ...]) -> None:
 
 
 class WorkerPool(Executor):
-    """A lazily started, self-healing :class:`ProcessPoolExecutor` of ``size`` spawned processes."""
+    """A lazily started, self-healing process pool of ``size`` spawned processes.
+
+    Cancelling a future (``Future.cancel()``, or cancelling the asyncio task awaiting
+    it through ``run_in_executor``) while its work runs ends that worker process.
+    """
 
     def __init__(
         self,
@@ -90,36 +102,37 @@ class WorkerPool(Executor):
         self.niceness = niceness
         self.preload = tuple(preload)
         self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: ProcessPool | None = None
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
+    def _pool(self) -> ProcessPool:
+        if self._executor is None or not self._executor.active:
+            self._executor = ProcessPool(
                 max_workers=self.size,
-                mp_context=multiprocessing.get_context("spawn"),
                 initializer=prepare_worker,
                 initargs=(self.niceness, self.preload),
+                context=multiprocessing.get_context("spawn"),
             )
         return self._executor
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Schedule ``fn(*args, **kwargs)`` in a worker process."""
         with self._lock:
-            try:
-                return self._pool().submit(fn, *args, **kwargs)
-            except BrokenProcessPool:
-                broken, self._executor = self._executor, None
-                if broken is not None:
-                    broken.shutdown(wait=False, cancel_futures=True)
-                return self._pool().submit(fn, *args, **kwargs)
+            return self._pool().schedule(fn, args=args, kwargs=kwargs)
 
     def warm_up(self) -> list[Future[bool]]:
         """Start every worker process now (returns at once)."""
         return [self.submit(_ready) for _ in range(self.size)]
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Stop the worker processes; a later submission starts new ones."""
+        """Stop the worker processes (at once, dropping queued work, with ``cancel_futures``);
+        a later submission starts new ones."""
         with self._lock:
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if executor is None:
+            return
+        if cancel_futures:
+            executor.stop()
+        else:
+            executor.close()
+        if wait:
+            executor.join()

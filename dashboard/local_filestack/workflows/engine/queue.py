@@ -33,6 +33,10 @@ class JobQueue(Protocol):
         """How many jobs are waiting."""
         ...
 
+    async def stop_running(self, job_id: str) -> None:
+        """Stop the run of a job (cancelled) in whichever other process runs it, if one does."""
+        ...
+
     @property
     def consumed_here(self) -> bool:
         """Whether this process's runners take the jobs (``False`` when queue workers elsewhere do)."""
@@ -61,6 +65,9 @@ class InProcessQueue:
 
     def size(self) -> int:
         return self._queue.qsize()
+
+    async def stop_running(self, job_id: str) -> None:
+        """Nothing to do: the jobs of this queue run in this process, whose engine stops them."""
 
     @property
     def consumed_here(self) -> bool:

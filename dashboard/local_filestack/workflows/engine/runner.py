@@ -16,8 +16,14 @@ Every outcome is written to the store as it happens, so a job interrupted by a
 shutdown or a crash is found ``running`` at the next start, reset and run again
 (:meth:`WorkflowEngine.start`); tasks already done keep their results and
 actions are idempotent. Each task runs under the task timeout; a task that
-times out fails with "timed out after N s" (work already handed to the
-process pool finishes there, its result is ignored).
+times out fails with "timed out after N s" (work it handed to the process pool
+is stopped with it: the worker process is ended and replaced).
+
+A job can be cancelled (:meth:`WorkflowEngine.cancel`): the store ends it in one
+transaction, the run in this process is stopped at once (its pool work with it), a
+run in another process (a queue worker) is stopped by the queue
+(:meth:`~dashboard.local_filestack.workflows.engine.queue.JobQueue.stop_running`), and
+any run still going finds its next write refused and stops there.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.engine.actions import (
@@ -49,6 +55,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
     JobStatus,
     SourceKind,
     WorkflowRecord,
+    cancel_text,
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, WorkflowValidationError
@@ -69,6 +76,10 @@ def _utcnow() -> datetime:
 
 def _failed(reason: str, started: datetime | None) -> TaskOutcome:
     return TaskOutcome(state=TaskState.FAILED, reason=reason, started_at=started, finished_at=_utcnow())
+
+
+class _JobEnded(Exception):
+    """The store refused a task's outcome: the job ended meanwhile (it was cancelled)."""
 
 
 class WorkflowEngine:
@@ -95,6 +106,8 @@ class WorkflowEngine:
         self._runners: list[asyncio.Task[None]] = []
         #: Jobs whose end is being recorded and handed to ``on_finished`` right now.
         self._ending: dict[str, set[asyncio.Event]] = {}
+        #: The job each runner of this process is running, by job id.
+        self._active: dict[str, asyncio.Task[JobRecord | None]] = {}
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -132,9 +145,15 @@ class WorkflowEngine:
     # -- submitting --------------------------------------------------------
 
     async def submit(
-        self, workflow: WorkflowRecord, source: JobSource, *, base_url: str | None = None
+        self,
+        workflow: WorkflowRecord,
+        source: JobSource,
+        *,
+        base_url: str | None = None,
+        replay_of: UUID | None = None,
     ) -> JobRecord:
-        """Record a job and queue it; :class:`QueueFull` when too many jobs wait already."""
+        """Record a job (a replay of ``replay_of``, if given) and queue it; :class:`QueueFull`
+        when too many jobs wait already."""
         created = now_ns()
         job = JobRecord(
             uuid=uuid4(),
@@ -144,6 +163,7 @@ class WorkflowEngine:
             base_url=base_url,
             created_at=created,
             updated_at=created,
+            replay_of=replay_of,
         )
         await self.store.create_job(job)
         try:
@@ -158,13 +178,53 @@ class WorkflowEngine:
     async def _runner(self) -> None:
         while True:
             job_id = await self.queue.get()
+            run = asyncio.create_task(self.run_job(job_id), name=f"workflow-job-{job_id}")
+            self._active[job_id] = run
             try:
-                await self.run_job(job_id)
+                await run
             except asyncio.CancelledError:
-                raise
+                current = asyncio.current_task()
+                if current is None or current.cancelling():  # the runner itself is stopping
+                    raise
+                # only the job was stopped (cancelled): its end is recorded already
             except Exception as exc:  # a runner must survive any one job
                 logger.exception("workflow job %s crashed", job_id)
                 await self.finish_after_crash(job_id, exc)
+            finally:
+                if self._active.get(job_id) is run:
+                    del self._active[job_id]
+
+    async def stop_job(self, job_id: str) -> bool:
+        """Stop the run of ``job_id`` in this process, if there is one, and wait until it has
+        stopped (its tasks cancelled, their process-pool work ended); whether one was running."""
+        run = self._active.get(job_id)
+        if run is None or run.done():
+            return False
+        run.cancel()
+        await asyncio.wait({run})
+        return True
+
+    async def cancel(self, job: JobRecord, by: str) -> tuple[bool, JobRecord | None]:
+        """Cancel an unfinished job: end it as ``failed`` with "cancelled by <by>" and stop its run
+        here or in the queue worker running it. Returns whether this call ended it, and the job."""
+        text = cancel_text(by)
+        try:
+            order: tuple[str, ...] = validate_workflow(job.workflow.definition()).order
+        except WorkflowValidationError:
+            order = ()
+        unstarted = [task_id for task_id in order if task_id not in job.tasks]
+        ended = False
+
+        async def write() -> bool:
+            nonlocal ended
+            ended = await self.store.cancel(job.id, text, by, now_ns(), unstarted)
+            if ended:
+                if not await self.stop_job(job.id):
+                    await self.queue.stop_running(job.id)
+            return ended
+
+        record = await self._end(job.id, write)
+        return ended, record
 
     async def run_job(self, job_id: str) -> JobRecord | None:
         """Run one job to its end (or return at once if it already ended); return the final record.
@@ -182,7 +242,10 @@ class WorkflowEngine:
             plan = validate_workflow(job.workflow.definition())
         except WorkflowValidationError as exc:
             return await self._finish(job_id, JobStatus.FAILED, f"invalid workflow: {exc}")
-        failure = await self._run_within_job_timeout(job, plan)
+        try:
+            failure = await self._run_within_job_timeout(job, plan)
+        except _JobEnded:  # cancelled meanwhile, here or elsewhere: its end is recorded
+            return await self.store.get_job(job_id)
         if failure is None:
             return await self._finish(job_id, JobStatus.DONE, "")
         return await self._finish(job_id, JobStatus.FAILED, failure)
@@ -229,12 +292,12 @@ class WorkflowEngine:
                     outcomes[task_id] = TaskOutcome(
                         state=TaskState.SKIPPED, reason=reason, finished_at=_utcnow()
                     )
-                    await self.store.update_task(job.id, task_id, outcomes[task_id], now_ns())
+                    await self._record(job.id, task_id, outcomes[task_id])
                 if steps.finished:
                     return steps.failure
                 for task_id in steps.ready:
                     outcomes[task_id] = TaskOutcome(state=TaskState.RUNNING, started_at=_utcnow())
-                    await self.store.update_task(job.id, task_id, outcomes[task_id], now_ns())
+                    await self._record(job.id, task_id, outcomes[task_id])
                     task = asyncio.create_task(
                         self._run_task(job, plan.task(task_id), source_handle, outcomes[task_id].started_at),
                         name=f"workflow-task-{job.id}-{task_id}",
@@ -246,12 +309,17 @@ class WorkflowEngine:
                 for task in done:
                     task_id = running.pop(task)
                     outcomes[task_id] = task.result()
-                    await self.store.update_task(job.id, task_id, outcomes[task_id], now_ns())
+                    await self._record(job.id, task_id, outcomes[task_id])
         finally:
             for task in running:
                 task.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+
+    async def _record(self, job_id: str, task_id: str, outcome: TaskOutcome) -> None:
+        """Write a task's outcome; :class:`_JobEnded` when the job has ended (been cancelled)."""
+        if not await self.store.update_task(job_id, task_id, outcome, now_ns()):
+            raise _JobEnded(job_id)
 
     async def _run_task(
         self, job: JobRecord, planned: PlannedTask, source_handle: str, started: datetime | None
@@ -294,12 +362,17 @@ class WorkflowEngine:
             await ending.wait()
 
     async def _finish(self, job_id: str, status: JobStatus, text: str) -> JobRecord | None:
+        return await self._end(job_id, lambda: self.store.finish(job_id, status, text, now_ns()))
+
+    async def _end(self, job_id: str, write: Callable[[], Awaitable[bool]]) -> JobRecord | None:
+        """Record a job's end with ``write`` (``True`` if this call ended it), then hand the job
+        to ``on_finished`` if it did."""
         # Registered before the status is written, so no reader can see the job finished
         # without also finding it here until the callback has run.
         ending = asyncio.Event()
         self._ending.setdefault(job_id, set()).add(ending)
         try:
-            ended = await self.store.finish(job_id, status, text, now_ns())
+            ended = await write()
             job = await self.store.get_job(job_id)
             if ended and job is not None and self.on_finished is not None:
                 try:

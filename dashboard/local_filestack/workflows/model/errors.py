@@ -31,3 +31,20 @@ class QueueFull(Exception):
     def __init__(self, capacity: int) -> None:
         super().__init__(QUEUE_FULL_MESSAGE)
         self.capacity = capacity
+
+
+class UnknownCursor(ValueError):
+    """``after=`` names no job that can still be listed (400)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"after: no job {job_id!r} to list after (unknown, or its time to live ran out)")
+        self.job_id = job_id
+
+
+class JobAlreadyFinished(Exception):
+    """The job ended before it could be cancelled (409); ``status`` is how it ended."""
+
+    def __init__(self, job_id: str, status: str) -> None:
+        super().__init__(f"job {job_id!r} already ended ({status}); only a pending or running job can be cancelled")
+        self.job_id = job_id
+        self.status = status

@@ -26,6 +26,9 @@ ALIAS_PREFIX = "src://"
 SOURCE_OUTPUT = "__source__"
 """The output slot under which a fetched URL source is kept (see :class:`TaskOutput`)."""
 
+CANCELLED_BY_API = "an API request"
+"""Who cancelled a job when the request names no one."""
+
 
 def now_ns() -> int:
     """The current time in nanoseconds since the epoch."""
@@ -148,7 +151,8 @@ class JobRecord(BaseModel):
     is the public base of the CDN the job was started through (``base_url/HANDLE`` is a
     stored file); output URLs are built on it.
     ``runs`` counts how often a runner picked the job up (more than one after a
-    restart).
+    restart). ``replay_of`` is the job this one replays; ``cancelled_by`` says who
+    cancelled it (a cancelled job is ``failed`` with the text ``cancelled by …``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -165,6 +169,8 @@ class JobRecord(BaseModel):
     updated_at: int
     finished_at: int | None = None
     runs: int = 0
+    replay_of: UUID | None = None
+    cancelled_by: str | None = None
     tasks: dict[str, TaskOutcome] = Field(default_factory=dict)
 
     @property
@@ -187,6 +193,31 @@ class JobRecord(BaseModel):
     def task_states(self) -> dict[str, TaskState]:
         """Each recorded task's state."""
         return {task_id: TaskState(outcome.state) for task_id, outcome in self.tasks.items()}
+
+
+def cancel_text(by: str) -> str:
+    """The status text of a job ``by`` cancelled."""
+    return f"cancelled by {by}"
+
+
+class JobFilter(BaseModel):
+    """Which jobs a listing returns, newest first (``created_at``, then ``uuid``, descending).
+
+    ``created_from`` is inclusive and ``created_before`` exclusive (nanoseconds);
+    ``older_than`` is a cursor, the ``(created_at, uuid)`` of the last job of the
+    previous page: only jobs strictly after it in that order are listed.
+    ``finished_since`` leaves out jobs that finished before it (their TTL ran out).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    workflow_id: str | None = None
+    status: JobStatus | None = None
+    created_from: int | None = None
+    created_before: int | None = None
+    older_than: tuple[int, str] | None = None
+    finished_since: int | None = None
+    limit: int = Field(default=20, ge=1)
 
 
 class TaskOutput(BaseModel):

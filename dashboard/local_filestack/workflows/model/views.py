@@ -7,7 +7,8 @@ Key order matters to some clients and is kept exactly:
   workflow``, then ``error`` (failed jobs) and ``tasks`` (per-task progress,
   an extension);
 * REST job: ``handle, results, status{type,text}, createdAt, startedAt,
-  updatedAt, uuid, workflow`` (the workflow resource), then ``tasks``;
+  updatedAt, uuid, workflow`` (the workflow resource), then the extensions
+  ``tasks``, ``replayOf`` and ``cancelledBy`` (and ``replays`` for one job);
 * webhook of a job started on the CDN or at upload: ``id, action, timestamp,
   text{jobid, workflow, createdAt, updatedAt, sources, results, status}``;
 * webhook of a job started through the REST API: the beta API's documented body,
@@ -16,11 +17,13 @@ Key order matters to some clients and is kept exactly:
 
 A task's result is ``{"data": {...}}`` when done, ``{"skipped": true,
 "reason": ...}`` when skipped and ``{"error": ...}`` when failed; tasks not yet
-finished have no result.
+finished have no result. Each entry of ``tasks`` carries ``state``, ``reason``,
+``startedAt`` and ``finishedAt`` (RFC 3339, nanoseconds, or ``null``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dashboard.local_filestack.workflows.model.dag import validate_workflow
@@ -35,6 +38,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, WorkflowValidationError
 
 WEBHOOK_ACTION = "fs.workflow"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def workflow_resource(workflow: WorkflowRecord) -> dict[str, Any]:
@@ -72,8 +76,16 @@ def results(job: JobRecord) -> dict[str, Any]:
     return entries
 
 
+def _moment(value: datetime | None) -> str | None:
+    """A task's time as RFC 3339 with nine fraction digits, or ``None``."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return rfc3339_ns((aware - _EPOCH) // timedelta(microseconds=1) * 1000)
+
+
 def task_progress(job: JobRecord) -> dict[str, dict[str, Any]]:
-    """Every task of the job (pending ones too) with its state and reason."""
+    """Every task of the job (pending ones too) with its state, reason and times."""
     try:
         order: list[str] = list(validate_workflow(job.workflow.definition()).order)
     except WorkflowValidationError:
@@ -83,7 +95,12 @@ def task_progress(job: JobRecord) -> dict[str, dict[str, Any]]:
     for task_id in order:
         outcome = job.tasks.get(task_id)
         state = TaskState(outcome.state) if outcome is not None else TaskState.PENDING
-        progress[task_id] = {"state": state.value, "reason": outcome.reason if outcome else None}
+        progress[task_id] = {
+            "state": state.value,
+            "reason": outcome.reason if outcome else None,
+            "startedAt": _moment(outcome.started_at) if outcome else None,
+            "finishedAt": _moment(outcome.finished_at) if outcome else None,
+        }
     return progress
 
 
@@ -117,15 +134,18 @@ def cdn_status(job: JobRecord, ttl_s: float) -> dict[str, Any]:
     return body
 
 
-def rest_job(job: JobRecord) -> dict[str, Any]:
+def rest_job(job: JobRecord, replays: list[str] | None = None) -> dict[str, Any]:
     """A job as ``GET /workflows-beta/jobs/{uuid}`` answers it.
 
-    As documented for the beta API, ``results`` is filled once the job is done;
-    a failed job explains itself in ``status.text``. ``tasks`` shows progress.
+    ``results`` holds the results of the tasks finished so far (the beta API documents it
+    filled once the job is done: a client reading it then sees the same); a failed job
+    explains itself in ``status.text``. ``tasks`` shows progress; ``replayOf`` names the
+    job this one replays, ``cancelledBy`` who cancelled it, and ``replays`` (given for
+    one job) the jobs replaying it.
     """
-    return {
+    body = {
         "handle": job.source_handle or job.source.value,
-        "results": results(job) if job.status is JobStatus.DONE else {},
+        "results": results(job),
         "status": {"type": job.status.value, "text": job.status_text},
         "createdAt": rfc3339_ms(job.created_at),
         "startedAt": rfc3339_ms(job.started_at) if job.started_at is not None else None,
@@ -133,7 +153,12 @@ def rest_job(job: JobRecord) -> dict[str, Any]:
         "uuid": job.id,
         "workflow": workflow_resource(job.workflow),
         "tasks": task_progress(job),
+        "replayOf": str(job.replay_of) if job.replay_of is not None else None,
+        "cancelledBy": job.cancelled_by,
     }
+    if replays is not None:
+        body["replays"] = replays
+    return body
 
 
 def webhook_id(job: JobRecord) -> int:

@@ -35,7 +35,12 @@ JOB_COLUMNS: tuple[str, ...] = (
     "updated_at",
     "finished_at",
     "runs",
+    "replay_of",
+    "cancelled_by",
 )
+#: Columns the ``jobs`` table gained after its first version, with their types; an older table
+#: gets them when the store opens it.
+ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (("replay_of", "TEXT"), ("cancelled_by", "TEXT"))
 #: Job states that are not terminal.
 UNFINISHED: tuple[str, ...] = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 #: The ``webhook_attempts`` columns, in the order of :func:`attempt_values`.
@@ -73,6 +78,8 @@ def job_values(job: JobRecord) -> tuple[Any, ...]:
         job.updated_at,
         job.finished_at,
         job.runs,
+        str(job.replay_of) if job.replay_of is not None else None,
+        job.cancelled_by,
     )
 
 
@@ -117,6 +124,8 @@ def job_from_row(row: Sequence[Any], tasks: Mapping[str, TaskOutcome]) -> JobRec
         updated_at=values["updated_at"],
         finished_at=values["finished_at"],
         runs=values["runs"],
+        replay_of=UUID(values["replay_of"]) if values["replay_of"] else None,
+        cancelled_by=values["cancelled_by"],
         tasks=dict(tasks),
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,6 +27,7 @@ from dashboard.local_filestack.storage.files import new_handle
 from dashboard.local_filestack.storage.sql import Database, Dialect, Statement
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.jobs import (
+    JobFilter,
     JobRecord,
     JobStatus,
     TaskOutput,
@@ -70,12 +72,15 @@ def schema(dialect: Dialect) -> tuple[str, ...]:
         started_at    {big},
         updated_at    {big} NOT NULL,
         finished_at   {big},
-        runs          INTEGER NOT NULL DEFAULT 0
+        runs          INTEGER NOT NULL DEFAULT 0,
+        replay_of     TEXT,
+        cancelled_by  TEXT
     )""",
         "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_workflow ON jobs (workflow_id, created_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status)",
         "CREATE INDEX IF NOT EXISTS jobs_by_finished ON jobs (finished_at)",
+        "CREATE INDEX IF NOT EXISTS jobs_by_replayed ON jobs (replay_of)",
         f"""CREATE TABLE IF NOT EXISTS job_tasks (
         {order}job_uuid    TEXT NOT NULL,
         task_id     TEXT NOT NULL,
@@ -124,7 +129,15 @@ class SqlJobStore:
         with db.transaction() as cursor:
             if self.dialect.schema_lock:
                 cursor.execute(self.dialect.schema_lock)
-            for statement in schema(self.dialect):
+            statements = schema(self.dialect)
+            cursor.execute(statements[0])
+            cursor.execute(statements[1])
+            cursor.execute(self.dialect.column_names, ("jobs",))
+            present = {row[0] for row in cursor.fetchall()}
+            for column, kind in rows.ADDED_JOB_COLUMNS:  # a jobs table from an earlier version
+                if column not in present:
+                    cursor.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+            for statement in statements[2:]:
                 cursor.execute(statement)
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
@@ -213,15 +226,22 @@ class SqlJobStore:
             [(f"UPDATE jobs SET source_handle = {mark}, updated_at = {mark} WHERE uuid = {mark}", (handle, at, job_id))],
         )
 
-    async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> None:
-        mark = self._mark
-        await self._call(
-            self.db.execute,
-            [
-                self._task_upsert(job_id, task_id, outcome),
-                (f"UPDATE jobs SET updated_at = {mark} WHERE uuid = {mark}", (at, job_id)),
-            ],
-        )
+    async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
+        return await self._call(self._update_task, job_id, task_id, outcome, at)
+
+    def _update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
+        # The job's row first: on PostgreSQL it is locked until the end, so a cancel and this
+        # write happen one after the other, and a job that ended (cancelled) takes no more.
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE jobs SET updated_at = {self._mark} WHERE uuid = {self._mark} AND {unfinished}",
+                (at, job_id, *params),
+            )
+            if not cursor.rowcount:
+                return False
+            cursor.execute(*self._task_upsert(job_id, task_id, outcome))
+        return True
 
     async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
         unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
@@ -237,6 +257,69 @@ class SqlJobStore:
             ],
         )
         return counts[0] > 0
+
+    async def cancel(self, job_id: str, text: str, by: str, at: int, unstarted: Sequence[str]) -> bool:
+        return await self._call(self._cancel, job_id, text, by, at, tuple(unstarted))
+
+    def _cancel(self, job_id: str, text: str, by: str, at: int, unstarted: tuple[str, ...]) -> bool:
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        stamp = datetime.fromtimestamp(at / 1_000_000_000, tz=UTC).isoformat()
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE jobs SET status = {mark}, status_text = {mark}, cancelled_by = {mark}, "
+                f"updated_at = {mark}, finished_at = {mark} WHERE uuid = {mark} AND {unfinished}",
+                (JobStatus.FAILED.value, text, by, at, at, job_id, *params),
+            )
+            if not cursor.rowcount:
+                return False
+            cursor.execute(
+                f"UPDATE job_tasks SET state = {mark}, reason = {mark}, finished_at = {mark} "
+                f"WHERE job_uuid = {mark} AND state = {mark}",
+                (TaskState.FAILED.value, f"stopped: {text}", stamp, job_id, TaskState.RUNNING.value),
+            )
+            for task_id in unstarted:
+                cursor.execute(
+                    f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
+                    "ON CONFLICT (job_uuid, task_id) DO NOTHING",
+                    (job_id, task_id, TaskState.SKIPPED.value, None, text, None, stamp),
+                )
+        return True
+
+    async def list_jobs(self, selection: JobFilter) -> list[JobRecord]:
+        mark = self._mark
+        where: list[str] = []
+        params: list[Any] = []
+        if selection.workflow_id is not None:
+            where.append(f"workflow_id = {mark}")
+            params.append(rows.valid_uuid(selection.workflow_id) or selection.workflow_id)
+        if selection.status is not None:
+            where.append(f"status = {mark}")
+            params.append(selection.status.value)
+        if selection.created_from is not None:
+            where.append(f"created_at >= {mark}")
+            params.append(selection.created_from)
+        if selection.created_before is not None:
+            where.append(f"created_at < {mark}")
+            params.append(selection.created_before)
+        if selection.older_than is not None:
+            created, uuid = selection.older_than
+            where.append(f"(created_at < {mark} OR (created_at = {mark} AND uuid < {mark}))")
+            params += [created, created, uuid]
+        if selection.finished_since is not None:
+            where.append(f"(finished_at IS NULL OR finished_at >= {mark})")
+            params.append(selection.finished_since)
+        tail = f"ORDER BY created_at DESC, uuid DESC LIMIT {int(selection.limit)}"
+        return await self._call(self._load_jobs, " AND ".join(where) or "1 = 1", tuple(params), tail)
+
+    async def replays_of(self, job_id: str) -> list[str]:
+        key = rows.valid_uuid(job_id)
+        if key is None:
+            return []
+        found = await self._call(
+            self.db.query, f"SELECT uuid FROM jobs WHERE replay_of = {self._mark} ORDER BY created_at, uuid", (key,)
+        )
+        return [row[0] for row in found]
 
     async def list_recent(self, workflow_id: str | None = None, limit: int = 20) -> list[JobRecord]:
         tail = f"ORDER BY created_at DESC LIMIT {int(limit)}"

@@ -9,11 +9,13 @@ deployment names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from dashboard.local_filestack.workflows.model.jobs import (
+    JobFilter,
     JobRecord,
     JobStatus,
     TaskOutput,
@@ -69,12 +71,27 @@ class JobStore(Protocol):
         """Record the stored file the job's actions work on."""
         ...
 
-    async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> None:
-        """Record the outcome (so far) of one task."""
+    async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
+        """Record the outcome (so far) of one task of an unfinished job; ``False`` (nothing
+        written) once the job has ended, e.g. been cancelled."""
         ...
 
     async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
         """Record the end of an unfinished job; ``False`` (nothing changed) if it had ended already."""
+        ...
+
+    async def cancel(self, job_id: str, text: str, by: str, at: int, unstarted: Sequence[str]) -> bool:
+        """End an unfinished job as cancelled, in one transaction: ``failed`` with ``text``, its
+        running tasks failed (``stopped: <text>``), the ``unstarted`` ones skipped. ``False``
+        (nothing changed) if it had ended already."""
+        ...
+
+    async def list_jobs(self, selection: JobFilter) -> list[JobRecord]:
+        """The jobs ``selection`` picks, newest first (``created_at``, then ``uuid``)."""
+        ...
+
+    async def replays_of(self, job_id: str) -> list[str]:
+        """The ids of the jobs that replay ``job_id``, oldest first."""
         ...
 
     async def list_recent(self, workflow_id: str | None = None, limit: int = 20) -> list[JobRecord]:

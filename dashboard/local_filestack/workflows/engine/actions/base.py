@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -30,6 +29,7 @@ from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.ingest.metadata import cdn_file_url
 from dashboard.local_filestack.workflows.model.jobs import TaskOutput
 from dashboard.local_filestack.workflows.stores.store import JobStore
+from dashboard.local_filestack.workflows.engine.pool import WORKER_DIED
 
 T = TypeVar("T")
 
@@ -143,10 +143,10 @@ class ActionContext:
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self.resources.pool, function, *args)
-        except BrokenProcessPool:
+        except WORKER_DIED:
             try:
                 return await loop.run_in_executor(self.resources.pool, function, *args)
-            except BrokenProcessPool as exc:
+            except WORKER_DIED as exc:
                 raise ActionError("the worker process died while processing (out of memory?)") from exc
 
     async def output_slot(self, *, temporary: bool) -> tuple[TaskOutput, StoredFile | None]:
