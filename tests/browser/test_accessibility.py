@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dashboard.settings import PROFILE_WORKFLOW_ID
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_WORKFLOW_ID
 
 from .conftest import ARTIFACTS
 from .steps import new_username, photo, sign_up, upload_and_follow
