@@ -66,8 +66,8 @@ def test_a_chain_that_does_not_parse_is_shown_as_written() -> None:
 
 
 def test_parse_chain_reads_each_task_of_a_chain() -> None:
-    assert parse_chain('resize=width:400/store=path:"a/b/"') == (
+    assert parse_chain('resize=width:400/store=path:"a/b/"') == [
         Task("resize", {"width": 400}),
         Task("store", {"path": "a/b/"}),
-    )
-    assert parse_chain("flip/") == (Task("flip"),)
+    ]
+    assert parse_chain("flip/") == [Task("flip")]

@@ -262,12 +262,15 @@ class WorkflowEditorState(StudioState):
     @rx.event
     @studio_event
     async def set_condition_type(self, index: int, position: int, kind: str):
-        """The comparison (none: run once the task is done)."""
-        result = await self._apply(
+        """The comparison (none: run once the task is done).
+
+        The path and value fields keep what they show (a new type keeps both; a condition added
+        or removed mounts or unmounts them), so the form is not redrawn: typing into the value
+        right after choosing the type is never overwritten by this change arriving late.
+        """
+        return await self._apply(
             draft.set_condition_type, index, position, kind, clears=(f"tasks.{index}.requires.{position}",)
         )
-        self.revision += 1
-        return result
 
     @rx.event
     @studio_event
