@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.errors import ServiceError
-from dashboard.local_filestack.workflows.api.rest import JobRequest, ListQuery
+from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobRequest, ListQuery
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
 from dashboard.local_filestack.workflows.model.workflow import TaskState, Workflow
 
@@ -73,6 +73,8 @@ class TaskProgress(_Answer):
 
     state: TaskState
     reason: Optional[str]
+    startedAt: Optional[str] = Field(description="when the task started (RFC 3339), null before")
+    finishedAt: Optional[str] = Field(description="when the task ended (RFC 3339), null before")
 
 
 class JobWebhookBody(_Answer):
@@ -92,6 +94,11 @@ class JobResource(JobWebhookBody):
     """A job as ``GET /jobs/{uuid}`` and ``POST /jobs`` answer it: the documented body plus progress."""
 
     tasks: dict[str, TaskProgress]
+    replayOf: Optional[str] = Field(description="the job this one replays, if any")
+    cancelledBy: Optional[str] = Field(description="who cancelled the job (it ended failed), if anyone")
+    replays: Optional[list[str]] = Field(
+        default=None, description="jobs replaying this one (one job's answers only), newest last"
+    )
 
 
 class WebhookAttemptBody(_Answer):
@@ -132,6 +139,7 @@ class Endpoint:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     list_of: bool = False
+    body_required: bool = True
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -151,11 +159,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
     Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
     Endpoint("get", "/jobs/{job_id}/webhooks", "A job's webhook delivery attempts", {200: JobWebhooks, 404: ErrorBody}),
+    Endpoint(
+        "post", "/jobs/{job_id}/cancel",
+        "Cancel a pending or running job: its running tasks are stopped, it ends failed with the reason "
+        "(again: the same answer; a job that ended by itself: 409)",
+        {200: JobResource, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody}, body=CancelRequest, body_required=False,
+    ),
+    Endpoint(
+        "post", "/jobs/{job_id}/replay",
+        "Run the job's workflow (as it ran) on the same sources as a new job; each call starts one",
+        {201: JobResource, 404: ErrorBody, 429: ErrorBody},
+    ),
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody, WorkflowResource, JobStatusBody, TaskProgress, JobWebhookBody, JobResource,
-    WebhookAttemptBody, JobWebhooks, Deleted, Workflow, JobRequest,
+    WebhookAttemptBody, JobWebhooks, Deleted, Workflow, JobRequest, CancelRequest,
 )
 
 
@@ -178,7 +197,10 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(endpoint.body)}}}
+        operation["requestBody"] = {
+            "required": endpoint.body_required,
+            "content": {"application/json": {"schema": _ref(endpoint.body)}},
+        }
     for status, model in endpoint.answers.items():
         content: dict[str, Any] = {"type": "object"}
         if model is not None:

@@ -171,7 +171,8 @@ def webhook_body(job: JobRecord) -> dict[str, Any]:
     API, Filestack's ``fs.workflow`` body for the others."""
     if job.source.api is JobApi.REST:
         body = rest_job(job)
-        body.pop("tasks", None)
+        for extension in ("tasks", "replayOf", "cancelledBy"):  # the documented body only
+            body.pop(extension, None)
         return body
     text: dict[str, Any] = {
         "jobid": job.id,
