@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 #: The account ``ADMIN_USERNAMES`` names in the app under test.
 STUDIO_ADMIN = "studio-dev"
+#: The admins the accessibility scans sign up (the studio's pages are scanned as an admin sees them).
+A11Y_ADMIN = "axe-admin"
+TOUCH_ADMIN = "touch-admin"
 
 
 def _free_port() -> int:
@@ -104,8 +107,9 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "PYTHONUNBUFFERED": "1",
         # Screenshots taken mid-test must not restart the backend (hot reload watches the project).
         "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": str(ARTIFACTS),
-        # The studio's tests sign up this admin (the first account of a run is one too).
-        "ADMIN_USERNAMES": STUDIO_ADMIN,
+        # The studio's and the scans' tests sign up these admins (the first account of a run is one too,
+        # but which test signs up first must not matter).
+        "ADMIN_USERNAMES": ",".join((STUDIO_ADMIN, A11Y_ADMIN, TOUCH_ADMIN)),
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"
