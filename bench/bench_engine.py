@@ -40,11 +40,11 @@ from service import API_KEY, running_service, upload
 from dashboard.local_filestack.app import create_app
 from dashboard.local_filestack.config.settings import ServiceSettings
 from dashboard.local_filestack.storage.files import NewFile
-from dashboard.local_filestack.workflows.model import contracts
 from dashboard.local_filestack.workflows.engine.actions import ActionContext
+from dashboard.local_filestack.workflows.model import contracts
 from dashboard.local_filestack.workflows.model.contracts import ActionContract
-from dashboard.local_filestack.workflows.model.jobs import JobRecord
 from dashboard.local_filestack.workflows.model.errors import QueueFull
+from dashboard.local_filestack.workflows.model.jobs import JobRecord
 from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -239,8 +239,10 @@ async def status_under_load(image: bytes, window_s: float) -> dict[str, Any]:
             warm = await client.get(f"/cdn/{API_KEY}/run_workflow=id:{PROFILE_ID}/{handle}")
             job_id = warm.json()["jobid"]
             await _wait_finished(client, job_id)
-            await _wait_finished(client, (await client.get(
-                f"/cdn/{API_KEY}/run_workflow=id:{PROFILE_ID}/{handle}")).json()["jobid"])
+            await _wait_finished(
+                client,
+                (await client.get(f"/cdn/{API_KEY}/run_workflow=id:{PROFILE_ID}/{handle}")).json()["jobid"],
+            )
             idle = _summary(*(await _status_load(client, job_id, window_s)), window_s)
             stop = asyncio.Event()
             feeder = asyncio.create_task(_keep_running(client, handle, stop))

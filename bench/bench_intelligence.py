@@ -72,7 +72,12 @@ def make_image(name: str) -> tuple[bytes, str]:
         draw = ImageDraw.Draw(page)
         font = ImageFont.load_default(size=28)
         for row in range(24):
-            draw.text((80, 80 + row * 64), f"Line {row + 1}: quartz lantern invoice {2048 + row}", fill="black", font=font)
+            draw.text(
+                (80, 80 + row * 64),
+                f"Line {row + 1}: quartz lantern invoice {2048 + row}",
+                fill="black",
+                font=font,
+            )
         return _jpeg(page), "A4 page 1240×1754, 24 lines"
     if name == "rights":
         exif = Image.Exif()

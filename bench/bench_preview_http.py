@@ -48,7 +48,9 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _timed_get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> tuple[float, httpx.Response]:
+def _timed_get(
+    client: httpx.Client, url: str, headers: dict[str, str] | None = None
+) -> tuple[float, httpx.Response]:
     started = time.perf_counter()
     response = client.get(url, headers=headers)
     elapsed = time.perf_counter() - started

@@ -90,7 +90,10 @@ def face_share(image: bytes, rounds: int) -> dict[str, float]:
 
 def measure(image: bytes, runs: int, settle_s: float) -> dict[str, Any]:
     """The first run after start, then ``runs`` warm runs."""
-    with running_service() as service, httpx.Client(base_url=service.base_url, timeout=RUN_TIMEOUT_S) as client:
+    with (
+        running_service() as service,
+        httpx.Client(base_url=service.base_url, timeout=RUN_TIMEOUT_S) as client,
+    ):
         first = one_run(client, image)
         time.sleep(settle_s)
         warm = [one_run(client, image) for _ in range(runs)]

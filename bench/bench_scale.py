@@ -183,7 +183,13 @@ async def measure(run: Run, jobs: int, size: tuple[int, int], warmup: int) -> di
         photos = [
             await asyncio.to_thread(
                 service.storage.put,
-                NewFile(data=photo(n, *size), filename=f"p{n}.jpg", mimetype="image/jpeg", width=size[0], height=size[1]),
+                NewFile(
+                    data=photo(n, *size),
+                    filename=f"p{n}.jpg",
+                    mimetype="image/jpeg",
+                    width=size[0],
+                    height=size[1],
+                ),
             )
             for n in range(jobs + warmup)
         ]

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from images import InputSpec, render  # noqa: E402
+from images import InputSpec, render
 
-from dashboard.local_filestack.intelligence.scanning import Scanner, ScannerSettings, ScanUnavailable  # noqa: E402
+from dashboard.local_filestack.intelligence.scanning import Scanner, ScannerSettings, ScanUnavailable
 
 ENSURE = ROOT / "scripts" / "ensure-clamav.sh"
 PHOTO = InputSpec("jpeg-5mb", "JPEG", 5600, 3700)
@@ -51,7 +51,8 @@ def _clamd_alone(directory: Path) -> float:
     started = time.perf_counter()
     clamd = subprocess.Popen(
         ["/usr/sbin/clamd", f"--config-file={directory / 'clamd.conf'}", "--foreground"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while True:
@@ -116,9 +117,11 @@ def main() -> None:
         finally:
             _script("stop", directory)
 
-    print(f"{signatures} with the EICAR test signatures only; {len(photo) / 1e6:.1f} MB JPEG "
-          f"({PHOTO.width} × {PHOTO.height}); medians of {args.starts} starts and {args.scans} scans; "
-          f"1-minute load average {load_before:.1f} → {os.getloadavg()[0]:.1f}\n")
+    print(
+        f"{signatures} with the EICAR test signatures only; {len(photo) / 1e6:.1f} MB JPEG "
+        f"({PHOTO.width} × {PHOTO.height}); medians of {args.starts} starts and {args.scans} scans; "
+        f"1-minute load average {load_before:.1f} → {os.getloadavg()[0]:.1f}\n"
+    )
     print("| measurement | image fuzzy hash on (default) | off |")
     print("| --- | ---: | ---: |")
     print(f"| `ensure-clamav.sh start` (config, clamd, first PING) | {_ms(script_starts)} ms | |")

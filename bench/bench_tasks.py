@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import skimage.data  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import skimage.data
+from PIL import Image
 
-from dashboard.filestack_protocol.grammar import Task, parse_chain  # noqa: E402
-from dashboard.local_filestack.imaging import Limits, animate, transform  # noqa: E402
-from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowed_hosts  # noqa: E402
-from dashboard.local_filestack.ingest.screenshot import Screenshots  # noqa: E402
-from dashboard.local_filestack.intelligence import face_boxes  # noqa: E402
+from dashboard.filestack_protocol.grammar import Task, parse_chain
+from dashboard.local_filestack.imaging import Limits, animate, transform
+from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowed_hosts
+from dashboard.local_filestack.ingest.screenshot import Screenshots
+from dashboard.local_filestack.intelligence import face_boxes
 
 CHAINS = (
     "watermark=file:W,size:50,position:[bottom,right]",
@@ -58,7 +58,9 @@ def _jpeg(image: Image.Image) -> bytes:
 def _photo_12mp() -> bytes:
     base = Image.fromarray(skimage.data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
     grain = np.random.default_rng(1).normal(0, 6, (3000, 4000, 3))
-    return _jpeg(Image.fromarray(np.clip(np.asarray(base, dtype=np.float64) + grain, 0, 255).astype(np.uint8)))
+    return _jpeg(
+        Image.fromarray(np.clip(np.asarray(base, dtype=np.float64) + grain, 0, 255).astype(np.uint8))
+    )
 
 
 def _median_ms(run, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -88,7 +90,9 @@ def _screenshot_ms(repeat: int) -> float:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
-    shots = Screenshots(FetchOptions(max_bytes=10_000_000, allowed_hosts=parse_allowed_hosts(f"127.0.0.1:{port}")))
+    shots = Screenshots(
+        FetchOptions(max_bytes=10_000_000, allowed_hosts=parse_allowed_hosts(f"127.0.0.1:{port}"))
+    )
     task = Task("urlscreenshot", {"delay": 0})
     try:
         return _median_ms(lambda: asyncio.run(shots.take(f"http://127.0.0.1:{port}/", task)), repeat)
@@ -110,12 +114,16 @@ def main() -> None:
         assets = {"WATERMARKWATERMARK00": mark}
         cells = []
         for data in (portrait, photo):
-            cells.append(_median_ms(lambda d=data: transform(d, tasks, limits, face_boxes, assets), args.repeat))
+            cells.append(
+                _median_ms(lambda d=data: transform(d, tasks, limits, face_boxes, assets), args.repeat)
+            )
         rows.append(f"| `{chain}` | {cells[0]:.0f} ms | {cells[1]:.0f} ms |")
     frames = [portrait, _jpeg(Image.fromarray(skimage.data.coffee()).resize((512, 512)))]
     gif = _median_ms(lambda: animate(frames, Task("animate", {"delay": 200}), limits), args.repeat)
     rows.append(f"| `animate` (two 512 × 512 frames) | {gif:.0f} ms | |")
-    rows.append(f"| `urlscreenshot` (1024 × 768 local page, Chromium launched per shot) | {_screenshot_ms(args.repeat):.0f} ms | |")
+    rows.append(
+        f"| `urlscreenshot` (1024 × 768 local page, Chromium launched per shot) | {_screenshot_ms(args.repeat):.0f} ms | |"
+    )
     print("\n".join(rows))
 
 

@@ -45,9 +45,10 @@ for _path in (ROOT, ROOT / "tests"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from dashboard.filestack_protocol.security import make_security  # noqa: E402
-from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_WORKFLOW_ID  # noqa: E402
-from service_process import ServiceProcess  # noqa: E402
+from service_process import ServiceProcess
+
+from dashboard.filestack_protocol.security import make_security
+from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_WORKFLOW_ID
 
 #: The request kinds measured, in the order they are reported.
 KINDS = (

@@ -89,9 +89,8 @@ def run_step(step: Step, images: Path) -> dict[str, Any]:
         "seconds": seconds,
         "load_before": before,
         "load_after": _loadavg(),
-        "command": "python " + " ".join(
-            ["bench/" + step.script, *step.args] + (["--images", "DIR"] if step.json_output else [])
-        ),
+        "command": "python "
+        + " ".join(["bench/" + step.script, *step.args] + (["--images", "DIR"] if step.json_output else [])),
     }
 
 
@@ -128,7 +127,9 @@ def machine() -> dict[str, Any]:
     try:
         import pyvips
 
-        info["pyvips"] = f"{pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)})"
+        info["pyvips"] = (
+            f"{pyvips.__version__} (libvips {pyvips.version(0)}.{pyvips.version(1)}.{pyvips.version(2)})"
+        )
     except (ImportError, OSError) as exc:
         info["pyvips"] = f"not available ({exc})"
     return info
@@ -152,7 +153,9 @@ def update_markdown(path: Path, sections: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for the table)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repetitions (a smoke run, not for the table)"
+    )
     parser.add_argument("--no-intelligence", action="store_true", help="skip bench/bench_intelligence.py")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--calm-load", type=float, default=1.5, help="wait for a 1-minute load below this")
@@ -161,12 +164,27 @@ def main() -> None:
     quick = args.quick
     steps = [
         Step("thumbnail", "bench_thumbnail.py", ("--rounds", "3" if quick else "9")),
-        Step("preview", "bench_preview_http.py", ("--cold", "4" if quick else "12", "--warm", "100" if quick else "500")),
-        Step("engine", "bench_engine.py", ("--jobs", "300" if quick else "2000", "--window", "2" if quick else "5")),
+        Step(
+            "preview",
+            "bench_preview_http.py",
+            ("--cold", "4" if quick else "12", "--warm", "100" if quick else "500"),
+        ),
+        Step(
+            "engine",
+            "bench_engine.py",
+            ("--jobs", "300" if quick else "2000", "--window", "2" if quick else "5"),
+        ),
         Step("profile", "bench_profile_flow.py", ("--runs", "3" if quick else "9")),
     ]
     if not args.no_intelligence:
-        steps.append(Step("intelligence", "bench_intelligence.py", ("--repeat", "3" if quick else "7"), json_output=False))
+        steps.append(
+            Step(
+                "intelligence",
+                "bench_intelligence.py",
+                ("--repeat", "3" if quick else "7"),
+                json_output=False,
+            )
+        )
         steps.append(Step("tasks", "bench_tasks.py", ("--repeat", "3" if quick else "5"), json_output=False))
     started = time.perf_counter()
     images = Path(tempfile.mkdtemp(prefix="bench-images-"))
@@ -174,8 +192,12 @@ def main() -> None:
         generation_started = time.perf_counter()
         paths = generate(images)
         inputs = [
-            {"name": spec.name, "format": spec.fmt, "size": [spec.width, spec.height],
-             "bytes": paths[spec.name].stat().st_size}
+            {
+                "name": spec.name,
+                "format": spec.fmt,
+                "size": [spec.width, spec.height],
+                "bytes": paths[spec.name].stat().st_size,
+            }
             for spec in INPUTS
         ]
         generation_s = time.perf_counter() - generation_started

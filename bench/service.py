@@ -94,8 +94,17 @@ def running_service(extra_env: dict[str, str] | None = None) -> Iterator[Service
             **(extra_env or {}),
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.local_filestack", "--host", HOST, "--port", str(port),
-             "--data-dir", str(data_dir)],
+            [
+                sys.executable,
+                "-m",
+                "dashboard.local_filestack",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -18,7 +18,9 @@ from dashboard.settings import Settings, get_settings
 def _client_config(settings: Settings) -> ClientConfig:
     if settings.embedded:
         creds = resolve_credentials(settings.service)  # the same key and secret the service runs with
-        return ClientConfig.embedded(settings.embedded_base_url, api_key=creds.api_key, app_secret=creds.app_secret)
+        return ClientConfig.embedded(
+            settings.embedded_base_url, api_key=creds.api_key, app_secret=creds.app_secret
+        )
     return ClientConfig(
         api_key=settings.filestack_api_key or "",
         app_secret=SecretStr(settings.filestack_app_secret) if settings.filestack_app_secret else None,

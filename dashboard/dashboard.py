@@ -59,7 +59,9 @@ app.add_page(auth.home_page, route="/", title="Profile Studio", on_load=auth.HOM
 app.add_page(auth.signup_page, route="/signup", title="Create account", on_load=auth.LOGIN_ON_LOAD)
 app.add_page(auth.login_page, route="/login", title="Sign in", on_load=auth.LOGIN_ON_LOAD)
 app.add_page(profile_page, route="/profile", title="Your profile", on_load=ON_LOAD)
-app.add_page(settings_page.settings_page, route="/settings", title="Settings", on_load=settings_page.SETTINGS_ON_LOAD)
+app.add_page(
+    settings_page.settings_page, route="/settings", title="Settings", on_load=settings_page.SETTINGS_ON_LOAD
+)
 app.add_page(public.public_page, route="/u/[username]", title="Profile", on_load=public.ON_LOAD)
 app.add_page(workflows.workflows_page, route="/workflows", title="Workflows", on_load=workflows.ON_LOAD)
 app.add_page(studio.studio_editor_page, route=studio.ROUTE, title="Workflow studio", on_load=studio.ON_LOAD)

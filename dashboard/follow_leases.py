@@ -55,7 +55,9 @@ async def try_claim(redis_url: str | None, photo_job_id: int, owner: str) -> boo
     """Take the job's lease if nobody holds it (always ``True`` without Redis)."""
     if not redis_url:
         return True
-    return bool(await _redis(redis_url).set(f"{_PREFIX}:lease:{photo_job_id}", owner, nx=True, ex=int(LEASE_TTL_S)))
+    return bool(
+        await _redis(redis_url).set(f"{_PREFIX}:lease:{photo_job_id}", owner, nx=True, ex=int(LEASE_TTL_S))
+    )
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Optional
 
 from dashboard.filestack import (
     Job,
@@ -26,7 +25,7 @@ from dashboard.filestack import (
 from dashboard.photo_checks import human_size
 
 #: Observed times of a job's tasks: task id -> [start, end, 1.0 if the time is an upper bound] (seconds).
-Observed = dict[str, list[Optional[float]]]
+Observed = dict[str, list[float | None]]
 #: A time the follower did not see (it came after the task had started).
 UNKNOWN = math.nan
 ThumbUrl = Callable[[str], str]
@@ -82,14 +81,14 @@ class JobRow:
     reason: str
 
 
-def when(moment: Optional[datetime]) -> str:
+def when(moment: datetime | None) -> str:
     """``2026-11-29 20:18:08 UTC`` (empty when unknown)."""
     if moment is None:
         return ""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def seconds_text(seconds: Optional[float], *, mark: str = "") -> str:
+def seconds_text(seconds: float | None, *, mark: str = "") -> str:
     """``0.42 s``, ``12.3 s``, ``2 min 5 s``, after ``mark`` (``~`` observed, ``≤`` at most)."""
     if seconds is None or seconds < 0 or math.isnan(seconds):
         return ""
@@ -101,7 +100,7 @@ def seconds_text(seconds: Optional[float], *, mark: str = "") -> str:
     return f"{mark}{minutes} min {rest} s"
 
 
-def milliseconds_text(milliseconds: Optional[float]) -> str:
+def milliseconds_text(milliseconds: float | None) -> str:
     """``3.2 ms`` below a second, else as :func:`seconds_text`."""
     if milliseconds is None or milliseconds < 0:
         return ""
@@ -109,7 +108,7 @@ def milliseconds_text(milliseconds: Optional[float]) -> str:
 
 
 def observe(
-    observed: Mapping[str, list[Optional[float]]], job: Job, now: float, last_look: Optional[float] = None
+    observed: Mapping[str, list[float | None]], job: Job, now: float, last_look: float | None = None
 ) -> Observed:
     """``observed`` updated with what ``job`` shows at ``now``.
 
@@ -134,7 +133,7 @@ def observe(
     return updated
 
 
-def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]], now: float) -> str:
+def task_time(progress: TaskProgress, observed: list[float | None] | None, now: float) -> str:
     """How long the task took (or has been running)."""
     if progress.started_at is not None:
         end = progress.finished_at or (datetime.now(UTC) if progress.state is TaskState.RUNNING else None)
@@ -148,7 +147,7 @@ def task_time(progress: TaskProgress, observed: Optional[list[Optional[float]]],
     return seconds_text(end - observed[0], mark="≤" if bound else "~") if end is not None else ""
 
 
-def _result_json(result: Optional[TaskResult]) -> str:
+def _result_json(result: TaskResult | None) -> str:
     if result is None:
         return ""
     return json.dumps(result.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False)
@@ -176,7 +175,7 @@ def _output_row(output: StoredResult, thumb: ThumbUrl) -> OutputRow:
 def task_rows(
     job: Job,
     thumb: ThumbUrl,
-    observed: Optional[Mapping[str, list[Optional[float]]]] = None,
+    observed: Mapping[str, list[float | None]] | None = None,
     now: float = 0.0,
 ) -> list[TaskRunRow]:
     """Every task of the job in run order, with state, time, reason, result and outputs."""
@@ -208,7 +207,7 @@ def job_states(job: Job) -> dict[str, str]:
     return {task_id: progress.state.value for task_id, progress in job.tasks.items()}
 
 
-def job_duration(job: Job, now: Optional[datetime] = None) -> str:
+def job_duration(job: Job, now: datetime | None = None) -> str:
     """From start to the last update once finished; running time so far otherwise."""
     if job.started_at is None:
         return ""

@@ -65,9 +65,7 @@ def check_photo(data: bytes, filename: str, max_bytes: int, *, max_pixels: int =
     if not data:
         raise RejectedPhoto(f"{filename} is empty.")
     if len(data) > max_bytes:
-        raise RejectedPhoto(
-            f"{filename} is {human_size(len(data))}; the limit is {human_size(max_bytes)}."
-        )
+        raise RejectedPhoto(f"{filename} is {human_size(len(data))}; the limit is {human_size(max_bytes)}.")
     try:
         with Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS)) as image:
             fmt = image.format or ""
@@ -75,9 +73,7 @@ def check_photo(data: bytes, filename: str, max_bytes: int, *, max_pixels: int =
     except Image.DecompressionBombError as err:
         raise RejectedPhoto(f"{filename} has too many pixels; the limit is {max_pixels:,}.") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise RejectedPhoto(
-            f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF or HEIC)."
-        ) from err
+        raise RejectedPhoto(f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF or HEIC).") from err
     if fmt not in ACCEPTED_FORMATS:
         raise RejectedPhoto(f"{filename} is a {fmt or 'unknown'} file; use JPEG, PNG, WebP, GIF or HEIC.")
     if width < 1 or height < 1:

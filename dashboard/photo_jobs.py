@@ -167,9 +167,13 @@ async def upload(
     await asyncio.to_thread(check_upload_rate, owner_id, settings)
     mimetype = check_photo(data, filename, settings.max_upload_bytes, max_pixels=settings.max_pixels)
     async with open_client(settings) as fs:
-        stored = await fs.upload(data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot))
+        stored = await fs.upload(
+            data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot)
+        )
     preview = preview_url(spec.slot, stored.handle, settings)
-    return await asyncio.to_thread(profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview)
+    return await asyncio.to_thread(
+        profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview
+    )
 
 
 async def run_workflow(job: PhotoJob, settings: Settings | None = None) -> PhotoJob:
@@ -250,7 +254,9 @@ async def follow(
     except WorkflowFailed as err:
         return await _fail(owner_id, photo_job_id, _failure_text(err.job), task_states(err.job))
     except WorkflowTimeout as err:
-        return await _fail(owner_id, photo_job_id, f"the workflow did not finish within {err.waited_s:.0f} s", last)
+        return await _fail(
+            owner_id, photo_job_id, f"the workflow did not finish within {err.waited_s:.0f} s", last
+        )
     except FilestackNotFound:
         return await _fail(owner_id, photo_job_id, "the workflow job is gone from the service", last)
     return await finish(owner_id, photo_job_id, status, settings)
@@ -293,7 +299,9 @@ async def finish(
         raise LookupError(f"photo job {photo_job_id} not found")
     stored = [f for f in status.stored_files() if f.handle and f.handle != job.original_handle]
     if not stored:
-        return await _fail(owner_id, photo_job_id, "the workflow finished without storing a file", task_states(status))
+        return await _fail(
+            owner_id, photo_job_id, "the workflow finished without storing a file", task_states(status)
+        )
     final = ([f for f in stored if f.is_stored] or stored)[-1]
     final_handle = final.handle or ""
     final_url = photo_url(final_handle, settings)
@@ -335,7 +343,10 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
         log.warning("original %s of photo job %s not deleted: %s", job.original_handle, photo_job_id, err)
         await asyncio.to_thread(profile_store.claim_original_delete, owner_id, photo_job_id, False)
         return await asyncio.to_thread(
-            profile_store.update_job, owner_id, photo_job_id, error=f"the original could not be deleted yet: {err}"
+            profile_store.update_job,
+            owner_id,
+            photo_job_id,
+            error=f"the original could not be deleted yet: {err}",
         )
     return await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, original_deleted=True)
 

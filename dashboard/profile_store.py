@@ -149,7 +149,11 @@ def add_job(owner_id: int, slot: str, original_handle: str, filename: str, previ
             old.status = JobStatus.SUPERSEDED
             session.add(old)
         job = PhotoJob(
-            owner_id=owner_id, slot=slot, original_handle=original_handle, filename=filename, preview_url=preview_url
+            owner_id=owner_id,
+            slot=slot,
+            original_handle=original_handle,
+            filename=filename,
+            preview_url=preview_url,
         )
         session.add(job)
         session.commit()
@@ -215,7 +219,9 @@ def open_job(owner_id: int, slot: str) -> PhotoJob | None:
             session,
             session.exec(
                 sqlmodel.select(PhotoJob)
-                .where(PhotoJob.owner_id == owner_id, PhotoJob.slot == slot, PhotoJob.status.in_(OPEN_STATUSES))
+                .where(
+                    PhotoJob.owner_id == owner_id, PhotoJob.slot == slot, PhotoJob.status.in_(OPEN_STATUSES)
+                )
                 .order_by(PhotoJob.created_at.desc(), PhotoJob.id.desc())
             ).first(),
         )
@@ -255,7 +261,9 @@ def uploads_since(owner_id: int, since: float) -> list[float]:
     with rx.session() as session:
         return list(
             session.exec(
-                sqlmodel.select(PhotoJob.created_at).where(PhotoJob.owner_id == owner_id, PhotoJob.created_at > since)
+                sqlmodel.select(PhotoJob.created_at).where(
+                    PhotoJob.owner_id == owner_id, PhotoJob.created_at > since
+                )
             )
         )
 

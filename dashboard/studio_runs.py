@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from dashboard import connection
 from dashboard.filestack import FilestackClient, Job, Transformation, WebhookLog
@@ -58,7 +57,7 @@ def sample_bytes(name: str, directory: Path = SAMPLES_DIR) -> bytes:
     return (directory / name).read_bytes()
 
 
-def thumbnail_url(handle: str, settings: Optional[Settings] = None) -> str:
+def thumbnail_url(handle: str, settings: Settings | None = None) -> str:
     """A small square preview of a stored file (signed when the page signs photo URLs)."""
     return photo_url(
         handle, settings, Transformation().resize(width=THUMB_SIZE, height=THUMB_SIZE, fit="crop")
@@ -66,7 +65,7 @@ def thumbnail_url(handle: str, settings: Optional[Settings] = None) -> str:
 
 
 async def start_run(
-    workflow_id: str, data: bytes, filename: str, settings: Optional[Settings] = None
+    workflow_id: str, data: bytes, filename: str, settings: Settings | None = None
 ) -> tuple[str, Job]:
     """Check and store the photo, then start the workflow on it; ``(handle, job)``.
 
@@ -95,7 +94,7 @@ OnSnapshot = Callable[[JobSnapshot], Awaitable[bool]]
 
 
 async def read_snapshot(
-    fs: FilestackClient, job_uuid: str, previous: Optional[JobSnapshot] = None, began: Optional[float] = None
+    fs: FilestackClient, job_uuid: str, previous: JobSnapshot | None = None, began: float | None = None
 ) -> JobSnapshot:
     """The job as it is now, with the results of its finished tasks (one call).
 
@@ -110,9 +109,9 @@ async def read_snapshot(
 async def follow_job(
     job_uuid: str,
     on_snapshot: OnSnapshot,
-    settings: Optional[Settings] = None,
+    settings: Settings | None = None,
     *,
-    started: Optional[float] = None,
+    started: float | None = None,
 ) -> JobSnapshot:
     """Read the job until it ends, handing every snapshot to ``on_snapshot``.
 
@@ -124,7 +123,7 @@ async def follow_job(
     timing = poll_timing(settings)
     began = time.monotonic()
     interval = timing["interval_s"]
-    snapshot: Optional[JobSnapshot] = None
+    snapshot: JobSnapshot | None = None
     async with connection.open_client(settings) as fs:
         while True:
             snapshot = await read_snapshot(fs, job_uuid, snapshot, started)
@@ -152,7 +151,7 @@ def deliveries_settled(log: WebhookLog) -> bool:
 
 
 async def follow_webhooks(
-    fs: FilestackClient, job_uuid: str, on_log: OnWebhooks, settings: Optional[Settings] = None
+    fs: FilestackClient, job_uuid: str, on_log: OnWebhooks, settings: Settings | None = None
 ) -> WebhookLog:
     """Read a finished job's webhook attempts until they settle (or ``JOB_TIMEOUT_S`` passes).
 

@@ -66,7 +66,9 @@ class Takeover:
             if await follow_leases.try_claim(self.redis_url, job.id, owner):
                 follower = asyncio.create_task(self._follow(job, owner), name=f"photo-takeover-{job.id}")
                 self._followers[job.id] = follower
-                follower.add_done_callback(lambda _t, photo_job_id=job.id: self._followers.pop(photo_job_id, None))
+                follower.add_done_callback(
+                    lambda _t, photo_job_id=job.id: self._followers.pop(photo_job_id, None)
+                )
                 claimed += 1
         return claimed
 
@@ -80,7 +82,9 @@ class Takeover:
                 async def push(states: photo_jobs.TaskStates) -> None:
                     await self._tell(token, job, lambda slot: setattr(slot, "tasks", task_rows(states)))
 
-                ended = await photo_jobs.follow(owner_id, photo_job_id, on_progress=push, settings=self.settings)
+                ended = await photo_jobs.follow(
+                    owner_id, photo_job_id, on_progress=push, settings=self.settings
+                )
             await self._tell(token, job, lambda slot: show_job_end(slot, ended))
         except (FilestackError, LookupError, RedisError, SQLAlchemyError) as err:
             log.warning("could not follow photo job %s: %s", photo_job_id, err)

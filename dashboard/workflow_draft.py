@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 from dashboard.filestack.workflow_errors import task_id_of
 from dashboard.workflow_forms import ABSENT
@@ -118,7 +118,7 @@ def set_webhook(body: Body, webhook: str) -> Body:
     return edited
 
 
-def add_task(body: Body, action: str, params: Optional[Mapping[str, Any]] = None) -> Body:
+def add_task(body: Body, action: str, params: Mapping[str, Any] | None = None) -> Body:
     """Append a task running ``action``, with an id of its own."""
     edited = _edit(body)
     edited.setdefault("tasks", []).append(
@@ -250,7 +250,7 @@ def set_condition_value(body: Body, index: int, position: int, value: Any) -> Bo
     return edited
 
 
-def set_condition_path(body: Body, index: int, position: int, path: Optional[list[Any]]) -> Body:
+def set_condition_path(body: Body, index: int, position: int, path: list[Any] | None) -> Body:
     """The path into the required task's result; ``None`` compares the whole result."""
     edited = _edit(body)
     condition = _requirement(edited, index, position).setdefault("condition", {"type": "equals"})

@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 #: A param the form leaves out of the body (the action's default applies).
 ABSENT = object()
@@ -41,8 +41,8 @@ class FieldSpec:
     required: bool = False
     default: Any = ABSENT
     choices: tuple[str, ...] = ()
-    minimum: Optional[float] = None
-    maximum: Optional[float] = None
+    minimum: float | None = None
+    maximum: float | None = None
     help: str = ""
     nullable: bool = False
     #: A text field whose value may also be a JSON array or object (``anyOf`` string | list).
@@ -71,7 +71,7 @@ class FieldSpec:
         return "required" if self.required else "optional"
 
 
-def _number_text(value: Optional[float]) -> str:
+def _number_text(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
@@ -110,7 +110,7 @@ def _options(schema: dict[str, Any], root: dict[str, Any]) -> tuple[list[dict[st
     return [schema], False
 
 
-def _bound(schema: dict[str, Any], inclusive: str, exclusive: str, step: float) -> Optional[float]:
+def _bound(schema: dict[str, Any], inclusive: str, exclusive: str, step: float) -> float | None:
     if isinstance(schema.get(inclusive), (int, float)):
         return float(schema[inclusive])
     if isinstance(schema.get(exclusive), (int, float)):
@@ -239,7 +239,7 @@ def text_of_loose(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def path_from_text(text: str) -> Optional[list[str | int]]:
+def path_from_text(text: str) -> list[str | int] | None:
     """``nsfw`` -> ``["nsfw"]``; ``x.0.y`` -> ``["x", 0, "y"]``; a JSON array as given; empty -> ``None``."""
     raw = text.strip()
     if not raw:

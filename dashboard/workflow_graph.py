@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from dashboard.filestack.workflow_errors import task_id_of
 from dashboard.workflow_forms import text_of_path
@@ -75,7 +75,7 @@ def _layers(order: list[str], parents: Mapping[str, list[str]]) -> dict[str, int
 
 
 def graph_of(
-    body: Mapping[str, Any], states: Optional[Mapping[str, str]] = None
+    body: Mapping[str, Any], states: Mapping[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(nodes, edges)`` for ``body``; ``states`` colours tasks by their state in a job."""
     tasks = [t for t in body.get("tasks", []) if isinstance(t, Mapping)] if isinstance(body, Mapping) else []
@@ -122,7 +122,7 @@ def graph_of(
 
 
 def _node(
-    node_id: str, action: Optional[str], implicit: bool, state: str, x: float, y: float
+    node_id: str, action: str | None, implicit: bool, state: str, x: float, y: float
 ) -> dict[str, Any]:
     colours = STATE_STYLES.get(state, STATE_STYLES[""])
     second = "built-in, runs implicitly" if implicit else (action if action != node_id else "")

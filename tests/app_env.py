@@ -9,6 +9,7 @@ import httpx
 import pytest
 import reflex as rx
 import sqlmodel
+from local_service import API_KEY, SECRET, make_config
 
 from dashboard import connection, photo_jobs, profile_store
 from dashboard.accounts import SignedIn, store
@@ -17,7 +18,6 @@ from dashboard.local_filestack.app import create_app
 from dashboard.models import Account, AuthSession, FirstAccount, PhotoJob, Profile, SignInFailure
 from dashboard.settings import Settings
 from dashboard.state import SessionState
-from local_service import API_KEY, SECRET, make_config
 
 BASE = "http://testserver"
 PASSWORD = "correct horse battery staple"
@@ -70,7 +70,9 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(connection, "open_client", open_client)
     monkeypatch.setattr(photo_jobs, "client_config", lambda _settings=None: config)
     clear_tables()
-    settings = Settings(service=make_config(tmp_path / "fs", public_url=BASE, require_security=True), job_timeout_s=30)
+    settings = Settings(
+        service=make_config(tmp_path / "fs", public_url=BASE, require_security=True), job_timeout_s=30
+    )
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
     yield settings, service, http
     await http.aclose()

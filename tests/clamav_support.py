@@ -32,7 +32,11 @@ def _run(command: str, directory: Path | None = None, **env: str) -> subprocess.
         environment["CLAMAV_DIR"] = str(directory)
     return subprocess.run(
         ["bash", str(ENSURE), command],
-        env=environment, capture_output=True, text=True, timeout=900, check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 

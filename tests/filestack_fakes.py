@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -73,7 +74,9 @@ def unexpected(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"unexpected request {request.method} {request.url}")
 
 
-def make_client(handler: Handler = unexpected, *, secret: str | None = SECRET, **options: Any) -> tuple[FilestackClient, Recorder]:
+def make_client(
+    handler: Handler = unexpected, *, secret: str | None = SECRET, **options: Any
+) -> tuple[FilestackClient, Recorder]:
     """A client on real Filestack base URLs whose requests go to ``handler``."""
     recorder = Recorder(handler)
     config = ClientConfig(api_key=API_KEY, app_secret=secret, **options)

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import io
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 from PIL import Image
@@ -36,12 +37,13 @@ async def running_service(
     app = create_app(config, allow_private_fetch=allow_private_fetch)
     service: Service = app.state.service
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with service.running():
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            yield service, client
+    async with service.running(), httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        yield service, client
 
 
-def image_bytes(width: int, height: int, fmt: str = "JPEG", color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+def image_bytes(
+    width: int, height: int, fmt: str = "JPEG", color: tuple[int, int, int] = (200, 40, 40)
+) -> bytes:
     """An encoded image with a gradient, so it is not trivially compressible."""
     image = Image.new("RGB", (width, height), color)
     for x in range(0, width, max(1, width // 40)):
@@ -64,7 +66,12 @@ def policy(secret: str = SECRET, *, ttl: int = 300, **fields: Any) -> Security:
 
 
 async def upload(
-    client: httpx.AsyncClient, data: bytes, *, filename: str = "photo.jpg", content_type: str = "image/jpeg", **params: str
+    client: httpx.AsyncClient,
+    data: bytes,
+    *,
+    filename: str = "photo.jpg",
+    content_type: str = "image/jpeg",
+    **params: str,
 ) -> httpx.Response:
     """Simple store with a raw body."""
     query = {"key": API_KEY, "filename": filename, **params}
@@ -96,7 +103,12 @@ class CannedResponse:
     """What the loopback server answers for one path."""
 
     def __init__(
-        self, body: bytes = b"", *, status: int = 200, headers: dict[str, str] | None = None, chunked: bool = False
+        self,
+        body: bytes = b"",
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        chunked: bool = False,
     ) -> None:
         self.body = body
         self.status = status
@@ -140,7 +152,7 @@ class LoopbackServer:
         finally:
             writer.close()
 
-    async def __aenter__(self) -> "LoopbackServer":
+    async def __aenter__(self) -> LoopbackServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

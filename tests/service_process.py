@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -64,7 +63,9 @@ class ServiceProcess:
     @property
     def credentials(self) -> dict[str, str]:
         """The API key and app secret the service generated in its data dir."""
-        data: dict[str, str] = json.loads((self.seen_from_here(self.data_dir) / "credentials.json").read_text())
+        data: dict[str, str] = json.loads(
+            (self.seen_from_here(self.data_dir) / "credentials.json").read_text()
+        )
         return data
 
     def seen_from_here(self, path: Path) -> Path:
@@ -155,5 +156,5 @@ class ServiceProcess:
     def __enter__(self) -> ServiceProcess:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from local_service import API_KEY, BASE_URL, SECRET, make_config
 from starlette.applications import Starlette
+from workflow_support import FAST
 
 from dashboard.filestack import ClientConfig, FilestackClient, Job
 from dashboard.local_filestack.app import Service, create_app
-from local_service import API_KEY, BASE_URL, SECRET, make_config
-from workflow_support import FAST
 
 
 @dataclass

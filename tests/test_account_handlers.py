@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import reflex as rx
+from app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
 
 from dashboard import profile_store
 from dashboard.accounts import store
 from dashboard.state import AccountState, AvatarState, ProfileState, SessionState
-from app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
 
 
 def _browser() -> rx.State:
@@ -54,7 +54,9 @@ async def test_sign_in_goes_back_to_the_page_asked_for(env) -> None:
     Person("ada")
     root = _browser()
     form = _state(root, AccountState)
-    form.router = form.router.__class__.from_router_data({"asPath": "/login?next=/settings", "pathname": "/login"})
+    form.router = form.router.__class__.from_router_data(
+        {"asPath": "/login?next=/settings", "pathname": "/login"}
+    )
     events = await _drain(form.sign_in({"username": "ada", "password": PASSWORD}))
     assert form.session_token and any("/settings" in str(e) for e in events)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import reflex as rx
 import sqlmodel
+from app_env import PASSWORD, clear_tables
 
 from dashboard import profile_store
 from dashboard.accounts import (
@@ -20,7 +21,6 @@ from dashboard.accounts import (
 )
 from dashboard.accounts.tokens import token_hash
 from dashboard.models import AuthSession
-from app_env import PASSWORD, clear_tables
 
 RULE = ThrottleRule(max_failures=5, window_s=900, lockout_s=300)
 DAY = 86_400.0
@@ -35,7 +35,10 @@ def db():
 
 
 def test_passwords_are_hashed_with_argon2id_and_salted() -> None:
-    first, second = passwords.hash_password("a long secret phrase"), passwords.hash_password("a long secret phrase")
+    first, second = (
+        passwords.hash_password("a long secret phrase"),
+        passwords.hash_password("a long secret phrase"),
+    )
     assert first.startswith("$argon2id$") and first != second
     assert passwords.verify_password(first, "a long secret phrase")
     assert not passwords.verify_password(first, "a long secret phrasE")
@@ -121,7 +124,9 @@ def test_changing_the_password_revokes_every_session(db) -> None:
     assert store.resolve_session(renewed.token, ttl_s=DAY) == first.account
     with pytest.raises(WrongCredentials):
         store.sign_in("ada", PASSWORD, "10.0.0.3", rule=RULE, ttl_s=DAY)
-    assert store.sign_in("ada", "a brand new phrase", "10.0.0.3", rule=RULE, ttl_s=DAY).account == first.account
+    assert (
+        store.sign_in("ada", "a brand new phrase", "10.0.0.3", rule=RULE, ttl_s=DAY).account == first.account
+    )
 
 
 # -- throttling --------------------------------------------------------------------------------
@@ -133,7 +138,11 @@ def test_wait_is_counted_from_the_last_failure_in_the_window() -> None:
     assert throttle.wait_seconds([100, 200, 300, 400, 500], 800, RULE) == 0
     # Failures older than the window do not count.
     assert throttle.wait_seconds([0, 200, 300, 400, 1000], 1001, RULE) == 0
-    assert throttle.wait_text(299) == "4 min 59 s" and throttle.wait_text(0.2) == "1 s" and throttle.wait_text(120) == "2 min"
+    assert (
+        throttle.wait_text(299) == "4 min 59 s"
+        and throttle.wait_text(0.2) == "1 s"
+        and throttle.wait_text(120) == "2 min"
+    )
 
 
 def test_failed_sign_ins_wait_per_username_and_say_how_long(db) -> None:
@@ -141,7 +150,9 @@ def test_failed_sign_ins_wait_per_username_and_say_how_long(db) -> None:
     now = 10_000.0
     for attempt in range(4):
         with pytest.raises(WrongCredentials, match=store.WRONG_CREDENTIALS):
-            store.sign_in("ada", "guess number %d" % attempt, f"10.0.0.{attempt}", rule=RULE, ttl_s=DAY, now=now)
+            store.sign_in(
+                "ada", "guess number %d" % attempt, f"10.0.0.{attempt}", rule=RULE, ttl_s=DAY, now=now
+            )
     with pytest.raises(TooManyAttempts, match=r"Try again in 5 min"):
         store.sign_in("ada", "guess number 5", "10.0.0.9", rule=RULE, ttl_s=DAY, now=now)
     # Even the right password waits, from any address.
@@ -158,7 +169,10 @@ def test_failed_sign_ins_wait_per_address(db) -> None:
             store.sign_in(name, "whatever it is", "203.0.113.7", rule=RULE, ttl_s=DAY, now=500.0)
     with pytest.raises(TooManyAttempts):
         store.sign_in("ada", PASSWORD, "203.0.113.7", rule=RULE, ttl_s=DAY, now=501.0)
-    assert store.sign_in("ada", PASSWORD, "198.51.100.1", rule=RULE, ttl_s=DAY, now=501.0).account.username == "ada"
+    assert (
+        store.sign_in("ada", PASSWORD, "198.51.100.1", rule=RULE, ttl_s=DAY, now=501.0).account.username
+        == "ada"
+    )
 
 
 def test_the_answer_never_says_whether_a_username_exists(db) -> None:
@@ -199,6 +213,6 @@ def test_profile_store_reaches_only_the_owners_rows(db) -> None:
     profile_store.update_profile(bob, name="Bob")
     assert profile_store.find_profile(ada).name == "ada"
     with pytest.raises(AttributeError):
-        profile_store.update_profile(bob, **{"owner_id": ada})
+        profile_store.update_profile(bob, owner_id=ada)
     assert profile_store.owned_handles(ada) == ["A" * 20]
     assert {j.owner_id for j in profile_store.open_jobs_of_everyone()} == {ada, bob}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from app_env import PASSWORD, clear_tables
 from reflex.model import _alembic_upgrade
 
 from dashboard import photo_jobs, profile_store
 from dashboard.accounts import store
 from dashboard.models import PhotoJob, Profile
-from app_env import PASSWORD, clear_tables
 
 BEFORE_ACCOUNTS = "8ecb42c67bf0"
 
@@ -35,7 +35,9 @@ def test_upgrade_keeps_the_old_profile_without_owner(tmp_path: Path) -> None:
         connection.commit()
         _alembic_upgrade(connection, "head")
         connection.commit()
-        assert connection.execute(sa.text("SELECT name, owner_id FROM profile")).all() == [("Ada Lovelace", None)]
+        assert connection.execute(sa.text("SELECT name, owner_id FROM profile")).all() == [
+            ("Ada Lovelace", None)
+        ]
         assert connection.execute(sa.text("SELECT owner_id FROM photojob")).all() == [(None,)]
         tables = set(sa.inspect(connection).get_table_names())
         assert {"account", "authsession", "signinfailure"} <= tables
@@ -47,7 +49,9 @@ async def test_ownerless_rows_are_never_shown_nor_resumed() -> None:
 
     with rx.session() as session:
         session.add(Profile(owner_id=None, name="Ada Lovelace", avatar_handle="AVATARHANDLE00000000"))
-        session.add(PhotoJob(owner_id=None, slot="avatar", original_handle="O" * 20, status="processing", jobid="x"))
+        session.add(
+            PhotoJob(owner_id=None, slot="avatar", original_handle="O" * 20, status="processing", jobid="x")
+        )
         session.commit()
     opened = store.create_account("ada", PASSWORD, ttl_s=60)
     profile = profile_store.load_profile(opened.account.account_id, "ada")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from app_env import PASSWORD, clear_tables
 from reflex.model import _alembic_upgrade
 
-from app_env import PASSWORD, clear_tables
 from dashboard.accounts import store
 from dashboard.settings import Settings
 from dashboard.studio_access import ADMIN, can_use_studio, viewer_of

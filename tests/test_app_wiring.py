@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_service import API_KEY, SECRET, image_bytes, make_config
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -27,7 +28,6 @@ from dashboard.local_filestack.workflows.engine.queue import InProcessQueue
 from dashboard.local_filestack.workflows.service import WorkflowService
 from dashboard.local_filestack.workflows.stores.sql import open_job_store
 from dashboard.settings import Settings
-from local_service import API_KEY, SECRET, image_bytes, make_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,9 +40,15 @@ def test_importing_the_app_writes_nothing_and_connects_to_no_database(tmp_path: 
         if key not in ("FILESTACK_API_KEY", "REDIS_URL", "WORKFLOW_WORKERS", "STORAGE_URL")
     }
     # A database nobody listens on: touching it at import would fail the import.
-    env.update(DATA_DIR=str(data_dir), DATABASE_URL="postgresql://nobody@127.0.0.1:9/nothing", PYTHONPATH=str(ROOT))
+    env.update(
+        DATA_DIR=str(data_dir), DATABASE_URL="postgresql://nobody@127.0.0.1:9/nothing", PYTHONPATH=str(ROOT)
+    )
     done = subprocess.run(
-        [sys.executable, "-c", "import rxconfig, dashboard.dashboard; print(dashboard.dashboard.app is not None)"],
+        [
+            sys.executable,
+            "-c",
+            "import rxconfig, dashboard.dashboard; print(dashboard.dashboard.app is not None)",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -68,7 +74,9 @@ async def test_the_service_answers_its_paths_once_started_and_reflex_the_rest(tm
         assert before.status_code == 503
         assert not (tmp_path / "fs").exists()
         async with embedded.lifespan():
-            stored = await client.post("/www/api/store/S3", params={"key": API_KEY}, content=image_bytes(40, 30))
+            stored = await client.post(
+                "/www/api/store/S3", params={"key": API_KEY}, content=image_bytes(40, 30)
+            )
             assert stored.status_code == 200, stored.text
             handle = stored.json()["handle"]
             assert (await client.get(f"/cdn/{handle}")).status_code == 200
@@ -101,7 +109,9 @@ async def test_the_workflow_engine_runs_without_the_http_app(tmp_path: Path) -> 
     await workflows.startup()
     try:
         stored = storage.put(NewFile(data=image_bytes(30, 20), filename="p.jpg", mimetype="image/jpeg"))
-        workflow = await workflows.create_workflow({"name": "drop", "tasks": [{"id": "gone", "action": "delete"}]})
+        workflow = await workflows.create_workflow(
+            {"name": "drop", "tasks": [{"id": "gone", "action": "delete"}]}
+        )
         job = await workflows.start_job(str(workflow.id), stored.handle)
         done = await workflows.wait_for_job(job.id, timeout_s=30)
         assert done.status.value == "done" and done.tasks["gone"].result == {

@@ -78,7 +78,9 @@ async def test_a_redelivered_job_after_a_dead_run_reuses_its_output(kind: str, t
         await store.mark_running(job.id, now_ns())
         await store.update_task(job.id, "avatar", TaskOutcome(state=TaskState.RUNNING), now_ns())
         slot = await store.reserve_output(job.id, "avatar", temporary=False)
-        written = NewFile(data=b"whatever the dead run wrote", filename="x.jpg", mimetype="image/jpeg", path="avatars/")
+        written = NewFile(
+            data=b"whatever the dead run wrote", filename="x.jpg", mimetype="image/jpeg", path="avatars/"
+        )
         await asyncio.to_thread(running.service.storage.put, written, handle=slot.handle)
         redelivered = await running.workflows.engine.run_job(job.id)
         assert redelivered is not None and redelivered.status is JobStatus.DONE
@@ -91,7 +93,9 @@ async def test_a_redelivered_job_after_a_dead_run_reuses_its_output(kind: str, t
 async def test_a_file_written_twice_under_one_handle_is_stored_once(kind: str, tmp_path: Path) -> None:
     async with service(kind, tmp_path) as running:
         storage = running.service.storage
-        first = await asyncio.to_thread(storage.put, NewFile(data=b"one", filename="a.txt", mimetype="text/plain"))
+        first = await asyncio.to_thread(
+            storage.put, NewFile(data=b"one", filename="a.txt", mimetype="text/plain")
+        )
         with pytest.raises(HandleInUse):
             second = NewFile(data=b"two", filename="a.txt", mimetype="text/plain")
             await asyncio.to_thread(storage.put, second, handle=first.handle)

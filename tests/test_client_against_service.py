@@ -7,18 +7,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_service import API_KEY, SECRET, image_bytes, make_config
 from PIL import Image
 
 from dashboard.filestack import (
     ClientConfig,
     FilestackAuthError,
-    FilestackBadRequest,
     FilestackClient,
     FilestackNotFound,
     Transformation,
 )
 from dashboard.local_filestack.app import create_app
-from local_service import API_KEY, SECRET, image_bytes, make_config
 
 
 def _size(data: bytes) -> tuple[int, int]:
@@ -53,7 +52,10 @@ async def test_upload_transform_metadata_delete(service_app) -> None:
             (Transformation().resize(width=200, height=200, fit="crop"), (200, 200)),
             (Transformation().rotate(deg=90), (800, 1200)),
             (Transformation().crop(10, 20, 500, 300), (500, 300)),
-            (Transformation().resize(width=600).flip().flop().blur(amount=3).output(format="png"), (600, 400)),
+            (
+                Transformation().resize(width=600).flip().flop().blur(amount=3).output(format="png"),
+                (600, 400),
+            ),
             (Transformation().circle(), (800, 800)),  # a centred circle on the short side
         ]
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=service_app))
@@ -67,7 +69,12 @@ async def test_upload_transform_metadata_delete(service_app) -> None:
             assert png.headers["content-type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
         meta = await fs.metadata(stored.handle)
-        assert (meta.width, meta.height, meta.filename, meta.mimetype) == (1200, 800, "trip.jpg", "image/jpeg")
+        assert (meta.width, meta.height, meta.filename, meta.mimetype) == (
+            1200,
+            800,
+            "trip.jpg",
+            "image/jpeg",
+        )
 
         await fs.delete(stored.handle)
         with pytest.raises(FilestackNotFound):
@@ -79,7 +86,9 @@ async def test_upload_transform_metadata_delete(service_app) -> None:
 async def test_multipart_upload_through_the_client(service_app) -> None:
     big = image_bytes(2600, 2000, "PNG")
     async with _client(service_app) as fs:
-        stored = await fs.upload(big, filename="big.png", multipart_threshold=1024 * 1024, part_size=5 * 1024 * 1024 // 4 * 4)
+        stored = await fs.upload(
+            big, filename="big.png", multipart_threshold=1024 * 1024, part_size=5 * 1024 * 1024 // 4 * 4
+        )
         assert stored.size == len(big)
         assert await fs.download(stored.handle) == big
 

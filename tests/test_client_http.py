@@ -6,6 +6,7 @@ import re
 
 import httpx
 import pytest
+from filestack_fakes import API, API_KEY, HANDLE, SECRET, decode_policy, make_client, query
 
 from dashboard.filestack import (
     ClientConfig,
@@ -20,11 +21,19 @@ from dashboard.filestack import (
     FilestackServerError,
     FilestackTimeout,
 )
-from filestack_fakes import API, API_KEY, HANDLE, SECRET, decode_policy, make_client, query
 
-METADATA = {"size": 8331, "mimetype": "image/png", "filename": "me.png", "width": 640, "height": 480,
-            "uploaded": 1700000000000.0, "writeable": True, "location": "S3", "path": None,
-            "container": "bucket"}
+METADATA = {
+    "size": 8331,
+    "mimetype": "image/png",
+    "filename": "me.png",
+    "width": 640,
+    "height": 480,
+    "uploaded": 1700000000000.0,
+    "writeable": True,
+    "location": "S3",
+    "path": None,
+    "container": "bucket",
+}
 INVALID_POLICY = {"error": "Invalid App policy", "c": "5b1c0c4e-7b0b", "i": "UPL-eu-w-1-10", "t": 1508161263}
 
 
@@ -45,12 +54,31 @@ async def test_metadata_request_and_response() -> None:
     assert meta.width == 640 and meta.mimetype == "image/png" and meta.writeable is True
     (request,) = recorder.requests
     assert request.method == "GET"
-    assert str(request.url).startswith(f"{API}/api/file/{HANDLE}/metadata?size=true&mimetype=true&filename=true&width=true")
+    assert str(request.url).startswith(
+        f"{API}/api/file/{HANDLE}/metadata?size=true&mimetype=true&filename=true&width=true"
+    )
     params = query(request)
-    assert decode_policy(params.pop("policy")) == {"call": ["stat"], "expiry": 1_700_000_300, "handle": HANDLE}
+    assert decode_policy(params.pop("policy")) == {
+        "call": ["stat"],
+        "expiry": 1_700_000_300,
+        "handle": HANDLE,
+    }
     params.pop("signature")
-    assert params == {f: "true" for f in ("size", "mimetype", "filename", "width", "height", "uploaded",
-                                          "writeable", "location", "path", "container")}
+    assert params == {
+        f: "true"
+        for f in (
+            "size",
+            "mimetype",
+            "filename",
+            "width",
+            "height",
+            "uploaded",
+            "writeable",
+            "location",
+            "path",
+            "container",
+        )
+    }
 
 
 @pytest.mark.asyncio
@@ -127,11 +155,13 @@ async def test_sdk_headers() -> None:
 
 @pytest.mark.asyncio
 async def test_get_503_twice_then_200_succeeds() -> None:
-    client, recorder = make_client(_sequence(
-        httpx.Response(503, text="Service Unavailable"),
-        httpx.Response(503, json={"error": "busy"}),
-        httpx.Response(200, json=METADATA),
-    ))
+    client, recorder = make_client(
+        _sequence(
+            httpx.Response(503, text="Service Unavailable"),
+            httpx.Response(503, json={"error": "busy"}),
+            httpx.Response(200, json=METADATA),
+        )
+    )
     async with client:
         meta = await client.metadata(HANDLE)
     assert meta.size == 8331 and len(recorder.requests) == 3
@@ -212,9 +242,17 @@ async def test_403_json_body_ends_up_in_the_error() -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, FilestackBadRequest), (401, FilestackAuthError), (404, FilestackNotFound),
-     (413, FilestackBadRequest), (415, FilestackBadRequest), (422, FilestackBadRequest),
-     (429, FilestackRateLimited), (502, FilestackServerError), (418, FilestackHTTPError)],
+    [
+        (400, FilestackBadRequest),
+        (401, FilestackAuthError),
+        (404, FilestackNotFound),
+        (413, FilestackBadRequest),
+        (415, FilestackBadRequest),
+        (422, FilestackBadRequest),
+        (429, FilestackRateLimited),
+        (502, FilestackServerError),
+        (418, FilestackHTTPError),
+    ],
 )
 @pytest.mark.asyncio
 async def test_status_classes(status: int, cls: type[FilestackHTTPError]) -> None:
@@ -240,14 +278,24 @@ async def test_4xx_is_not_retried() -> None:
 async def test_no_secret_or_signature_in_any_message() -> None:
     def echo(request: httpx.Request) -> httpx.Response:
         signature = request.url.params.get("signature", "")
-        return httpx.Response(403, json={"error": f"bad signature:{signature} for secret {SECRET}; "
-                                                  f"(signature: \"{signature}\"; policy \"x\")"})
+        return httpx.Response(
+            403,
+            json={
+                "error": f"bad signature:{signature} for secret {SECRET}; "
+                f'(signature: "{signature}"; policy "x")'
+            },
+        )
 
     client, recorder = make_client(echo, retries=0)
     async with client:
-        for call in (client.metadata(HANDLE), client.download(HANDLE), client.delete(HANDLE),
-                     client.upload(b"x", filename="a"), client.workflow_status("job-1"),
-                     client.run_workflow("wf-1", HANDLE)):
+        for call in (
+            client.metadata(HANDLE),
+            client.download(HANDLE),
+            client.delete(HANDLE),
+            client.upload(b"x", filename="a"),
+            client.workflow_status("job-1"),
+            client.run_workflow("wf-1", HANDLE),
+        ):
             with pytest.raises(FilestackHTTPError) as info:
                 await call
             signatures = {r.url.params.get("signature") for r in recorder.requests} - {None}
@@ -268,8 +316,10 @@ def test_config_never_shows_the_secret() -> None:
 def test_embedded_config() -> None:
     config = ClientConfig.embedded("http://127.0.0.1:8000/", api_key="LOCALKEY", app_secret="s", retries=1)
     assert (config.cdn_url, config.api_url, config.upload_url, config.workflows_url) == (
-        "http://127.0.0.1:8000/cdn", "http://127.0.0.1:8000/www",
-        "http://127.0.0.1:8000/upload", "http://127.0.0.1:8000/workflows-beta",
+        "http://127.0.0.1:8000/cdn",
+        "http://127.0.0.1:8000/www",
+        "http://127.0.0.1:8000/upload",
+        "http://127.0.0.1:8000/workflows-beta",
     )
     assert config.retries == 1 and config.timeout_s == 30 and config.policy_ttl_s == 300
     with pytest.raises(ValueError):

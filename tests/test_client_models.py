@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from filestack_fakes import SEED_RUN, SEED_STATUS
 from pydantic import ValidationError
 
 from dashboard.filestack import (
@@ -12,7 +13,7 @@ from dashboard.filestack import (
     WorkflowRun,
     WorkflowStatus,
 )
-from filestack_fakes import SEED_RUN, SEED_STATUS
+
 
 def test_store_response_derives_handle_and_mimetype() -> None:
     stored = StoreResponse.model_validate(
@@ -31,8 +32,14 @@ def test_store_response_derives_handle_and_mimetype() -> None:
 
 def test_store_response_keeps_given_handle_and_extras() -> None:
     stored = StoreResponse.model_validate(
-        {"url": "http://127.0.0.1:8000/cdn/AAAAAAAAAAAAAAAAAAAA", "handle": "BBBBBBBBBBBBBBBBBBBB",
-         "mimetype": "image/jpeg", "width": 10, "height": 20, "region": "local"}
+        {
+            "url": "http://127.0.0.1:8000/cdn/AAAAAAAAAAAAAAAAAAAA",
+            "handle": "BBBBBBBBBBBBBBBBBBBB",
+            "mimetype": "image/jpeg",
+            "width": 10,
+            "height": 20,
+            "region": "local",
+        }
     )
     assert stored.handle == "BBBBBBBBBBBBBBBBBBBB"
     assert stored.type == "image/jpeg"
@@ -42,9 +49,17 @@ def test_store_response_keeps_given_handle_and_extras() -> None:
 
 def test_complete_response_observed_sample() -> None:
     complete = CompleteResponse.model_validate(
-        {"handle": "Hx9BSDLrSPiQHsuS1pGE", "url": "https://cdn.filestackcontent.com/Hx9BSDLrSPiQHsuS1pGE",
-         "filename": "big.bin", "size": 12_000_000, "mimetype": "application/octet-stream",
-         "key": "Hx9_big.bin", "container": "bucket", "status": "Stored", "workflows": [{"id": "w", "jobid": "j"}]}
+        {
+            "handle": "Hx9BSDLrSPiQHsuS1pGE",
+            "url": "https://cdn.filestackcontent.com/Hx9BSDLrSPiQHsuS1pGE",
+            "filename": "big.bin",
+            "size": 12_000_000,
+            "mimetype": "application/octet-stream",
+            "key": "Hx9_big.bin",
+            "container": "bucket",
+            "status": "Stored",
+            "workflows": [{"id": "w", "jobid": "j"}],
+        }
     )
     assert complete.status == "Stored"
     assert complete.workflows == [{"id": "w", "jobid": "j"}]
@@ -106,8 +121,13 @@ def test_stored_files_reads_both_result_shapes() -> None:
 
 def test_stored_files_keeps_explicit_handle() -> None:
     status = WorkflowStatus.model_validate(
-        {"jobid": "j", "status": "Finished",
-         "results": {"store": {"data": {"url": "http://127.0.0.1:8000/cdn/x", "handle": "HHHHHHHHHHHHHHHHHHHH"}}}}
+        {
+            "jobid": "j",
+            "status": "Finished",
+            "results": {
+                "store": {"data": {"url": "http://127.0.0.1:8000/cdn/x", "handle": "HHHHHHHHHHHHHHHHHHHH"}}
+            },
+        }
     )
     assert status.stored_files()[0].handle == "HHHHHHHHHHHHHHHHHHHH"
 

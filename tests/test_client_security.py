@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from filestack_fakes import decode_policy
 
 from dashboard.filestack import ClientConfig, FilestackClient, FilestackError
-from filestack_fakes import decode_policy
 
 
 def client_with(secret: str | None, now: float = 1_700_000_000.0) -> FilestackClient:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from filestack_fakes import API_KEY, CDN, HANDLE, decode_policy, make_client
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dashboard.filestack import Transformation
 from dashboard.filestack_protocol.grammar import Task, parse_path
 from dashboard.filestack_protocol.security import Security
-from filestack_fakes import API_KEY, CDN, HANDLE, decode_policy, make_client
 
-SECURITY = Security("eyJleHBpcnkiOiAxNTc3ODk5ODAwfQ==", "428c3b32063f2081ec1ee3a703d05ce19883849adb4c90224367fe9707b3d808")
+SECURITY = Security(
+    "eyJleHBpcnkiOiAxNTc3ODk5ODAwfQ==", "428c3b32063f2081ec1ee3a703d05ce19883849adb4c90224367fe9707b3d808"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -146,7 +148,9 @@ ROUND_TRIP_CHAINS = [
     Transformation().compress(metadata=True).output(format="png", quality="input", density=300),
     Transformation().blur(0.3).sharpen(20).quality(1),
     Transformation().circle(background="black").rounded_corners(radius="max", blur=5, background="white"),
-    Transformation().store(filename="me, myself.png", location="s3", path="/a/b/", container="bucket", access="public"),
+    Transformation().store(
+        filename="me, myself.png", location="s3", path="/a/b/", container="bucket", access="public"
+    ),
     Transformation().task("cache", expiry=666).task("modulate", brightness=150, hue=10),
 ]
 
@@ -154,9 +158,16 @@ ROUND_TRIP_CHAINS = [
 @pytest.mark.parametrize("chain", ROUND_TRIP_CHAINS, ids=lambda c: "/".join(c.task_names))
 @pytest.mark.parametrize(
     ("source", "apikey"),
-    [(HANDLE, None), (HANDLE, API_KEY), ("https://example.com/img/a.png", API_KEY), ("src://alias/p/a.png", API_KEY)],
+    [
+        (HANDLE, None),
+        (HANDLE, API_KEY),
+        ("https://example.com/img/a.png", API_KEY),
+        ("src://alias/p/a.png", API_KEY),
+    ],
 )
-def test_builder_urls_parse_back_to_the_same_tasks(chain: Transformation, source: str, apikey: str | None) -> None:
+def test_builder_urls_parse_back_to_the_same_tasks(
+    chain: Transformation, source: str, apikey: str | None
+) -> None:
     signed = chain.security(SECURITY)
     for built in (chain, signed):
         url = built.url(source, cdn_url=CDN, apikey=apikey)
@@ -174,10 +185,14 @@ _ops = st.one_of(
     st.builds(lambda d: ("rotate", {"deg": d}), st.integers(0, 359)),
     st.builds(lambda a: ("blur", {"amount": a}), st.integers(0, 20)),
     st.builds(lambda q: ("quality", {"value": q}), st.integers(1, 100)),
-    st.builds(lambda x, y, w, h: ("crop", {"x": x, "y": y, "w": w, "h": h}),
-              st.integers(0, 5000), st.integers(0, 5000), st.integers(1, 5000), st.integers(1, 5000)),
-    st.builds(lambda p: ("store", {"path": p}),
-              st.text(alphabet="abcxyz/_-., ", min_size=1, max_size=20)),
+    st.builds(
+        lambda x, y, w, h: ("crop", {"x": x, "y": y, "w": w, "h": h}),
+        st.integers(0, 5000),
+        st.integers(0, 5000),
+        st.integers(1, 5000),
+        st.integers(1, 5000),
+    ),
+    st.builds(lambda p: ("store", {"path": p}), st.text(alphabet="abcxyz/_-., ", min_size=1, max_size=20)),
     st.just(("flip", {})),
     st.just(("monochrome", {})),
 )

@@ -7,9 +7,9 @@ import hashlib
 
 import httpx
 import pytest
+from filestack_fakes import API, API_KEY, UPLOAD, decode_policy, json_body, make_client, query
 
 from dashboard.filestack import FilestackError, FilestackResponseError, FilestackServerError
-from filestack_fakes import API, API_KEY, UPLOAD, decode_policy, json_body, make_client, query
 
 MiB = 1024 * 1024
 STORE_SAMPLE = {
@@ -42,15 +42,27 @@ async def test_simple_store_request() -> None:
 
 @pytest.mark.asyncio
 async def test_simple_store_options_without_secret() -> None:
-    client, recorder = make_client(lambda r: httpx.Response(200, json=STORE_SAMPLE), secret=None,
-                                   api_url="http://127.0.0.1:8000/www")
+    client, recorder = make_client(
+        lambda r: httpx.Response(200, json=STORE_SAMPLE), secret=None, api_url="http://127.0.0.1:8000/www"
+    )
     async with client:
-        await client.upload(b"abc", filename="notes", mimetype="text/plain", path="profiles/",
-                            container="bucket", access="public")
+        await client.upload(
+            b"abc",
+            filename="notes",
+            mimetype="text/plain",
+            path="profiles/",
+            container="bucket",
+            access="public",
+        )
     request = recorder.requests[0]
     assert str(request.url).startswith("http://127.0.0.1:8000/www/api/store/S3?")
-    assert query(request) == {"key": API_KEY, "filename": "notes", "path": "profiles/",
-                              "container": "bucket", "access": "public"}
+    assert query(request) == {
+        "key": API_KEY,
+        "filename": "notes",
+        "path": "profiles/",
+        "container": "bucket",
+        "access": "public",
+    }
     assert request.headers["Content-Type"] == "text/plain"
 
 
@@ -115,8 +127,9 @@ async def test_malformed_store_response() -> None:
 class FakeMultipart:
     """Answers start / upload / PUT / complete like Filestack's Upload API and S3."""
 
-    def __init__(self, location_url: str = "upload-eu-west-1.filestackapi.com", pending: int = 0,
-                 put_failures: int = 0) -> None:
+    def __init__(
+        self, location_url: str = "upload-eu-west-1.filestackapi.com", pending: int = 0, put_failures: int = 0
+    ) -> None:
         self.location_url = location_url
         self.pending = pending
         self.put_failures = put_failures
@@ -134,24 +147,41 @@ class FakeMultipart:
         self.calls.append((step, request))
         body = json_body(request)
         if step == "start":
-            return httpx.Response(200, json={
-                "uri": "/bucket/abc_big.bin", "region": "eu-west-1", "upload_id": "UPLOAD-ID",
-                "location_url": self.location_url, "location_region": "eu-west-1",
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "uri": "/bucket/abc_big.bin",
+                    "region": "eu-west-1",
+                    "upload_id": "UPLOAD-ID",
+                    "location_url": self.location_url,
+                    "location_region": "eu-west-1",
+                },
+            )
         if step == "upload":
-            return httpx.Response(200, json={
-                "url": f"https://s3.example.com/bucket/abc_big.bin?partNumber={body['part']}&X-Amz-Signature=zz",
-                "headers": {"Authorization": "AWS4-HMAC-SHA256 Credential=x", "Content-MD5": body["md5"]},
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "url": f"https://s3.example.com/bucket/abc_big.bin?partNumber={body['part']}&X-Amz-Signature=zz",
+                    "headers": {"Authorization": "AWS4-HMAC-SHA256 Credential=x", "Content-MD5": body["md5"]},
+                },
+            )
         if step == "complete":
             if self.pending:
                 self.pending -= 1
                 return httpx.Response(202, json={})
-            return httpx.Response(200, json={
-                "handle": "Hx9BSDLrSPiQHsuS1pGE", "url": "https://cdn.filestackcontent.com/Hx9BSDLrSPiQHsuS1pGE",
-                "filename": body["filename"], "size": body["size"], "mimetype": body["mimetype"],
-                "key": "abc_big.bin", "container": "bucket", "status": "Stored",
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "handle": "Hx9BSDLrSPiQHsuS1pGE",
+                    "url": "https://cdn.filestackcontent.com/Hx9BSDLrSPiQHsuS1pGE",
+                    "filename": body["filename"],
+                    "size": body["size"],
+                    "mimetype": body["mimetype"],
+                    "key": "abc_big.bin",
+                    "container": "bucket",
+                    "status": "Stored",
+                },
+            )
         return httpx.Response(404, json={"error": "no route"})
 
     def of(self, step: str) -> list[httpx.Request]:
@@ -178,10 +208,15 @@ async def test_multipart_upload_of_12_mb() -> None:
     policy = decode_policy(start_body.pop("policy"))
     assert policy["call"] == ["store"]
     assert len(start_body.pop("signature")) == 64
-    assert start_body == {"apikey": API_KEY, "store": {"location": "S3"}, "filename": "big.bin",
-                          "mimetype": "application/octet-stream", "size": len(data)}
+    assert start_body == {
+        "apikey": API_KEY,
+        "store": {"location": "S3"},
+        "filename": "big.bin",
+        "mimetype": "application/octet-stream",
+        "size": len(data),
+    }
 
-    chunks = [data[0:5 * MiB], data[5 * MiB:10 * MiB], data[10 * MiB:]]
+    chunks = [data[0 : 5 * MiB], data[5 * MiB : 10 * MiB], data[10 * MiB :]]
     uploads = sorted(fake.of("upload"), key=lambda r: json_body(r)["part"])
     assert len(uploads) == 3
     for number, (request, chunk) in enumerate(zip(uploads, chunks), start=1):
@@ -190,7 +225,11 @@ async def test_multipart_upload_of_12_mb() -> None:
         body = json_body(request)
         assert body["part"] == number and body["size"] == len(chunk)
         assert body["md5"] == base64.b64encode(hashlib.md5(chunk).digest()).decode()
-        assert (body["uri"], body["region"], body["upload_id"]) == ("/bucket/abc_big.bin", "eu-west-1", "UPLOAD-ID")
+        assert (body["uri"], body["region"], body["upload_id"]) == (
+            "/bucket/abc_big.bin",
+            "eu-west-1",
+            "UPLOAD-ID",
+        )
         assert body["apikey"] == API_KEY and body["store"] == {"location": "S3"}
 
     puts = sorted(fake.of("put"), key=lambda r: int(r.url.params["partNumber"]))

@@ -10,8 +10,14 @@ from dashboard.filestack import FilestackError, verify_request
 from dashboard.filestack_protocol.security import sign_webhook
 
 SECRET = "webhook-secret"
-BODY = json.dumps({"id": 61380634, "action": "fs.workflow", "timestamp": 1548214263,
-                   "text": {"jobid": "j1", "status": "Finished", "results": {}}}).encode()
+BODY = json.dumps(
+    {
+        "id": 61380634,
+        "action": "fs.workflow",
+        "timestamp": 1548214263,
+        "text": {"jobid": "j1", "status": "Finished", "results": {}},
+    }
+).encode()
 NOW = 1_700_000_000
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from filestack_fakes import API_KEY, CDN, HANDLE, SEED_RUN, SEED_STATUS, decode_policy, make_client
 
 from dashboard.filestack import (
     FilestackServerError,
@@ -15,7 +16,6 @@ from dashboard.filestack import (
     WorkflowTimeout,
 )
 from dashboard.filestack_protocol.grammar import parse_path
-from filestack_fakes import API_KEY, CDN, HANDLE, SEED_RUN, SEED_STATUS, decode_policy, make_client
 
 WORKFLOW_ID = "67d273c3-249c-4192-b228-9c3e1d003963"
 JOB_ID = "5aef4e90-4c6c-4779-ac8b-289cff108792"
@@ -74,7 +74,9 @@ async def test_run_workflow_without_secret_and_on_the_embedded_service() -> None
     client, recorder = make_client(_run_ok, secret=None, cdn_url="http://127.0.0.1:8000/cdn")
     async with client:
         await client.run_workflow(WORKFLOW_ID, HANDLE)
-    assert str(recorder.requests[0].url) == f"http://127.0.0.1:8000/cdn/run_workflow=id:{WORKFLOW_ID}/{HANDLE}"
+    assert (
+        str(recorder.requests[0].url) == f"http://127.0.0.1:8000/cdn/run_workflow=id:{WORKFLOW_ID}/{HANDLE}"
+    )
 
 
 @pytest.mark.asyncio
@@ -143,7 +145,11 @@ async def test_wait_for_job_until_finished() -> None:
 
     async with client:
         final = await client.wait_for_job(
-            JOB_ID, interval_s=0.001, backoff=2, max_interval_s=0.004, timeout_s=5,
+            JOB_ID,
+            interval_s=0.001,
+            backoff=2,
+            max_interval_s=0.004,
+            timeout_s=5,
             on_update=lambda s: seen.append(s.status),
         )
         assert final.finished

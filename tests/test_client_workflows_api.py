@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from local_service import API_KEY, image_bytes
+from studio_support import studio_service, wait_until_finished
+from webhook_receiver import receiving
 
 from dashboard.filestack import (
     ClientConfig,
@@ -22,9 +25,6 @@ from dashboard.filestack import (
     WorkflowRejected,
     WorkflowSpec,
 )
-from local_service import API_KEY, image_bytes
-from studio_support import studio_service, wait_until_finished
-from webhook_receiver import receiving
 
 TWO_TASKS: dict[str, Any] = {
     "name": "Check then thumbnail",

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from scale_support import require_redis
 
-from dashboard.local_filestack.config.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
 from dashboard.local_filestack.app import open_job_queue
+from dashboard.local_filestack.config.deployment import DeploymentError, DeploymentSettings, WorkflowWorkers
 from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.workflows.engine.queue import InProcessQueue
 from dashboard.local_filestack.workflows.model.errors import QueueFull
-from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 
 def test_nothing_set_is_the_single_machine_mode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -26,10 +26,9 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
-
 from hostile_corpus import jpeg
 from local_service import API_KEY, uploaded_handle
+from PIL import Image
 from service_process import ServiceProcess, free_port
 from workflow_support import (
     AUTH,
@@ -41,6 +40,7 @@ from workflow_support import (
     photo_like,
     running_workflows,
 )
+
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 FINAL_THEN_DELETE = {
@@ -514,7 +514,9 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
     yield SmallDisk(mount_point, (*enter, "sh", "-c", mount_then_exec, str(mount_point)))
 
 
-def test_a_really_full_disk_refuses_new_files_and_keeps_the_old_ones(small_disk: SmallDisk, tmp_path: Path) -> None:
+def test_a_really_full_disk_refuses_new_files_and_keeps_the_old_ones(
+    small_disk: SmallDisk, tmp_path: Path
+) -> None:
     data_dir = small_disk.path / "data"
     service = ServiceProcess(data_dir, prefix=small_disk.prefix, log=tmp_path / "service.log")
     service.start()

@@ -20,15 +20,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from PIL import Image
-
-from dashboard.filestack_protocol.grammar import KNOWN_TASKS
-from dashboard.local_filestack.app import create_app
-from dashboard.local_filestack.http.delivery import is_active
-from dashboard.local_filestack.imaging import Limits
-from dashboard.photo_checks import RejectedPhoto, check_photo
 from hostile_corpus import (
     CORPUS_MAX_FRAMES,
     CORPUS_MAX_PIXELS,
@@ -38,8 +29,17 @@ from hostile_corpus import (
     corpus,
     jpeg,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from local_service import API_KEY, SECRET, make_config, uploaded_handle
+from PIL import Image
 from workflow_support import AUTH, FAST, PROFILE_ID, REST, running_workflows
+
+from dashboard.filestack_protocol.grammar import KNOWN_TASKS
+from dashboard.local_filestack.app import create_app
+from dashboard.local_filestack.http.delivery import is_active
+from dashboard.local_filestack.imaging import Limits
+from dashboard.photo_checks import RejectedPhoto, check_photo
 
 T = TypeVar("T")
 
@@ -88,7 +88,11 @@ def outcome_problem(case: Hostile, what: str, response: httpx.Response, expected
 
 def only_handles_in(files_dir: Path) -> list[str]:
     """Entries of the blob directory that are not blobs named by handle (there must be none)."""
-    return [entry.name for entry in files_dir.iterdir() if not re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name)]
+    return [
+        entry.name
+        for entry in files_dir.iterdir()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20}\.[0-9a-f]{16}", entry.name)
+    ]
 
 
 # -- the corpus through the service ---------------------------------------------------

@@ -177,9 +177,7 @@ def draft_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int] | None]
     calls: list[tuple[int, int] | None] = []
     original = JpegImagePlugin.JpegImageFile.draft
 
-    def spy(
-        self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None
-    ) -> object:
+    def spy(self: JpegImagePlugin.JpegImageFile, mode: str | None, size: tuple[int, int] | None) -> object:
         calls.append(size)
         return original(self, mode, size)
 
@@ -187,9 +185,7 @@ def draft_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int] | None]
     return calls
 
 
-def render_without_draft(
-    monkeypatch: pytest.MonkeyPatch, data: bytes, tasks: list[Task]
-) -> Image.Image:
+def render_without_draft(monkeypatch: pytest.MonkeyPatch, data: bytes, tasks: list[Task]) -> Image.Image:
     with monkeypatch.context() as patch:
         patch.setattr(JpegImagePlugin.JpegImageFile, "draft", lambda self, mode, size: None)
         return decoded(transform(data, tasks))
@@ -487,7 +483,9 @@ def test_pjpg_and_compress_are_progressive() -> None:
 def test_unsupported_output_format() -> None:
     with pytest.raises(UnsupportedTask, match="output format 'bogus' is not supported for images"):
         transform(encode(noisy()), [task("output", format="bogus")])
-    with pytest.raises(UnsupportedTask, match="output format 'docx' is not available in the embedded service"):
+    with pytest.raises(
+        UnsupportedTask, match="output format 'docx' is not available in the embedded service"
+    ):
         transform(encode(noisy()), [task("output", format="docx")])
 
 

@@ -38,7 +38,12 @@ from dashboard.local_filestack.intelligence import faces as intelligence_faces
 from dashboard.local_filestack.intelligence.c2pa_manifest import has_c2pa_manifest
 from dashboard.local_filestack.intelligence.detections import Detection, tiles
 from dashboard.local_filestack.intelligence.efficientnet import read_legacy_state_dict
-from dashboard.local_filestack.intelligence.models import IMAGE_CLASSIFIER, NUDE_DETECTOR, OCR_ENGINE, LazyModel
+from dashboard.local_filestack.intelligence.models import (
+    IMAGE_CLASSIFIER,
+    NUDE_DETECTOR,
+    OCR_ENGINE,
+    LazyModel,
+)
 from dashboard.local_filestack.intelligence.rights import creative_commons
 from dashboard.local_filestack.intelligence.sfw import verdict
 
@@ -115,7 +120,9 @@ def test_sfw_on_benign_photos_is_safe(cat_jpeg: bytes, astronaut_jpeg: bytes) ->
 )
 def test_sfw_counts_only_exposed_intimate_classes(label: str, score: float, nsfw: float, sfw: bool) -> None:
     box = {"x": 0, "y": 0, "width": 10, "height": 10}
-    result = verdict([Detection(label=label, score=score, **box), Detection(label="BELLY_EXPOSED", score=0.9, **box)])
+    result = verdict(
+        [Detection(label=label, score=score, **box), Detection(label="BELLY_EXPOSED", score=0.9, **box)]
+    )
     assert (result.nsfw, result.sfw) == (nsfw, sfw)
 
 
@@ -136,7 +143,10 @@ def test_faces_finds_the_astronaut(astronaut: Image.Image, astronaut_jpeg: bytes
     assert overlap((face.x, face.y, face.width, face.height), ASTRONAUT_FACE) > 0.6
     assert face.confidence > 0.5
     from_bytes = faces_in(astronaut_jpeg, Limits())
-    assert overlap((from_bytes[0].x, from_bytes[0].y, from_bytes[0].width, from_bytes[0].height), ASTRONAUT_FACE) > 0.6
+    assert (
+        overlap((from_bytes[0].x, from_bytes[0].y, from_bytes[0].width, from_bytes[0].height), ASTRONAUT_FACE)
+        > 0.6
+    )
 
 
 def test_no_face_in_a_cat_or_a_flat_image(cat_jpeg: bytes) -> None:
@@ -295,7 +305,9 @@ def rights_jpeg() -> bytes:
     exif[0x8298] = "Copyright 2026 Jane Doe. All rights reserved."
     exif[0x013B] = "Jane Doe"
     data = jpeg(Image.new("RGB", (64, 48), (90, 120, 150)), exif=exif.tobytes(), xmp=XMP.encode("utf-8"))
-    return with_iptc(data, {116: "© 2026 Jane Doe", 80: "Jane Doe", 110: "Quartz Lantern Studio", 115: "Studio archive"})
+    return with_iptc(
+        data, {116: "© 2026 Jane Doe", 80: "Jane Doe", 110: "Quartz Lantern Studio", 115: "Studio archive"}
+    )
 
 
 def test_copyright_finds_exif_iptc_and_xmp_notices(rights_jpeg: bytes) -> None:
@@ -357,7 +369,9 @@ def test_copyright_of_a_plain_photo_is_empty(cat_jpeg: bytes) -> None:
 
 
 def test_creative_commons_names_and_urls() -> None:
-    assert [item.spdx for item in creative_commons("Licensed CC BY-NC-ND 4.0; see site")] == ["CC-BY-NC-ND-4.0"]
+    assert [item.spdx for item in creative_commons("Licensed CC BY-NC-ND 4.0; see site")] == [
+        "CC-BY-NC-ND-4.0"
+    ]
     assert [item.spdx for item in creative_commons("https://creativecommons.org/publicdomain/zero/1.0/")] == [
         "CC0-1.0"
     ]
@@ -372,15 +386,24 @@ def signed_c2pa_jpeg() -> bytes:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
 
     def usage(sign: bool, ca: bool) -> x509.KeyUsage:
         return x509.KeyUsage(
-            digital_signature=sign, content_commitment=False, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=ca, crl_sign=ca, encipher_only=False, decipher_only=False,
+            digital_signature=sign,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=ca,
+            crl_sign=ca,
+            encipher_only=False,
+            decipher_only=False,
         )
 
-    def certificate(subject: x509.Name, issuer: x509.Name, key: Any, signer: Any, ca: bool) -> x509.Certificate:
+    def certificate(
+        subject: x509.Name, issuer: x509.Name, key: Any, signer: Any, ca: bool
+    ) -> x509.Certificate:
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)
@@ -396,7 +419,9 @@ def signed_c2pa_jpeg() -> bytes:
         if not ca:
             builder = builder.add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-            ).add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
+            ).add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False
+            )
         return builder.sign(signer, hashes.SHA256())
 
     root_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
@@ -413,7 +438,9 @@ def signed_c2pa_jpeg() -> bytes:
     private = leaf_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain, private_key=private, ta_url=None))
+    signer = c2pa.Signer.from_info(
+        c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain, private_key=private, ta_url=None)
+    )
     manifest = {
         "claim_generator_info": [{"name": "intelligence-tests", "version": "1"}],
         "title": "photo.jpg",
@@ -469,7 +496,9 @@ def test_copyright_reads_a_signed_c2pa_manifest(c2pa_jpeg: bytes) -> None:
     assert any(entry["spdx"] == "CC-BY-4.0" for entry in result["licenses"])
 
 
-def test_c2pa_presence_is_reported_without_c2pa_python(c2pa_jpeg: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_c2pa_presence_is_reported_without_c2pa_python(
+    c2pa_jpeg: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "c2pa", None)
     result = find_copyright(c2pa_jpeg)
     assert result["sources"] == [
@@ -551,7 +580,9 @@ def test_face_crops_fall_back_when_the_detector_is_missing(
     assert run(wide_astronaut, "crop_faces=mode:crop").size == Image.open(io.BytesIO(wide_astronaut)).size
 
 
-def test_imaging_imports_and_crops_without_the_detector_packages(wide_astronaut: bytes, tmp_path: Path) -> None:
+def test_imaging_imports_and_crops_without_the_detector_packages(
+    wide_astronaut: bytes, tmp_path: Path
+) -> None:
     source = tmp_path / "wide.jpg"
     source.write_bytes(wide_astronaut)
     script = textwrap.dedent(

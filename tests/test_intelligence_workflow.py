@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import skimage.data
+from local_service import uploaded_handle
 from PIL import Image
+from workflow_support import DELETE_NSFW_ID, running_workflows
 
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.intelligence.detections import Detection
@@ -22,15 +24,15 @@ from dashboard.local_filestack.workflows.engine.actions.intelligence import Anal
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
 from dashboard.local_filestack.workflows.model.shipped import ALL_ACTIONS_EXAMPLE_ID
 from dashboard.local_filestack.workflows.model.workflow import TaskState
-from local_service import uploaded_handle
-from workflow_support import DELETE_NSFW_ID, running_workflows
 
 ALL_ACTIONS_ID = ALL_ACTIONS_EXAMPLE_ID
 
 
 def forced_high_sfw(data: bytes, limits: Limits) -> dict[str, Any]:
     """The real verdict on a detector result forced to an exposed class at 97 % (runs in the pool)."""
-    return verdict([Detection(label="FEMALE_BREAST_EXPOSED", score=0.97, x=0, y=0, width=8, height=8)]).model_dump()
+    return verdict(
+        [Detection(label="FEMALE_BREAST_EXPOSED", score=0.97, x=0, y=0, width=8, height=8)]
+    ).model_dump()
 
 
 def photo(name: str, size: tuple[int, int] | None = None) -> bytes:

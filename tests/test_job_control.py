@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from local_service import image_bytes, uploaded_handle
 from workflow_support import AUTH, FAST, REST, nap, nap_contract, nap_in_pool, nap_task, running_workflows
 
@@ -106,7 +105,10 @@ async def test_jobs_are_listed_by_status_time_workflow_and_cursor(tmp_path: Path
             ({"sort": "oldest"}, "sort"),
         ):
             response = await client.get(f"{REST}/jobs", auth=AUTH, params=params)
-            assert response.status_code == 400 and message in response.json()["error"], (params, response.text)
+            assert response.status_code == 400 and message in response.json()["error"], (
+                params,
+                response.text,
+            )
 
 
 async def test_a_running_job_shows_each_tasks_times_and_the_results_so_far(
@@ -123,7 +125,9 @@ async def test_a_running_job_shows_each_tasks_times_and_the_results_so_far(
         running.workflows.register_function("nap", waits_for_the_gate)
         client = running.client
         handle = await uploaded_handle(client, image_bytes(40, 30))
-        flow = await _workflow(client, "two steps", [nap_task("first", 0.01), nap_task("second", 0.01, ("first",), value="wait")])
+        flow = await _workflow(
+            client, "two steps", [nap_task("first", 0.01), nap_task("second", 0.01, ("first",), value="wait")]
+        )
         job = await _start(client, flow, handle)
         seen = await _until(client, job["uuid"], lambda j: j["tasks"]["second"]["state"] == "running")
         assert seen["status"]["type"] == "running"
@@ -230,7 +234,8 @@ async def test_replaying_runs_the_same_workflow_on_the_same_source_as_a_new_job_
         original = await _until(client, (await _start(client, flow, handle))["uuid"], _finished)
         # The workflow changes afterwards: a replay runs what the original ran.
         await client.put(
-            f"{REST}/workflows/{flow}", auth=AUTH,
+            f"{REST}/workflows/{flow}",
+            auth=AUTH,
             json={"name": "once more", "tasks": [nap_task("a", 0.01, value="second version")]},
         )
         replays = []
@@ -245,4 +250,6 @@ async def test_replaying_runs_the_same_workflow_on_the_same_source_as_a_new_job_
             assert finished["results"]["a"]["data"]["value"] == "first version"
             assert finished["workflow"]["id"] == flow
         assert (await _job(client, original["uuid"]))["replays"] == [r["uuid"] for r in replays]
-        assert (await client.post(f"{REST}/jobs/00000000-0000-0000-0000-000000000000/replay", auth=AUTH)).status_code == 404
+        assert (
+            await client.post(f"{REST}/jobs/00000000-0000-0000-0000-000000000000/replay", auth=AUTH)
+        ).status_code == 404

@@ -11,6 +11,8 @@ from uuid import uuid4
 import pytest
 from scale_support import postgres_schema
 
+from dashboard.local_filestack.storage.sql import SqliteDatabase
+from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
@@ -21,8 +23,6 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
-from dashboard.local_filestack.storage.sql import SqliteDatabase
-from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.stores.sql import SqlJobStore
 from dashboard.local_filestack.workflows.stores.store import JobStore
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from local_service import (
     API_KEY,
     SECRET,
@@ -27,7 +26,9 @@ from local_service import (
 
 pytestmark = pytest.mark.asyncio
 
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"><circle r="4"/></svg>'
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"><circle r="4"/></svg>'
+)
 
 
 # -- uploads ----------------------------------------------------------------
@@ -39,7 +40,17 @@ async def test_raw_upload_serves_back_identical_with_sniffed_type(tmp_path: Path
         response = await upload(client, jpeg, filename="holiday.png", content_type="text/plain")
         assert response.status_code == 200, response.text
         body = response.json()
-        assert set(body) == {"url", "size", "type", "filename", "key", "container", "handle", "width", "height"}
+        assert set(body) == {
+            "url",
+            "size",
+            "type",
+            "filename",
+            "key",
+            "container",
+            "handle",
+            "width",
+            "height",
+        }
         handle = body["handle"]
         assert body["url"] == f"http://testserver/cdn/{handle}"
         assert body["type"] == "image/jpeg"
@@ -68,7 +79,12 @@ async def test_multipart_form_upload(tmp_path: Path) -> None:
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        assert (body["type"], body["filename"], body["width"], body["height"]) == ("image/png", "me.png", 64, 48)
+        assert (body["type"], body["filename"], body["width"], body["height"]) == (
+            "image/png",
+            "me.png",
+            64,
+            48,
+        )
         assert body["key"] == f"avatars/{body['handle']}_me.png"
         served = await client.get(f"/cdn/{body['handle']}")
         assert served.content == png and served.headers["content-type"] == "image/png"
@@ -76,7 +92,9 @@ async def test_multipart_form_upload(tmp_path: Path) -> None:
 
 async def test_url_form_upload_goes_through_the_ssrf_guard(tmp_path: Path) -> None:
     png = image_bytes(20, 10, "PNG")
-    async with LoopbackServer({"/pics/cat.png": CannedResponse(png, headers={"Content-Type": "text/html"})}) as server:
+    async with LoopbackServer(
+        {"/pics/cat.png": CannedResponse(png, headers={"Content-Type": "text/html"})}
+    ) as server:
         async with running_service(make_config(tmp_path / "open"), allow_private_fetch=True) as (_s, client):
             response = await client.post(
                 "/www/api/store/S3", params={"key": API_KEY}, data={"url": server.url("/pics/cat.png")}
@@ -97,7 +115,10 @@ async def test_url_form_upload_goes_through_the_ssrf_guard(tmp_path: Path) -> No
 async def test_api_key_checks(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (_service, client):
         missing = await client.post("/www/api/store/S3", content=b"data")
-        assert (missing.status_code, missing.json()) == (400, {"error": "Parameters are invalid: key is required"})
+        assert (missing.status_code, missing.json()) == (
+            400,
+            {"error": "Parameters are invalid: key is required"},
+        )
         wrong = await client.post("/www/api/store/S3", params={"key": "nope"}, content=b"data")
         assert (wrong.status_code, wrong.json()) == (400, {"error": "invalid api key"})
         bad_location = await client.post("/www/api/store/ftp", params={"key": API_KEY}, content=b"data")
@@ -107,7 +128,10 @@ async def test_api_key_checks(tmp_path: Path) -> None:
 
 async def test_bad_uploads_are_refused_and_the_service_keeps_answering(tmp_path: Path) -> None:
     jpeg = image_bytes(400, 300)
-    async with running_service(make_config(tmp_path, limits={"max_upload_bytes": 50_000})) as (_service, client):
+    async with running_service(make_config(tmp_path, limits={"max_upload_bytes": 50_000})) as (
+        _service,
+        client,
+    ):
         empty = await upload(client, b"")
         assert (empty.status_code, empty.json()) == (400, {"error": "file is empty"})
 
@@ -120,7 +144,10 @@ async def test_bad_uploads_are_refused_and_the_service_keeps_answering(tmp_path:
                 yield b"y" * 1000
 
         streamed = await client.post(
-            "/www/api/store/S3", params={"key": API_KEY}, content=chunks(), headers={"Content-Type": "text/plain"}
+            "/www/api/store/S3",
+            params={"key": API_KEY},
+            content=chunks(),
+            headers={"Content-Type": "text/plain"},
         )
         assert streamed.status_code == 413
         too_big_form = await client.post(
@@ -160,7 +187,9 @@ async def test_svg_is_served_as_an_attachment_with_csp(tmp_path: Path) -> None:
             assert served.headers["content-disposition"].startswith("attachment")
             assert "default-src 'none'" in served.headers["content-security-policy"]
             assert served.headers["x-content-type-options"] == "nosniff"
-        html = await uploaded_handle(client, b"<html><body><script>x()</script></body></html>", filename="a.jpg")
+        html = await uploaded_handle(
+            client, b"<html><body><script>x()</script></body></html>", filename="a.jpg"
+        )
         served = await client.get(f"/cdn/{html}")
         assert served.headers["content-type"].startswith("text/html")
         assert served.headers["content-disposition"].startswith("attachment")
@@ -175,16 +204,31 @@ async def test_metadata_default_set_and_flags(tmp_path: Path) -> None:
         handle = await uploaded_handle(client, jpeg, filename="pic.jpg")
         default = (await client.get(f"/www/api/file/{handle}/metadata")).json()
         assert set(default) == {
-            "size", "mimetype", "filename", "uploaded", "writeable", "location", "path", "container", "key"
+            "size",
+            "mimetype",
+            "filename",
+            "uploaded",
+            "writeable",
+            "location",
+            "path",
+            "container",
+            "key",
         }
-        assert (default["size"], default["mimetype"], default["filename"]) == (len(jpeg), "image/jpeg", "pic.jpg")
+        assert (default["size"], default["mimetype"], default["filename"]) == (
+            len(jpeg),
+            "image/jpeg",
+            "pic.jpg",
+        )
         assert default["uploaded"] > 1e12  # milliseconds, as Filestack
         flags = await client.get(
-            f"/www/api/file/{handle}/metadata", params={"width": "true", "height": "true", "md5": "true", "sha256": "true"}
+            f"/www/api/file/{handle}/metadata",
+            params={"width": "true", "height": "true", "md5": "true", "sha256": "true"},
         )
         assert flags.json() == {
-            "width": 120, "height": 80,
-            "md5": hashlib.md5(jpeg).hexdigest(), "sha256": hashlib.sha256(jpeg).hexdigest(),
+            "width": 120,
+            "height": 80,
+            "md5": hashlib.md5(jpeg).hexdigest(),
+            "sha256": hashlib.sha256(jpeg).hexdigest(),
         }
         cdn = await client.get(f"/cdn/{handle}/metadata", params={"size": "true", "sha1": "true"})
         assert cdn.json() == {"size": len(jpeg), "sha1": hashlib.sha1(jpeg).hexdigest()}
@@ -214,7 +258,9 @@ async def test_resize_and_crop_a_real_jpeg(tmp_path: Path) -> None:
 async def test_chained_transforms(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (_service, client):
         handle = await uploaded_handle(client, image_bytes(1200, 800))
-        chained = await client.get(f"/cdn/resize=width:600/crop=dim:[0,0,100,50]/rotate=deg:90/output=format:png/{handle}")
+        chained = await client.get(
+            f"/cdn/resize=width:600/crop=dim:[0,0,100,50]/rotate=deg:90/output=format:png/{handle}"
+        )
         assert chained.status_code == 200, chained.text
         assert chained.headers["content-type"] == "image/png"
         assert decoded_size(chained.content) == (50, 100)
@@ -224,7 +270,9 @@ async def test_etag_gives_304(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (_service, client):
         handle = await uploaded_handle(client, image_bytes(600, 400))
         first = await client.get(f"/cdn/resize=width:100/{handle}")
-        again = await client.get(f"/cdn/resize=width:100/{handle}", headers={"If-None-Match": first.headers["etag"]})
+        again = await client.get(
+            f"/cdn/resize=width:100/{handle}", headers={"If-None-Match": first.headers["etag"]}
+        )
         assert again.status_code == 304 and again.content == b""
         assert again.headers["etag"] == first.headers["etag"]
         plain = await client.get(f"/cdn/{handle}")
@@ -251,12 +299,29 @@ async def test_identical_transforms_are_computed_once(tmp_path: Path) -> None:
 async def test_store_task_saves_the_result_as_a_new_file(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (_service, client):
         handle = await uploaded_handle(client, image_bytes(1200, 800), filename="orig.jpg")
-        stored = await client.get(f'/cdn/resize=width:300/output=format:png/store=path:"/thumbs/",access:public/{handle}')
+        stored = await client.get(
+            f'/cdn/resize=width:300/output=format:png/store=path:"/thumbs/",access:public/{handle}'
+        )
         assert stored.status_code == 200, stored.text
         body = stored.json()
-        assert set(body) == {"url", "handle", "filename", "size", "type", "container", "key", "width", "height"}
+        assert set(body) == {
+            "url",
+            "handle",
+            "filename",
+            "size",
+            "type",
+            "container",
+            "key",
+            "width",
+            "height",
+        }
         assert body["handle"] != handle
-        assert (body["type"], body["filename"], body["width"], body["height"]) == ("image/png", "orig.png", 300, 200)
+        assert (body["type"], body["filename"], body["width"], body["height"]) == (
+            "image/png",
+            "orig.png",
+            300,
+            200,
+        )
         assert body["key"] == f"thumbs/{body['handle']}_orig.png"
         served = await client.get(f"/cdn/{body['handle']}")
         assert served.headers["content-type"] == "image/png"
@@ -297,7 +362,9 @@ async def test_overwrite_replaces_content_and_transforms(tmp_path: Path) -> None
         assert refused.status_code == 403
         sec = policy(call=["write"], handle=handle)
         done = await client.post(
-            f"/www/api/file/{handle}", params=sec.as_query(), files={"fileUpload": ("sq.png", image_bytes(300, 300, "PNG"))}
+            f"/www/api/file/{handle}",
+            params=sec.as_query(),
+            files={"fileUpload": ("sq.png", image_bytes(300, 300, "PNG"))},
         )
         assert done.status_code == 200, done.text
         assert done.json()["type"] == "image/png"
@@ -312,7 +379,13 @@ async def test_overwrite_replaces_content_and_transforms(tmp_path: Path) -> None
 async def _start(client: httpx.AsyncClient, size: int) -> dict:
     started = await client.post(
         "/upload/multipart/start",
-        json={"apikey": API_KEY, "filename": "big.jpg", "mimetype": "image/jpeg", "size": size, "store": {"location": "s3"}},
+        json={
+            "apikey": API_KEY,
+            "filename": "big.jpg",
+            "mimetype": "image/jpeg",
+            "size": size,
+            "store": {"location": "s3"},
+        },
     )
     assert started.status_code == 200, started.text
     return started.json()
@@ -323,8 +396,14 @@ async def _put_part(client: httpx.AsyncClient, start: dict, number: int, chunk: 
     target = await client.post(
         "/upload/multipart/upload",
         json={
-            "apikey": API_KEY, "part": number, "size": len(chunk), "md5": md5,
-            "uri": start["uri"], "region": start["region"], "upload_id": start["upload_id"], "store": {"location": "s3"},
+            "apikey": API_KEY,
+            "part": number,
+            "size": len(chunk),
+            "md5": md5,
+            "uri": start["uri"],
+            "region": start["region"],
+            "upload_id": start["upload_id"],
+            "store": {"location": "s3"},
         },
     )
     assert target.status_code == 200, target.text
@@ -349,9 +428,17 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
         completed = await client.post(
             "/upload/multipart/complete",
             json={
-                "apikey": API_KEY, "uri": start["uri"], "region": "local", "upload_id": start["upload_id"],
-                "filename": "big.jpg", "mimetype": "image/jpeg", "size": len(data), "store": {"location": "s3"},
-                "parts": [{"part_number": n, "etag": e} for n, e in zip((3, 1, 2), (etags[2], etags[0], etags[1]))],
+                "apikey": API_KEY,
+                "uri": start["uri"],
+                "region": "local",
+                "upload_id": start["upload_id"],
+                "filename": "big.jpg",
+                "mimetype": "image/jpeg",
+                "size": len(data),
+                "store": {"location": "s3"},
+                "parts": [
+                    {"part_number": n, "etag": e} for n, e in zip((3, 1, 2), (etags[2], etags[0], etags[1]))
+                ],
             },
         )
         assert completed.status_code == 200, completed.text
@@ -362,8 +449,13 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
         assert not (tmp_path / "multipart" / start["upload_id"]).exists()
         again = await client.post(
             "/upload/multipart/complete",
-            json={"apikey": API_KEY, "upload_id": start["upload_id"], "filename": "big.jpg", "size": len(data),
-                  "parts": "1:x"},
+            json={
+                "apikey": API_KEY,
+                "upload_id": start["upload_id"],
+                "filename": "big.jpg",
+                "size": len(data),
+                "parts": "1:x",
+            },
         )
         assert again.status_code == 404 and "error" in again.json()
 
@@ -376,8 +468,13 @@ async def test_multipart_wrong_etag_and_bad_part(tmp_path: Path) -> None:
         second = await _put_part(client, start, 2, data[1500:])
         wrong = await client.post(
             "/upload/multipart/complete",
-            data={"apikey": API_KEY, "upload_id": start["upload_id"], "filename": "t.txt", "size": str(len(data)),
-                  "parts": f"1:{first};2:{'0' * 32}"},
+            data={
+                "apikey": API_KEY,
+                "upload_id": start["upload_id"],
+                "filename": "t.txt",
+                "size": str(len(data)),
+                "parts": f"1:{first};2:{'0' * 32}",
+            },
         )
         assert (wrong.status_code, wrong.json()) == (400, {"error": "etag mismatch for part 2"})
         md5 = base64.b64encode(hashlib.md5(b"abc").digest()).decode()
@@ -387,12 +484,22 @@ async def test_multipart_wrong_etag_and_bad_part(tmp_path: Path) -> None:
         )
         corrupted = await client.put(target.json()["url"], content=b"abd", headers={"Content-MD5": md5})
         assert corrupted.status_code == 400 and "Content-MD5" in corrupted.json()["error"]
-        forged = await client.put(target.json()["url"].replace("part/" + start["upload_id"] + "/3", "part/" + start["upload_id"] + "/4"), content=b"abc")
+        forged = await client.put(
+            target.json()["url"].replace(
+                "part/" + start["upload_id"] + "/3", "part/" + start["upload_id"] + "/4"
+            ),
+            content=b"abc",
+        )
         assert forged.status_code == 403
         right = await client.post(
             "/upload/multipart/complete",
-            json={"apikey": API_KEY, "upload_id": start["upload_id"], "filename": "t.txt", "size": len(data),
-                  "parts": f"1:{first};2:{second}"},
+            json={
+                "apikey": API_KEY,
+                "upload_id": start["upload_id"],
+                "filename": "t.txt",
+                "size": len(data),
+                "parts": f"1:{first};2:{second}",
+            },
         )
         assert right.status_code == 200 and right.json()["mimetype"] == "text/plain"
         unknown = await client.post(
@@ -426,7 +533,9 @@ async def test_delete_then_404(tmp_path: Path) -> None:
         assert again.status_code == 404
 
         other = await uploaded_handle(client, b"other file")
-        by_post = await client.post(f"/www/api/file/{other}/remove", params=policy(call=["remove"]).as_query())
+        by_post = await client.post(
+            f"/www/api/file/{other}/remove", params=policy(call=["remove"]).as_query()
+        )
         assert by_post.status_code == 200
         third = await uploaded_handle(client, b"third file")
         basic = await client.delete(f"/www/api/file/{third}", auth=("app", SECRET))
@@ -459,7 +568,9 @@ async def test_policy_failures_are_403_with_distinct_messages(tmp_path: Path) ->
         assert len(set(messages.values())) == 4
         no_policy = await client.delete(f"/www/api/file/{handle}", params={"key": API_KEY})
         assert (no_policy.status_code, no_policy.json()) == (403, {"error": "security policy required"})
-        bad_on_read = await client.get(f"/cdn/security=p:{cases['expired']['policy']},s:{cases['expired']['signature']}/{handle}")
+        bad_on_read = await client.get(
+            f"/cdn/security=p:{cases['expired']['policy']},s:{cases['expired']['signature']}/{handle}"
+        )
         assert bad_on_read.status_code == 403
         assert (await client.get(f"/cdn/{handle}")).status_code == 200
 
@@ -477,16 +588,24 @@ async def test_require_security(tmp_path: Path) -> None:
         assert (await client.get(f"/cdn/{read.as_task()}/{handle}")).content == b"hello"
         assert (await client.get(f"/cdn/{handle}", params=read.as_query())).content == b"hello"
         convert = policy(call=["read"])
-        transform = await client.get(f"/cdn/resize=width:10/security=policy:{convert.policy},signature:{convert.signature}/{handle}")
+        transform = await client.get(
+            f"/cdn/resize=width:10/security=policy:{convert.policy},signature:{convert.signature}/{handle}"
+        )
         assert transform.json() == {"error": "policy does not allow call 'convert'"}
-        start = await client.post("/upload/multipart/start", json={"apikey": API_KEY, "filename": "a", "size": 3})
+        start = await client.post(
+            "/upload/multipart/start", json={"apikey": API_KEY, "filename": "a", "size": 3}
+        )
         assert start.status_code == 403
 
 
 async def test_unknown_handles_and_paths_are_404(tmp_path: Path) -> None:
     async with running_service(make_config(tmp_path)) as (_service, client):
-        for url in ("/cdn/AAAAAAAAAAAAAAAAAAAA", "/cdn/resize=width:10/AAAAAAAAAAAAAAAAAAAA",
-                    "/www/api/file/AAAAAAAAAAAAAAAAAAAA", "/www/api/file/AAAAAAAAAAAAAAAAAAAA/metadata"):
+        for url in (
+            "/cdn/AAAAAAAAAAAAAAAAAAAA",
+            "/cdn/resize=width:10/AAAAAAAAAAAAAAAAAAAA",
+            "/www/api/file/AAAAAAAAAAAAAAAAAAAA",
+            "/www/api/file/AAAAAAAAAAAAAAAAAAAA/metadata",
+        ):
             response = await client.get(url)
             assert (response.status_code, response.json()) == (404, {"error": "file not found"}), url
         nowhere = await client.get("/www/nothing/here")

@@ -75,7 +75,9 @@ def test_metadata_survives_a_new_storage_object(tmp_path: Path) -> None:
     ],
 )
 def test_key_semantics(storage: Storage, path: str | None, expected: str) -> None:
-    stored = storage.put(NewFile(data=b"png", filename="photo.png", mimetype="image/png", path=path, container="bucket"))
+    stored = storage.put(
+        NewFile(data=b"png", filename="photo.png", mimetype="image/png", path=path, container="bucket")
+    )
     assert stored.key == expected.format(h=stored.handle)
     assert stored.container == "bucket"
     assert stored.path == path
@@ -161,7 +163,9 @@ def test_a_full_database_keeps_no_bytes_without_their_record(
         raise StorageFull("no space left on the storage disk for metadata.sqlite3")
 
     monkeypatch.setattr(storage.index, "insert", full)
-    with pytest.raises(StorageFull, match="no space left on the storage disk for the record of a 4-byte file"):
+    with pytest.raises(
+        StorageFull, match="no space left on the storage disk for the record of a 4-byte file"
+    ):
         storage.put(text(b"abcd"))
     assert blob_files(tmp_path) == []
 

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import pytest
+from local_service import CannedResponse, LoopbackServer
 
 from dashboard.local_filestack.ingest import netguard
 from dashboard.local_filestack.ingest.netguard import BlockedAddress, FetchError, check_address, fetch
-from local_service import CannedResponse, LoopbackServer
 
 BLOCKED = [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "100.64.0.1", "0.0.0.0", "::", "224.0.0.1",
-    "fc00::1", "240.0.0.1", "2002:7f00:1::", "64:ff9b::a00:1",
+    "127.0.0.1",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "::1",
+    "fe80::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+    "100.64.0.1",
+    "0.0.0.0",
+    "::",
+    "224.0.0.1",
+    "fc00::1",
+    "240.0.0.1",
+    "2002:7f00:1::",
+    "64:ff9b::a00:1",
 ]
 PUBLIC = ["93.184.216.34", "2606:4700::1", "8.8.8.8"]
 
@@ -41,7 +55,9 @@ def test_garbage_is_not_an_address() -> None:
 
 @pytest.mark.asyncio
 async def test_loopback_refused_before_connecting_and_allowed_when_private_ok() -> None:
-    async with LoopbackServer({"/x": CannedResponse(b"hello", headers={"Content-Type": "text/plain"})}) as server:
+    async with LoopbackServer(
+        {"/x": CannedResponse(b"hello", headers={"Content-Type": "text/plain"})}
+    ) as server:
         with pytest.raises(BlockedAddress):
             await fetch(server.url("/x"), allow_private=False, timeout=5, max_bytes=1000)
         assert server.requests == []
@@ -69,7 +85,9 @@ async def test_redirect_to_private_address_is_refused(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(netguard, "check_address", allow_only_first_server)
     async with LoopbackServer({}) as server:
-        server.responses["/go"] = CannedResponse(status=302, headers={"Location": f"http://127.0.0.2:{server.port}/in"})
+        server.responses["/go"] = CannedResponse(
+            status=302, headers={"Location": f"http://127.0.0.2:{server.port}/in"}
+        )
         server.responses["/ok"] = CannedResponse(status=301, headers={"Location": "/final"})
         server.responses["/final"] = CannedResponse(b"done")
         with pytest.raises(BlockedAddress) as caught:
@@ -161,12 +179,20 @@ def test_everything_else_is_still_refused(host: str, port: int, address: str) ->
 
 @pytest.mark.asyncio
 async def test_a_named_host_is_fetched_and_others_are_not() -> None:
-    async with LoopbackServer({"/x": CannedResponse(b"hello", headers={"Content-Type": "text/plain"})}) as server:
+    async with LoopbackServer(
+        {"/x": CannedResponse(b"hello", headers={"Content-Type": "text/plain"})}
+    ) as server:
         allowed = netguard.parse_allowed_hosts(f"localhost:{server.port}")
         body, _ = await fetch(
-            f"http://localhost:{server.port}/x", allow_private=False, timeout=5, max_bytes=1000, allowed_hosts=allowed
+            f"http://localhost:{server.port}/x",
+            allow_private=False,
+            timeout=5,
+            max_bytes=1000,
+            allowed_hosts=allowed,
         )
         with pytest.raises(BlockedAddress):
-            await fetch(server.url("/x"), allow_private=False, timeout=5, max_bytes=1000, allowed_hosts=allowed)
+            await fetch(
+                server.url("/x"), allow_private=False, timeout=5, max_bytes=1000, allowed_hosts=allowed
+            )
     assert body == b"hello"
     assert server.requests == ["/x"]

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import pytest
 import reflex as rx
+from app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 from dashboard import photo_jobs, profile_store
 from dashboard.accounts import store
 from dashboard.slot_phase import SlotPhase
-from dashboard.state import AccountState, ActivityState, AvatarState, CoverState, ProfileState, PublicProfileState
-from app_env import PASSWORD, Person, env  # noqa: F401  (fixture)
-from local_service import image_bytes
+from dashboard.state import (
+    AccountState,
+    ActivityState,
+    AvatarState,
+    CoverState,
+    ProfileState,
+    PublicProfileState,
+)
 
 
 def _upload(name: str, data: bytes) -> list[rx.UploadFile]:

@@ -125,8 +125,16 @@ def test_face_search_runs_on_a_reduced_copy_and_maps_boxes_back(monkeypatch: pyt
     def fake_detect(image: Image.Image) -> list[Detection]:
         seen.append(image.size)
         # A face in the middle tenth of whatever picture the detector sees.
-        return [Detection(label="FACE_FEMALE", score=0.9, x=image.width * 45 // 100,
-                          y=image.height * 45 // 100, width=image.width // 10, height=image.height // 10)]
+        return [
+            Detection(
+                label="FACE_FEMALE",
+                score=0.9,
+                x=image.width * 45 // 100,
+                y=image.height * 45 // 100,
+                width=image.width // 10,
+                height=image.height // 10,
+            )
+        ]
 
     monkeypatch.setattr(intelligence_faces, "detect", fake_detect)
     faces = intelligence_faces.detect_faces(Image.new("RGB", (2000, 1500)))
@@ -145,10 +153,19 @@ def test_a_panorama_keeps_enough_pixels_for_its_tiles() -> None:
 @needs_pyvips
 @pytest.mark.parametrize(
     ("fmt", "mode", "options"),
-    [("PNG", "RGB", {}), ("PNG", "RGBA", {}), ("WEBP", "RGB", {"quality": 95}), ("WEBP", "RGBA", {"quality": 95})],
+    [
+        ("PNG", "RGB", {}),
+        ("PNG", "RGBA", {}),
+        ("WEBP", "RGB", {"quality": 95}),
+        ("WEBP", "RGBA", {"quality": 95}),
+    ],
 )
 def test_png_and_webp_shrink_on_load_through_libvips(
-    monkeypatch: pytest.MonkeyPatch, vips_calls: list[tuple[str, float]], fmt: str, mode: str, options: dict[str, Any]
+    monkeypatch: pytest.MonkeyPatch,
+    vips_calls: list[tuple[str, float]],
+    fmt: str,
+    mode: str,
+    options: dict[str, Any],
 ) -> None:
     source = scene().convert(mode)
     if mode == "RGBA":
@@ -218,7 +235,9 @@ def test_a_truncated_png_is_not_an_image_on_the_libvips_path(vips_calls: list[tu
 
 
 @needs_pyvips
-def test_libvips_can_be_turned_off(monkeypatch: pytest.MonkeyPatch, vips_calls: list[tuple[str, float]]) -> None:
+def test_libvips_can_be_turned_off(
+    monkeypatch: pytest.MonkeyPatch, vips_calls: list[tuple[str, float]]
+) -> None:
     monkeypatch.setattr(vips_shrink, "ENABLED", False)
     transform(encoded(scene(), "PNG"), chain("resize=width:200"))
     assert vips_calls == []
@@ -262,11 +281,14 @@ async def test_identical_previews_render_once_and_revalidate_without_rendering(t
 
 async def test_status_reads_answer_while_four_image_jobs_run(tmp_path: Path) -> None:
     async with running_workflows(tmp_path, FAST) as running:
-        workflow = await running.workflows.create_workflow({
-            "name": "heavy",
-            "tasks": [{"id": "big", "action": "process",
-                       "params": {"tasks": "blur=amount:4/resize=width:1500"}}],
-        })
+        workflow = await running.workflows.create_workflow(
+            {
+                "name": "heavy",
+                "tasks": [
+                    {"id": "big", "action": "process", "params": {"tasks": "blur=amount:4/resize=width:1500"}}
+                ],
+            }
+        )
         handle = await uploaded_handle(running.client, photo_like(3000, 2000))
         jobs = [(await running.workflows.start_job(workflow.id, handle)).id for _ in range(4)]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from app_env import Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 from PIL import Image
 
 from dashboard import photo_jobs, profile_store
 from dashboard.filestack import FilestackClient
 from dashboard.local_filestack.config.limits import ServiceLimits
 from dashboard.photo_checks import RejectedPhoto
-from app_env import Person, env  # noqa: F401  (fixture)
-from local_service import image_bytes
 
 
 def _size(data: bytes) -> tuple[int, int]:
@@ -56,13 +56,17 @@ async def test_failed_workflow_keeps_previous_photo_and_original(env) -> None:
     settings, _service, http = env
     ada = Person("ada")
     good = await photo_jobs.upload(ada.id, "cover", image_bytes(1800, 900), "good.jpg", settings)
-    good = await photo_jobs.follow(ada.id, (await photo_jobs.run_workflow(good, settings)).id, settings=settings)
+    good = await photo_jobs.follow(
+        ada.id, (await photo_jobs.run_workflow(good, settings)).id, settings=settings
+    )
     assert good.status == "finished"
 
     jpeg = image_bytes(1800, 900)
     # Pillow opens a cut JPEG's header happily, so the page accepts it; processing then fails.
     broken = await photo_jobs.upload(ada.id, "cover", jpeg[: len(jpeg) // 4], "cut.jpg", settings)
-    broken = await photo_jobs.follow(ada.id, (await photo_jobs.run_workflow(broken, settings)).id, settings=settings)
+    broken = await photo_jobs.follow(
+        ada.id, (await photo_jobs.run_workflow(broken, settings)).id, settings=settings
+    )
     assert broken.status == "failed"
     assert "cover" in broken.error and broken.error
     assert not broken.original_deleted
@@ -75,7 +79,9 @@ async def test_rejected_file_uploads_nothing(env) -> None:
     settings, service, _http = env
     ada = Person("ada")
     with pytest.raises(RejectedPhoto, match="not an image"):
-        await photo_jobs.upload(ada.id, "avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings)
+        await photo_jobs.upload(
+            ada.id, "avatar", b"plain text pretending to be a photo\n" * 5, "holiday.jpg", settings
+        )
     small = settings.service.model_copy(update={"limits": ServiceLimits(max_upload_bytes=1000)})
     too_big = settings.model_copy(update={"service": small})
     with pytest.raises(RejectedPhoto, match="limit"):

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 import skimage.data
+from clamav_support import EICAR, clamd_instance, stop_clamd
 from PIL import Image
 from pydantic import ValidationError
+from scale_support import free_port
 
 from dashboard.local_filestack.intelligence.scanning import (
     Scanner,
@@ -27,8 +29,6 @@ from dashboard.local_filestack.intelligence.scanning import (
     ScanUnavailable,
     UnavailableReason,
 )
-from clamav_support import EICAR, clamd_instance, stop_clamd
-from scale_support import free_port
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,17 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
-from dashboard.filestack_protocol.security import Security
-from dashboard.local_filestack import __main__ as service_main
-from dashboard.local_filestack.ingest import netguard
-from dashboard.local_filestack.app import build_service
-from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_address, fetch
-from dashboard.photo_checks import RejectedPhoto, check_photo
-from dashboard.settings import Settings
 from hostile_corpus import HOSTILE_NAMES, SVG_WITH_SCRIPT, jpeg, jpeg_declaring, png
 from local_service import API_KEY, SECRET, CannedResponse, LoopbackServer, policy, upload, uploaded_handle
 from workflow_support import AUTH, PROFILE_ID, REST, running_workflows
+
+from dashboard.filestack_protocol.security import Security
+from dashboard.local_filestack import __main__ as service_main
+from dashboard.local_filestack.app import build_service
+from dashboard.local_filestack.ingest import netguard
+from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_address, fetch
+from dashboard.photo_checks import RejectedPhoto, check_photo
+from dashboard.settings import Settings
 
 # -- the type comes from the bytes ---------------------------------------------------------
 

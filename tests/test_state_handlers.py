@@ -6,12 +6,12 @@ import io
 from pathlib import Path
 
 import reflex as rx
+from app_env import Person, env  # noqa: F401  (fixture)
+from local_service import image_bytes
 
 from dashboard import profile_store
 from dashboard.slot_phase import SlotPhase
 from dashboard.state import AvatarState, ProfileState
-from app_env import Person, env  # noqa: F401  (fixture)
-from local_service import image_bytes
 
 
 def _upload(name: str, data: bytes) -> list[rx.UploadFile]:
@@ -53,7 +53,14 @@ async def test_text_file_is_refused_and_photo_stays(env) -> None:
 
 def test_dropzone_rejection_explains_why() -> None:
     state = AvatarState()
-    state.on_rejected([{"file": {"name": "x.exe"}, "errors": [{"code": "file-invalid-type", "message": "File type must be image/*"}]}])
+    state.on_rejected(
+        [
+            {
+                "file": {"name": "x.exe"},
+                "errors": [{"code": "file-invalid-type", "message": "File type must be image/*"}],
+            }
+        ]
+    )
     assert "File type must be image/*" in state.message
     assert state.phase == SlotPhase.REJECTED
 

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from local_service import API_KEY, make_config, running_service
 
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.files import FileNotFound, NewFile
 from dashboard.local_filestack.storage.migrate import upgrade_data_dir
-from local_service import API_KEY, make_config, running_service
 
 #: The records table of the single-machine layout before blobs were named.
 LEGACY_FILES_SCHEMA = """
@@ -37,8 +37,17 @@ def write_legacy_data_dir(data_dir: Path) -> None:
             conn.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, NULL, ?, ?, ?)",
                 (
-                    handle, "photo.txt", "text/plain", len(data), f"{handle}_photo.txt", "local-filestack",
-                    "S3", time.time(), hashlib.md5(data).hexdigest(), hashlib.sha256(data).hexdigest(), "private",
+                    handle,
+                    "photo.txt",
+                    "text/plain",
+                    len(data),
+                    f"{handle}_photo.txt",
+                    "local-filestack",
+                    "S3",
+                    time.time(),
+                    hashlib.md5(data).hexdigest(),
+                    hashlib.sha256(data).hexdigest(),
+                    "private",
                 ),
             )
 
@@ -71,7 +80,9 @@ async def test_the_service_serves_a_legacy_data_dir(tmp_path: Path) -> None:
         for handle, data in LEGACY_FILES.items():
             answer = await client.get(f"/cdn/{API_KEY}/{handle}")
             assert answer.status_code == 200 and answer.content == data
-        metadata = await client.get(f"/www/api/file/{next(iter(LEGACY_FILES))}/metadata", params={"key": API_KEY})
+        metadata = await client.get(
+            f"/www/api/file/{next(iter(LEGACY_FILES))}/metadata", params={"key": API_KEY}
+        )
         assert metadata.json()["filename"] == "photo.txt"
 
 
@@ -85,7 +96,10 @@ def test_records_of_a_legacy_objects_database_move_to_the_one_index(tmp_path: Pa
     # What that mode wrote before: the same records in objects.sqlite3 (table objects).
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    with sqlite3.connect(data_dir / "objects.sqlite3") as conn, sqlite3.connect(tmp_path / "old" / "metadata.sqlite3") as old:
+    with (
+        sqlite3.connect(data_dir / "objects.sqlite3") as conn,
+        sqlite3.connect(tmp_path / "old" / "metadata.sqlite3") as old,
+    ):
         columns = [row[1] for row in old.execute("PRAGMA table_info(files)")]
         conn.execute(f"CREATE TABLE objects ({', '.join(columns)})")
         for row in old.execute(f"SELECT {', '.join(columns)} FROM files"):

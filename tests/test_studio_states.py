@@ -11,19 +11,19 @@ from pathlib import Path
 
 import pytest
 import reflex as rx
-
 from app_env import Person, clear_tables
-from dashboard import connection, photo_jobs
-from dashboard.state.jobs import JobDetailState, JobListState
-from dashboard.state.sample_run import SampleRunState
-from dashboard.state.workflow_editor import WorkflowEditorState
-from dashboard.state.studio import GUARDED
-from dashboard.state.workflows import WorkflowListState
-from dashboard.settings import get_settings
-from workflow_support import nap_contract, nap_task
 from reflex_events import event_processor, sign_in
 from studio_support import studio_service, wait_until_finished
 from webhook_receiver import receiving
+from workflow_support import nap_contract, nap_task
+
+from dashboard import connection, photo_jobs
+from dashboard.settings import get_settings
+from dashboard.state.jobs import JobDetailState, JobListState
+from dashboard.state.sample_run import SampleRunState
+from dashboard.state.studio import GUARDED
+from dashboard.state.workflow_editor import WorkflowEditorState
+from dashboard.state.workflows import WorkflowListState
 
 PROFILE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 
@@ -353,7 +353,9 @@ async def test_a_signed_in_non_admin_is_refused_and_a_crafted_event_changes_noth
         assert (await fs.workflows_api.get_job(job.uuid)).cancelled_by is None
     refusals = [r.getMessage() for r in caplog.records if "without the admin role" in r.getMessage()]
     assert any(f"account {bob.id} (bob) asked for WorkflowListState.delete" in m for m in refusals), refusals
-    assert any("JobDetailState.replay_job" in m for m in refusals) and any("JobDetailState.cancel_job" in m for m in refusals)
+    assert any("JobDetailState.replay_job" in m for m in refusals) and any(
+        "JobDetailState.cancel_job" in m for m in refusals
+    )
 
     # ADMIN_USERNAMES makes bob an admin; signed out, the page sends to sign-in and back.
     naming_bob = get_settings().model_copy(update={"admin_usernames": " Bob , carol"})
@@ -367,7 +369,10 @@ async def test_a_signed_in_non_admin_is_refused_and_a_crafted_event_changes_noth
     assert "/login?next=" in str(redirect) and not signed_out.allowed
     await signed_out.set_status_filter("done")
     assert signed_out.rows == []
-    assert any("a signed-out browser asked for JobListState.set_status_filter" in r.getMessage() for r in caplog.records)
+    assert any(
+        "a signed-out browser asked for JobListState.set_status_filter" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 async def test_an_admin_cancels_a_running_job_and_replays_it_from_its_page(studio, admin) -> None:
@@ -397,7 +402,9 @@ async def test_an_admin_cancels_a_running_job_and_replays_it_from_its_page(studi
         await _drain(detail.cancel_job())
         assert detail.state == "failed" and detail.cancelled_by == "ada"
         assert detail.status_text == "cancelled by ada" and detail.confirming == ""
-        assert [(r.id, r.state, r.reason) for r in detail.rows] == [("hold", "failed", "stopped: cancelled by ada")]
+        assert [(r.id, r.state, r.reason) for r in detail.rows] == [
+            ("hold", "failed", "stopped: cancelled by ada")
+        ]
 
         gate.set()  # a replay runs to its end
         await detail.ask("replay")

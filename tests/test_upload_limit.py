@@ -19,7 +19,9 @@ def _app() -> tuple[Starlette, list[int]]:
         received.append(len(body))
         return JSONResponse({"bytes": len(body)})
 
-    return Starlette(routes=[Route("/_upload", upload, methods=["POST"]), Route("/other", upload, methods=["POST"])]), received
+    return Starlette(
+        routes=[Route("/_upload", upload, methods=["POST"]), Route("/other", upload, methods=["POST"])]
+    ), received
 
 
 async def test_declared_and_streamed_sizes_over_the_limit_are_refused() -> None:

@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
-
-from dashboard.local_filestack.workflows.engine.actions import ActionContext
-
 from local_service import API_KEY, decoded_size, image_bytes, policy, uploaded_handle
+from pydantic import BaseModel
 from workflow_support import (
     AUTH,
     FAST,
@@ -26,6 +23,8 @@ from workflow_support import (
     poll_status,
     running_workflows,
 )
+
+from dashboard.local_filestack.workflows.engine.actions import ActionContext
 
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$")
 REST_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")

@@ -29,7 +29,9 @@ def test_the_document_lists_every_route_and_its_schemas() -> None:
         assert endpoint.method in document["paths"][endpoint.path]
     schemas = document["components"]["schemas"]
     assert {"Workflow", "JobRequest", "JobResource", "WorkflowResource", "ErrorBody"} <= set(schemas)
-    assert schemas["Workflow"]["properties"]["tasks"]["minItems"] == 1  # from the model the API validates with
+    assert (
+        schemas["Workflow"]["properties"]["tasks"]["minItems"] == 1
+    )  # from the model the API validates with
     assert "JobWebhookBody" in json.dumps(document["webhooks"])
 
 
@@ -38,7 +40,9 @@ async def test_answers_match_the_documented_models(tmp_path: Path) -> None:
         async with running_workflows(tmp_path, allow_private_fetch=True) as running:
             handle = await uploaded_handle(running.client, image_bytes(120, 80))
             created = await running.client.post(
-                f"{REST}/workflows", auth=AUTH, json={"name": "doc", "tasks": [THUMB], "webhook": receiver.url}
+                f"{REST}/workflows",
+                auth=AUTH,
+                json={"name": "doc", "tasks": [THUMB], "webhook": receiver.url},
             )
             WorkflowResource.model_validate(created.json())
             started = await running.client.post(

@@ -11,19 +11,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from pydantic import BaseModel
-
-from dashboard.local_filestack.config.deployment import DeploymentSettings
-from dashboard.local_filestack.storage.factory import open_storage
-from dashboard.local_filestack.storage.files import NewFile
-from dashboard.local_filestack.workflows.engine.actions import ActionContext, ActionError
-from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
-from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
-from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
-from dashboard.local_filestack.config.workflows import WorkflowSettings
-from dashboard.local_filestack.workflows.stores.sql import open_job_store
-
 from local_service import CannedResponse, LoopbackServer, decoded_size, image_bytes, uploaded_handle
+from pydantic import BaseModel
 from workflow_support import (
     COVER_ID,
     DELETE_NSFW_ID,
@@ -35,6 +24,16 @@ from workflow_support import (
     running_workflows,
     stored_keys,
 )
+
+from dashboard.local_filestack.config.deployment import DeploymentSettings
+from dashboard.local_filestack.config.workflows import WorkflowSettings
+from dashboard.local_filestack.storage.factory import open_storage
+from dashboard.local_filestack.storage.files import NewFile
+from dashboard.local_filestack.workflows.engine.actions import ActionContext, ActionError
+from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
+from dashboard.local_filestack.workflows.model.jobs import JobRecord, JobSource, JobStatus, now_ns
+from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
+from dashboard.local_filestack.workflows.stores.sql import open_job_store
 
 
 @pytest.fixture
@@ -173,7 +172,12 @@ async def test_a_failing_task_fails_the_job_and_nothing_downstream_runs(
     assert status is not None
     assert status["status"] == "Failed" and status["error"] == job.status_text
     assert status["results"]["boom"] == {"error": "the scanner is on fire"}
-    assert status["tasks"]["never"] == {"state": "pending", "reason": None, "startedAt": None, "finishedAt": None}
+    assert status["tasks"]["never"] == {
+        "state": "pending",
+        "reason": None,
+        "startedAt": None,
+        "finishedAt": None,
+    }
 
 
 async def test_a_task_over_the_timeout_fails(tmp_path: Path, nap_action: None) -> None:
@@ -321,7 +325,12 @@ async def test_a_job_left_running_by_a_killed_engine_is_finished_after_restart(t
     await store.close()
     storage = open_storage(tmp_path, DeploymentSettings())
     written = NewFile(
-        data=image_bytes(400, 400), filename="photo.jpg", mimetype="image/jpeg", path="avatars/", width=400, height=400
+        data=image_bytes(400, 400),
+        filename="photo.jpg",
+        mimetype="image/jpeg",
+        path="avatars/",
+        width=400,
+        height=400,
     )
     storage.put(written, handle=slot.handle)
     storage.close()
@@ -382,7 +391,9 @@ async def test_status_reads_do_not_wait_behind_image_work(tmp_path: Path) -> Non
         jobs = [await running.workflows.start_job(PROFILE_ID, handle) for _ in range(3)]
         reads: list[tuple[float, float]] = []  # wall-clock start and end of each status read
         async with asyncio.timeout(180):
-            while not all(job.status.finished for job in [await running.workflows.get_job(j.id) for j in jobs]):
+            while not all(
+                job.status.finished for job in [await running.workflows.get_job(j.id) for j in jobs]
+            ):
                 started = time.time()
                 response = await running.client.get(f"/cdn/workflow_status=job_id:{jobs[-1].id}")
                 reads.append((started, time.time()))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Optional
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
+from studio_support import studio_service
 
 from dashboard import workflow_draft as draft
 from dashboard.workflow_editor_view import editor_view
@@ -21,7 +21,6 @@ from dashboard.workflow_forms import (
     value_from_text,
 )
 from dashboard.workflow_graph import graph_of, requirement_text
-from studio_support import studio_service
 
 
 class WatermarkParams(BaseModel):
@@ -33,7 +32,7 @@ class WatermarkParams(BaseModel):
     scale: float = Field(gt=0, lt=1, description="size of the mark relative to the photo")
     corner: str = Field(default="bottom-right", json_schema_extra={"enum": ["top-left", "bottom-right"]})
     tiled: bool = False
-    text: Optional[str] = None
+    text: str | None = None
     offsets: list[int] = Field(default_factory=list)
 
 

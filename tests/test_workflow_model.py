@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -39,9 +39,7 @@ DELETE_NSFW = {
     "tasks": [
         {
             "action": "delete",
-            "requires": [
-                {"task": "sfw", "condition": {"type": "gt", "value": 50, "path": ["nsfw"]}}
-            ],
+            "requires": [{"task": "sfw", "condition": {"type": "gt", "value": 50, "path": ["nsfw"]}}],
         }
     ],
 }
@@ -58,12 +56,14 @@ def workflow(*tasks: dict[str, Any], name: str = "wf") -> dict[str, Any]:
     return {"name": name, "tasks": list(tasks)}
 
 
-def done(data: Optional[dict[str, Any]] = None) -> TaskOutcome:
+def done(data: dict[str, Any] | None = None) -> TaskOutcome:
     """A done outcome whose result is ``{"data": data}``."""
     return TaskOutcome(state=TaskState.DONE, result={"data": data or {}})
 
 
-def run(plan: PlannedWorkflow, results: dict[str, dict[str, Any]]) -> tuple[list[list[str]], dict[str, str], Steps]:
+def run(
+    plan: PlannedWorkflow, results: dict[str, dict[str, Any]]
+) -> tuple[list[list[str]], dict[str, str], Steps]:
     """Drive the scheduler to the end; tasks finish with ``results[id]`` (default {})."""
     outcomes: dict[str, TaskOutcome] = {}
     rounds: list[list[str]] = []
@@ -89,7 +89,7 @@ def rejection(raw: dict[str, Any]) -> str:
     return str(info.value)
 
 
-def cond(kind: str, value: Any, path: Optional[list[Any]] = None) -> Condition:
+def cond(kind: str, value: Any, path: list[Any] | None = None) -> Condition:
     """A condition."""
     return Condition(type=kind, value=value, path=path)
 
@@ -285,7 +285,13 @@ def test_running_tasks_are_not_ready_again() -> None:
 def test_false_condition_skips_task_and_its_dependents() -> None:
     gate = {"task": "a", "condition": {"type": "equals", "value": True, "path": ["sfw"]}}
     plan = plan_workflow(
-        workflow(task("a"), task("b", "ocr", gate), task("c", "tags", "b"), task("d", "delete", "c"), task("e", "copyright", "a"))
+        workflow(
+            task("a"),
+            task("b", "ocr", gate),
+            task("c", "tags", "b"),
+            task("d", "delete", "c"),
+            task("e", "copyright", "a"),
+        )
     )
     steps = next_steps(plan, {"a": done({"sfw": False})})
     assert steps.ready == ("e",)
@@ -313,7 +319,9 @@ def test_unresolved_path_skips_with_reason() -> None:
 
 
 def test_failure_fails_the_job_and_blocks_downstream() -> None:
-    plan = plan_workflow(workflow(task("a"), task("b", "ocr", "a"), task("c", "tags"), task("d", "delete", "b")))
+    plan = plan_workflow(
+        workflow(task("a"), task("b", "ocr", "a"), task("c", "tags"), task("d", "delete", "b"))
+    )
     failed = TaskOutcome(state=TaskState.FAILED, reason="image unreadable")
     steps = next_steps(plan, {"a": failed, "c": TaskOutcome(state=TaskState.RUNNING)})
     assert steps.failed and steps.failure == "task 'a' failed: image unreadable"
@@ -341,13 +349,22 @@ def test_same_action_with_ids_is_fine_and_params_are_validated() -> None:
     plan = plan_workflow(
         workflow(
             task("small", "process", tasks="resize=width:100/store=location:s3"),
-            task("big", "process", "small", tasks=[{"name": "resize", "params": {"width": 900}}, {"name": "flip"}]),
+            task(
+                "big",
+                "process",
+                "small",
+                tasks=[{"name": "resize", "params": {"width": 900}}, {"name": "flip"}],
+            ),
             task("keep", "store", "big", location="S3", access="public", path="/out/"),
         )
     )
     store = plan.tasks["keep"].params
     assert store.model_dump() == {
-        "location": "s3", "path": "/out/", "container": None, "filename": None, "access": "public"
+        "location": "s3",
+        "path": "/out/",
+        "container": None,
+        "filename": None,
+        "access": "public",
     }
     assert plan.tasks["keep"].contract is ACTIONS["store"]
 
@@ -357,16 +374,27 @@ def test_same_action_with_ids_is_fine_and_params_are_validated() -> None:
     [
         (workflow(task("store", "store"), task("store", "delete")), ["duplicate task id 'store'"]),
         (
-            {"name": "n", "tasks": [{"action": "process", "params": {"tasks": "flip"}}, {"action": "ocr"},
-                                    {"action": "process", "params": {"tasks": "flop"}}]},
+            {
+                "name": "n",
+                "tasks": [
+                    {"action": "process", "params": {"tasks": "flip"}},
+                    {"action": "ocr"},
+                    {"action": "process", "params": {"tasks": "flop"}},
+                ],
+            },
             ["tasks 1 and 3 both use action 'process' without ids; give each a unique id"],
         ),
-        (workflow(task("x", "resize")), ["task 'x': unknown action 'resize'; known actions:", "sfw", "store"]),
+        (
+            workflow(task("x", "resize")),
+            ["task 'x': unknown action 'resize'; known actions:", "sfw", "store"],
+        ),
         (workflow(task("d", "delete", "sfww")), ["task 'd'", "unknown task 'sfww'"]),
         (workflow(task("a", "sfw", "b"), task("b", "ocr", "a")), ["cycle: a -> b -> a"]),
         (workflow(task("a", "sfw", "a")), ["cycle: a -> a"]),
         (
-            workflow(task("a", "sfw", "c"), task("b", "ocr", "a"), task("c", "tags", "b"), task("z", "delete")),
+            workflow(
+                task("a", "sfw", "c"), task("b", "ocr", "a"), task("c", "tags", "b"), task("z", "delete")
+            ),
             ["cycle: a -> b -> c -> a"],
         ),
         (workflow(task("keep", "store", access="world")), ["task 'keep'", "access", "'world'"]),
@@ -464,8 +492,11 @@ class _LooseParams(BaseModel):
 @pytest.fixture
 def watermark() -> Any:
     contract = ActionContract(
-        name="watermark", description="Stamp text.", params_model=_WatermarkParams,
-        output={"type": "object"}, cpu_bound=True,
+        name="watermark",
+        description="Stamp text.",
+        params_model=_WatermarkParams,
+        output={"type": "object"},
+        cpu_bound=True,
     )
     register(contract)
     yield contract

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from local_service import SECRET, image_bytes, uploaded_handle
 from webhook_receiver import Delivery, Receiver, receiving
 from workflow_support import AUTH, FAST, REST, running_workflows

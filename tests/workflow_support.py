@@ -10,9 +10,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
+from local_service import API_KEY, BASE_URL, SECRET, make_config
 from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
@@ -25,8 +26,6 @@ from dashboard.local_filestack.workflows.model.shipped import COVER_PHOTO_ID as 
 from dashboard.local_filestack.workflows.model.shipped import DELETE_NSFW_ID
 from dashboard.local_filestack.workflows.model.shipped import PROFILE_PICTURE_ID as PROFILE_ID
 from dashboard.local_filestack.workflows.service import WorkflowService
-
-from local_service import API_KEY, BASE_URL, SECRET, make_config
 
 REST = "/workflows-beta"
 AUTH = (API_KEY, SECRET)
@@ -46,7 +45,7 @@ class Running:
 @contextlib.asynccontextmanager
 async def running_workflows(
     data_dir: Path,
-    settings: Optional[WorkflowSettings] = None,
+    settings: WorkflowSettings | None = None,
     *,
     allow_private_fetch: bool = False,
     **config: Any,
@@ -57,9 +56,8 @@ async def running_workflows(
     )
     service: Service = app.state.service
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with service.running():
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            yield Running(service, service.workflows, client)
+    async with service.running(), httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        yield Running(service, service.workflows, client)
 
 
 class NapParams(BaseModel):
@@ -69,7 +67,7 @@ class NapParams(BaseModel):
 
     seconds: float = 0.2
     value: Any = None
-    fail: Optional[str] = None
+    fail: str | None = None
 
 
 NAP = ActionContract(

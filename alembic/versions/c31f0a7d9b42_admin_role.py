@@ -10,35 +10,42 @@ Revises: a6581edaa698
 Create Date: 2026-11-29 22:10:00.000000
 
 """
-from typing import Sequence, Union
 
-from alembic import op
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 
+from alembic import op
+
 # revision identifiers, used by Alembic.
-revision: str = 'c31f0a7d9b42'
-down_revision: Union[str, Sequence[str], None] = 'a6581edaa698'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+revision: str = "c31f0a7d9b42"
+down_revision: str | Sequence[str] | None = "a6581edaa698"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_admin', sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.create_table('firstaccount',
-    sa.Column('slot', sa.Integer(), nullable=False),
-    sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('slot')
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        "firstaccount",
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("slot"),
     )
-    first = op.get_bind().execute(sa.text('SELECT MIN(id) FROM account')).scalar()
+    first = op.get_bind().execute(sa.text("SELECT MIN(id) FROM account")).scalar()
     if first is not None:
-        op.execute(sa.text('UPDATE account SET is_admin = :yes WHERE id = :id').bindparams(yes=True, id=first))
-        op.execute(sa.text('INSERT INTO firstaccount (slot, account_id) VALUES (1, :id)').bindparams(id=first))
+        op.execute(
+            sa.text("UPDATE account SET is_admin = :yes WHERE id = :id").bindparams(yes=True, id=first)
+        )
+        op.execute(
+            sa.text("INSERT INTO firstaccount (slot, account_id) VALUES (1, :id)").bindparams(id=first)
+        )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_table('firstaccount')
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.drop_column('is_admin')
+    op.drop_table("firstaccount")
+    with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_column("is_admin")

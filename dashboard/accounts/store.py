@@ -119,7 +119,11 @@ def create_account(username: str, password: str, *, ttl_s: float, now: float | N
 
 
 def _failure_times(session: sqlmodel.Session, key: str, since: float) -> list[float]:
-    return list(session.exec(sqlmodel.select(SignInFailure.at).where(SignInFailure.key == key, SignInFailure.at > since)))
+    return list(
+        session.exec(
+            sqlmodel.select(SignInFailure.at).where(SignInFailure.key == key, SignInFailure.at > since)
+        )
+    )
 
 
 def throttle_keys(username: str, client_addr: str) -> tuple[str, str]:
@@ -138,7 +142,13 @@ def sign_in_wait(username: str, client_addr: str, rule: ThrottleRule, now: float
 
 
 def sign_in(
-    username: str, password: str, client_addr: str, *, rule: ThrottleRule, ttl_s: float, now: float | None = None
+    username: str,
+    password: str,
+    client_addr: str,
+    *,
+    rule: ThrottleRule,
+    ttl_s: float,
+    now: float | None = None,
 ) -> NewSession:
     """Check the password and open a session.
 
@@ -161,7 +171,9 @@ def sign_in(
         if not ok:
             # Failures too old to count any more go first (one indexed delete), then this one is counted.
             session.exec(  # type: ignore[call-overload]
-                sqlmodel.delete(SignInFailure).where(SignInFailure.at < now - max(rule.window_s, rule.lockout_s))
+                sqlmodel.delete(SignInFailure).where(
+                    SignInFailure.at < now - max(rule.window_s, rule.lockout_s)
+                )
             )
             session.add(SignInFailure(key=user_key, at=now))
             session.add(SignInFailure(key=addr_key, at=now))
@@ -188,8 +200,9 @@ def resolve_session(token: str, *, ttl_s: float, now: float | None = None) -> Si
     now = time.time() if now is None else now
     with rx.session() as session:
         row = session.exec(
-            sqlmodel.select(AuthSession, Account)
-            .where(AuthSession.token_hash == tokens.token_hash(token), Account.id == AuthSession.account_id)
+            sqlmodel.select(AuthSession, Account).where(
+                AuthSession.token_hash == tokens.token_hash(token), Account.id == AuthSession.account_id
+            )
         ).first()
         if row is None:
             return None
@@ -273,11 +286,11 @@ def delete_account_rows(account_id: int) -> None:
 
 
 __all__ = [
+    "WRONG_CREDENTIALS",
     "NewSession",
     "SignedIn",
     "TooManyAttempts",
     "UsernameTaken",
-    "WRONG_CREDENTIALS",
     "WrongCredentials",
     "change_password",
     "check_password_of",

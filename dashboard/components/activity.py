@@ -21,10 +21,18 @@ def _retry_button(job: ActivityRow) -> rx.Component:
         rx.cond(
             job.slot == Slot.AVATAR.value,
             rx.el.button(
-                "Retry", type="button", aria_label=label, on_click=AvatarState.retry_job(job.id), class_name=button_class
+                "Retry",
+                type="button",
+                aria_label=label,
+                on_click=AvatarState.retry_job(job.id),
+                class_name=button_class,
             ),
             rx.el.button(
-                "Retry", type="button", aria_label=label, on_click=CoverState.retry_job(job.id), class_name=button_class
+                "Retry",
+                type="button",
+                aria_label=label,
+                on_click=CoverState.retry_job(job.id),
+                class_name=button_class,
             ),
         ),
     )
@@ -75,7 +83,11 @@ def activity_panel() -> rx.Component:
     """Your recent jobs, newest first."""
     return rx.el.section(
         rx.el.div(
-            rx.el.h2("Activity", id="activity-title", class_name="text-sm font-semibold uppercase tracking-wide text-slate-600"),
+            rx.el.h2(
+                "Activity",
+                id="activity-title",
+                class_name="text-sm font-semibold uppercase tracking-wide text-slate-600",
+            ),
             rx.el.button(
                 "Refresh",
                 type="button",
@@ -90,7 +102,11 @@ def activity_panel() -> rx.Component:
         ),
         rx.cond(
             ActivityState.jobs.length() > 0,
-            rx.el.ul(rx.foreach(ActivityState.jobs, job_row), id="activity-list", class_name="divide-y divide-slate-100"),
+            rx.el.ul(
+                rx.foreach(ActivityState.jobs, job_row),
+                id="activity-list",
+                class_name="divide-y divide-slate-100",
+            ),
             rx.el.p("No photos processed yet.", class_name="text-sm text-slate-600"),
         ),
         class_name="flex min-w-0 flex-col gap-2 rounded-xl border border-slate-200 bg-white p-5 shadow-sm",

@@ -12,7 +12,13 @@ INPUT = (
 
 
 def field(
-    element_id: str, name: str, label: str, *, input_type: str = "text", autocomplete: str = "", hint: str = "",
+    element_id: str,
+    name: str,
+    label: str,
+    *,
+    input_type: str = "text",
+    autocomplete: str = "",
+    hint: str = "",
     auto_focus: bool = False,
 ) -> rx.Component:
     """A label, an input and an optional hint under it."""
@@ -34,8 +40,10 @@ def field(
 
 def submit(label: str, element_id: str, *, danger: bool = False) -> rx.Component:
     """The form's button; shows that the request is running."""
-    colour = "bg-rose-600 hover:bg-rose-700 focus-visible:ring-rose-500" if danger else (
-        "bg-indigo-600 hover:bg-indigo-700 focus-visible:ring-indigo-500"
+    colour = (
+        "bg-rose-600 hover:bg-rose-700 focus-visible:ring-rose-500"
+        if danger
+        else ("bg-indigo-600 hover:bg-indigo-700 focus-visible:ring-indigo-500")
     )
     return rx.el.button(
         rx.cond(AccountState.working, "Please wait…", label),
@@ -78,5 +86,6 @@ def card(*children: rx.Component, class_name: str = "") -> rx.Component:
     """A white card."""
     return rx.el.div(
         *children,
-        class_name="flex flex-col gap-5 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 " + class_name,
+        class_name="flex flex-col gap-5 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 "
+        + class_name,
     )

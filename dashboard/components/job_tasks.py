@@ -39,7 +39,9 @@ def task_run_row(row: Any, prefix: str) -> rx.Component:
             ),
             class_name="flex flex-wrap items-center gap-2",
         ),
-        rx.cond(row.reason != "", rx.el.p(row.reason, class_name="mt-1 wrap-anywhere text-xs text-slate-600")),
+        rx.cond(
+            row.reason != "", rx.el.p(row.reason, class_name="mt-1 wrap-anywhere text-xs text-slate-600")
+        ),
         rx.cond(
             row.outputs.length() > 0,
             rx.el.div(rx.foreach(row.outputs, output_thumb), class_name="mt-2 flex flex-wrap gap-3"),

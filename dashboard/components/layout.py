@@ -23,7 +23,9 @@ def brand() -> rx.Component:
     """The product's name, linking home."""
     return rx.el.a(
         rx.el.span("◐", class_name="text-xl text-indigo-600", aria_hidden="true"),
-        rx.el.span("Profile Studio", class_name="whitespace-nowrap font-semibold tracking-tight text-slate-900"),
+        rx.el.span(
+            "Profile Studio", class_name="whitespace-nowrap font-semibold tracking-tight text-slate-900"
+        ),
         href="/",
         class_name="flex shrink-0 items-center gap-2 rounded-md focus:outline-none focus-visible:ring-2 "
         "focus-visible:ring-indigo-600",

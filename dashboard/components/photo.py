@@ -79,9 +79,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
             rx.el.h3(label, class_name="text-sm font-semibold text-slate-900"),
             rx.cond(
                 state.busy,
-                rx.el.span(
-                    class_name="h-2 w-2 animate-pulse rounded-full bg-amber-500", aria_hidden="true"
-                ),
+                rx.el.span(class_name="h-2 w-2 animate-pulse rounded-full bg-amber-500", aria_hidden="true"),
             ),
             class_name="flex items-center gap-2",
         ),
@@ -124,7 +122,9 @@ def cover_picture(url: rx.Var, name: rx.Var) -> rx.Component:
     """The cover photo (``#cover-image``), or a soft gradient when there is none."""
     return rx.cond(
         url != "",
-        rx.el.img(src=url, id="cover-image", alt="Cover photo of " + name, class_name="h-full w-full object-cover"),
+        rx.el.img(
+            src=url, id="cover-image", alt="Cover photo of " + name, class_name="h-full w-full object-cover"
+        ),
         rx.el.div(
             id="cover-image",
             role="img",
@@ -138,7 +138,12 @@ def avatar_picture(url: rx.Var, name: rx.Var) -> rx.Component:
     """The profile picture (``#avatar-image``), or the name's initial when there is none."""
     return rx.cond(
         url != "",
-        rx.el.img(src=url, id="avatar-image", alt="Profile picture of " + name, class_name="h-full w-full object-cover"),
+        rx.el.img(
+            src=url,
+            id="avatar-image",
+            alt="Profile picture of " + name,
+            class_name="h-full w-full object-cover",
+        ),
         rx.el.div(
             rx.el.span(name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
             id="avatar-image",

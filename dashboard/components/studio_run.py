@@ -8,11 +8,11 @@ import reflex as rx
 
 from dashboard.components.job_tasks import task_run_list
 from dashboard.components.studio_shell import CARD, PANEL_TITLE, PRIMARY, state_chip
-from dashboard.settings import get_settings
 from dashboard.photo_checks import DROPZONE_ACCEPT
-from dashboard.state.sample_run import UPLOAD_ID, SampleRunState as Run
+from dashboard.settings import get_settings
+from dashboard.state.sample_run import UPLOAD_ID
+from dashboard.state.sample_run import SampleRunState as Run
 from dashboard.state.workflow_editor import WorkflowEditorState as Editor
-
 
 FOCUS_RING = "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600"
 
@@ -30,7 +30,8 @@ def sample_tile(sample: Any) -> rx.Component:
         class_name=rx.cond(
             chosen,
             "rounded-lg border-2 border-indigo-500 bg-indigo-50 p-1 text-left " + FOCUS_RING,
-            "rounded-lg border-2 border-transparent bg-slate-50 p-1 text-left hover:border-slate-300 " + FOCUS_RING,
+            "rounded-lg border-2 border-transparent bg-slate-50 p-1 text-left hover:border-slate-300 "
+            + FOCUS_RING,
         ),
     )
 
@@ -132,7 +133,9 @@ def run_panel() -> rx.Component:
                         ),
                     ),
                     rx.el.div(
-                        rx.el.p(Run.source_name, class_name="wrap-anywhere text-xs font-medium text-slate-800"),
+                        rx.el.p(
+                            Run.source_name, class_name="wrap-anywhere text-xs font-medium text-slate-800"
+                        ),
                         rx.el.p(
                             Run.message,
                             id="run-status",

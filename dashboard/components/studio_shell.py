@@ -108,7 +108,8 @@ def page_header(title: Any, subtitle: Any, *actions: rx.Component, crumbs: Any =
         rx.el.div(
             crumbs if crumbs is not None else rx.fragment(),
             rx.el.h1(
-                title, class_name="wrap-anywhere text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl"
+                title,
+                class_name="wrap-anywhere text-xl font-semibold tracking-tight text-slate-900 sm:text-2xl",
             ),
             rx.el.p(subtitle, class_name="mt-0.5 wrap-anywhere text-sm text-slate-600"),
             class_name="min-w-0",

@@ -39,6 +39,7 @@ from .models import (
     stored_outputs,
 )
 from .transform import Transformation
+from .webhooks import WebhookError, verify_request
 from .workflow_errors import FieldProblem, locate_problems
 from .workflow_models import (
     ActionContract,
@@ -59,7 +60,6 @@ from .workflow_models import (
     WorkflowSpec,
 )
 from .workflows_api import WorkflowsApi
-from .webhooks import WebhookError, verify_request
 
 __all__ = [
     "ActionContract",
@@ -71,8 +71,8 @@ __all__ = [
     "FileMetadata",
     "FilestackAuthError",
     "FilestackBadRequest",
-    "FilestackConflict",
     "FilestackClient",
+    "FilestackConflict",
     "FilestackConnectionError",
     "FilestackError",
     "FilestackHTTPError",
@@ -108,8 +108,8 @@ __all__ = [
     "WorkflowStatus",
     "WorkflowTimeout",
     "WorkflowsApi",
+    "__version__",
     "locate_problems",
     "stored_outputs",
     "verify_request",
-    "__version__",
 ]

@@ -18,7 +18,8 @@ import inspect
 import mimetypes
 import re
 import time
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Union
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 import httpx
 
@@ -47,19 +48,45 @@ DEFAULT_PART_SIZE = 5 * MiB
 
 #: Metadata flags the File API understands.
 METADATA_FIELDS = frozenset(
-    {"size", "mimetype", "filename", "width", "height", "uploaded", "writeable", "cloud",
-     "source_url", "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "location",
-     "path", "container", "exif"}
+    {
+        "size",
+        "mimetype",
+        "filename",
+        "width",
+        "height",
+        "uploaded",
+        "writeable",
+        "cloud",
+        "source_url",
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "location",
+        "path",
+        "container",
+        "exif",
+    }
 )
 #: Fields asked for when none are given: Filestack's defaults plus image dimensions.
 DEFAULT_METADATA_FIELDS = (
-    "size", "mimetype", "filename", "width", "height", "uploaded", "writeable",
-    "location", "path", "container",
+    "size",
+    "mimetype",
+    "filename",
+    "width",
+    "height",
+    "uploaded",
+    "writeable",
+    "location",
+    "path",
+    "container",
 )
 #: Policy calls a workflow run (and its status) needs.
 WORKFLOW_CALLS = ("runWorkflow", "convert", "read")
 
-StatusCallback = Callable[[WorkflowStatus], Union[None, Awaitable[None]]]
+StatusCallback = Callable[[WorkflowStatus], None | Awaitable[None]]
 
 
 class FilestackClient:
@@ -99,7 +126,7 @@ class FilestackClient:
         )
         self._workflows_api = WorkflowsApi(self._sender, config)
 
-    async def __aenter__(self) -> "FilestackClient":
+    async def __aenter__(self) -> FilestackClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -121,7 +148,11 @@ class FilestackClient:
         return secret.get_secret_value() if secret is not None else None
 
     def security(
-        self, calls: Iterable[str], handle: str | None = None, ttl_s: int | None = None, path: str | None = None
+        self,
+        calls: Iterable[str],
+        handle: str | None = None,
+        ttl_s: int | None = None,
+        path: str | None = None,
     ) -> Security | None:
         """A short-lived policy for ``calls`` (scoped to ``handle`` and a store ``path`` regex), or ``None`` without a secret."""
         secret = self._secret()

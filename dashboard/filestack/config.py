@@ -74,7 +74,7 @@ class ClientConfig(BaseModel):
         api_key: str,
         app_secret: str | None = None,
         **options: Any,
-    ) -> "ClientConfig":
+    ) -> ClientConfig:
         """Config for the embedded service mounted under ``base_url``.
 
         ``base_url`` is e.g. ``http://127.0.0.1:8000``; the service's hosts live at

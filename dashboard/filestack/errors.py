@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import WorkflowStatus
@@ -108,7 +109,7 @@ class WorkflowRejected(FilestackBadRequest):
     :func:`~dashboard.filestack.workflow_errors.locate_problems`).
     """
 
-    def __init__(self, error: FilestackHTTPError, problems: "list[FieldProblem]") -> None:
+    def __init__(self, error: FilestackHTTPError, problems: list[FieldProblem]) -> None:
         super().__init__(
             error.status, error.body, error.message, error.url, method=error.method, headers=error.headers
         )
@@ -144,7 +145,7 @@ class FilestackServerError(FilestackHTTPError):
 class WorkflowFailed(FilestackError):
     """A workflow job ended as ``Failed`` or one of its tasks reported an error."""
 
-    def __init__(self, job: "WorkflowStatus") -> None:
+    def __init__(self, job: WorkflowStatus) -> None:
         self.job = job
         errors = job.errors()
         details = "; ".join(f"{task}: {_short(error)}" for task, error in errors.items())
@@ -155,7 +156,7 @@ class WorkflowFailed(FilestackError):
 class WorkflowTimeout(FilestackError):
     """A workflow job did not finish in time. ``last`` is the last status seen."""
 
-    def __init__(self, jobid: str, waited_s: float, last: "WorkflowStatus | None" = None) -> None:
+    def __init__(self, jobid: str, waited_s: float, last: WorkflowStatus | None = None) -> None:
         self.jobid = jobid
         self.waited_s = waited_s
         self.last = last

@@ -119,8 +119,12 @@ async def _upload_part(
     )
     target = read_model(response, MultipartPartUrl)
     put = await sender.request(
-        "PUT", target.url, content=chunk, headers=target.headers,
-        filestack_headers=False, idempotent=True,
+        "PUT",
+        target.url,
+        content=chunk,
+        headers=target.headers,
+        filestack_headers=False,
+        idempotent=True,
     )
     etag = put.headers.get("ETag")
     if not etag:

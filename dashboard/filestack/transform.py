@@ -9,8 +9,9 @@ are rendered by the protocol grammar, so a URL built here parses back with
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Sequence, Union
+from typing import Any, Literal, Union
 
 from dashboard.filestack_protocol.grammar import Task, Value, is_handle, render_path
 from dashboard.filestack_protocol.security import Security
@@ -20,16 +21,31 @@ ALIGN_SINGLE = frozenset({"top", "middle", "bottom", "left", "center", "right", 
 ALIGN_VERTICAL = frozenset({"top", "middle", "bottom"})
 ALIGN_HORIZONTAL = frozenset({"left", "center", "right"})
 OUTPUT_FORMATS = frozenset(
-    {"doc", "docx", "html", "jpg", "odp", "ods", "odt", "pjpg", "pdf", "png", "ppt", "pptx",
-     "svg", "txt", "webp", "xls", "xlsx"}
+    {
+        "doc",
+        "docx",
+        "html",
+        "jpg",
+        "odp",
+        "ods",
+        "odt",
+        "pjpg",
+        "pdf",
+        "png",
+        "ppt",
+        "pptx",
+        "svg",
+        "txt",
+        "webp",
+        "xls",
+        "xlsx",
+    }
 )
 STORE_LOCATIONS = frozenset({"s3", "S3", "rackspace", "gcs", "azure", "dropbox"})
 ACCESS_MODES = frozenset({"public", "private"})
 COLORSPACES = frozenset({"rgb", "cmyk", "input"})
 PAGE_ORIENTATIONS = frozenset({"landscape", "portrait"})
-PAGE_FORMATS = frozenset(
-    {"a2", "a3", "a4", "a5", "b4", "b5", "letter", "legal", "tabloid"}
-)
+PAGE_FORMATS = frozenset({"a2", "a3", "a4", "a5", "b4", "b5", "letter", "legal", "tabloid"})
 _TASK_NAME_RE = re.compile(r"^[a-z][a-z_]*$")
 _COLOR_RE = re.compile(r"^(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}|[A-Za-z]+)$")
 
@@ -56,7 +72,7 @@ def _number_in(name: str, value: Any, low: float, high: float) -> int | float:
     return _plain_number(value)
 
 
-def _plain_number(value: int | float) -> int | float:
+def _plain_number(value: float) -> int | float:
     """Integral floats as ints, others rounded so they render without an exponent."""
     if isinstance(value, float):
         if value.is_integer():
@@ -93,11 +109,7 @@ def _align(value: Align) -> Value:
     if isinstance(value, str):
         return _one_of("align", value, ALIGN_SINGLE)
     pair = list(value)
-    if (
-        len(pair) != 2
-        or pair[0] not in ALIGN_VERTICAL
-        or pair[1] not in ALIGN_HORIZONTAL
-    ):
+    if len(pair) != 2 or pair[0] not in ALIGN_VERTICAL or pair[1] not in ALIGN_HORIZONTAL:
         raise ValueError(
             "align must be one of "
             f"{', '.join(sorted(ALIGN_SINGLE))} or a [top|middle|bottom, left|center|right] pair; got {value!r}"
@@ -136,7 +148,7 @@ class Transformation:
     tasks: tuple[Task, ...] = ()
     signed_with: Security | None = None
 
-    def _add(self, name: str, params: dict[str, Value] | None = None) -> "Transformation":
+    def _add(self, name: str, params: dict[str, Value] | None = None) -> Transformation:
         return replace(self, tasks=self.tasks + (Task(name, dict(params or {})),))
 
     def __len__(self) -> int:
@@ -155,7 +167,7 @@ class Transformation:
         height: int | None = None,
         fit: str | None = None,
         align: Align | None = None,
-    ) -> "Transformation":
+    ) -> Transformation:
         """``resize``: at least one of ``width``/``height`` (1–10000); ``fit`` clip|crop|scale|max."""
         if width is None and height is None:
             raise ValueError("resize needs width or height")
@@ -169,7 +181,7 @@ class Transformation:
             ),
         )
 
-    def crop(self, x: int, y: int, w: int, h: int) -> "Transformation":
+    def crop(self, x: int, y: int, w: int, h: int) -> Transformation:
         """``crop=dim:[x,y,w,h]``: ``x``, ``y`` ≥ 0; ``w``, ``h`` ≥ 1."""
         dim = [
             _int_in("x", x, 0, 100_000),
@@ -184,7 +196,7 @@ class Transformation:
         deg: int | Literal["exif"],
         exif: bool | None = None,
         background: str | None = None,
-    ) -> "Transformation":
+    ) -> Transformation:
         """``rotate``: ``deg`` 0–359 or ``"exif"``; optional ``exif`` flag and ``background`` color."""
         degrees: Value = "exif" if deg == "exif" else _int_in("deg", deg, 0, 359)
         return self._add(
@@ -196,17 +208,19 @@ class Transformation:
             ),
         )
 
-    def flip(self) -> "Transformation":
+    def flip(self) -> Transformation:
         """``flip``: mirror vertically."""
         return self._add("flip")
 
-    def flop(self) -> "Transformation":
+    def flop(self) -> Transformation:
         """``flop``: mirror horizontally."""
         return self._add("flop")
 
-    def compress(self, metadata: bool | None = None) -> "Transformation":
+    def compress(self, metadata: bool | None = None) -> Transformation:
         """``compress``, optionally keeping ``metadata``."""
-        return self._add("compress", _params(metadata=None if metadata is None else _bool("metadata", metadata)))
+        return self._add(
+            "compress", _params(metadata=None if metadata is None else _bool("metadata", metadata))
+        )
 
     def output(
         self,
@@ -223,11 +237,13 @@ class Transformation:
         docinfo: bool | None = None,
         pageformat: str | None = None,
         pageorientation: str | None = None,
-    ) -> "Transformation":
+    ) -> Transformation:
         """``output``: convert to ``format`` with optional quality (1–100 or ``"input"``) and options."""
         params = _params(
             format=None if format is None else _one_of("format", format, OUTPUT_FORMATS),
-            quality=None if quality is None else ("input" if quality == "input" else _int_in("quality", quality, 1, 100)),
+            quality=None
+            if quality is None
+            else ("input" if quality == "input" else _int_in("quality", quality, 1, 100)),
             page=None if page is None else _int_in("page", page, 1, 99999),
             density=None if density is None else _int_in("density", density, 1, 500),
             compress=None if compress is None else _bool("compress", compress),
@@ -237,49 +253,59 @@ class Transformation:
             secure=None if secure is None else _bool("secure", secure),
             docinfo=None if docinfo is None else _bool("docinfo", docinfo),
             pageformat=None if pageformat is None else _one_of("pageformat", pageformat, PAGE_FORMATS),
-            pageorientation=None if pageorientation is None else _one_of("pageorientation", pageorientation, PAGE_ORIENTATIONS),
+            pageorientation=None
+            if pageorientation is None
+            else _one_of("pageorientation", pageorientation, PAGE_ORIENTATIONS),
         )
         if not params:
             raise ValueError("output needs at least one option, e.g. format")
         return self._add("output", params)
 
-    def quality(self, value: int) -> "Transformation":
+    def quality(self, value: int) -> Transformation:
         """``quality=value:N`` (1–100)."""
         return self._add("quality", {"value": _int_in("value", value, 1, 100)})
 
-    def blur(self, amount: int | float | None = None) -> "Transformation":
+    def blur(self, amount: float | None = None) -> Transformation:
         """``blur``, ``amount`` 0–20 (Filestack's default 2)."""
-        return self._add("blur", _params(amount=None if amount is None else _number_in("amount", amount, 0, 20)))
+        return self._add(
+            "blur", _params(amount=None if amount is None else _number_in("amount", amount, 0, 20))
+        )
 
-    def sharpen(self, amount: int | float | None = None) -> "Transformation":
+    def sharpen(self, amount: float | None = None) -> Transformation:
         """``sharpen``, ``amount`` 0–20 (Filestack's default 2)."""
-        return self._add("sharpen", _params(amount=None if amount is None else _number_in("amount", amount, 0, 20)))
+        return self._add(
+            "sharpen", _params(amount=None if amount is None else _number_in("amount", amount, 0, 20))
+        )
 
-    def monochrome(self) -> "Transformation":
+    def monochrome(self) -> Transformation:
         """``monochrome``."""
         return self._add("monochrome")
 
-    def circle(self, background: str | None = None) -> "Transformation":
+    def circle(self, background: str | None = None) -> Transformation:
         """``circle``, optional ``background`` color."""
-        return self._add("circle", _params(background=None if background is None else _color("background", background)))
+        return self._add(
+            "circle", _params(background=None if background is None else _color("background", background))
+        )
 
     def rounded_corners(
         self,
         radius: int | Literal["max"] | None = None,
-        blur: int | float | None = None,
+        blur: float | None = None,
         background: str | None = None,
-    ) -> "Transformation":
+    ) -> Transformation:
         """``rounded_corners``: ``radius`` 1–10000 or ``"max"``, ``blur`` 0–20, ``background``."""
         return self._add(
             "rounded_corners",
             _params(
-                radius=None if radius is None else ("max" if radius == "max" else _int_in("radius", radius, 1, 10000)),
+                radius=None
+                if radius is None
+                else ("max" if radius == "max" else _int_in("radius", radius, 1, 10000)),
                 blur=None if blur is None else _number_in("blur", blur, 0, 20),
                 background=None if background is None else _color("background", background),
             ),
         )
 
-    def no_metadata(self) -> "Transformation":
+    def no_metadata(self) -> Transformation:
         """``no_metadata``: strip EXIF and other metadata."""
         return self._add("no_metadata")
 
@@ -290,7 +316,7 @@ class Transformation:
         path: str | None = None,
         container: str | None = None,
         access: str | None = None,
-    ) -> "Transformation":
+    ) -> Transformation:
         """``store`` the result; the CDN then answers with JSON describing the stored file."""
         return self._add(
             "store",
@@ -303,7 +329,7 @@ class Transformation:
             ),
         )
 
-    def task(self, name: str, **params: Any) -> "Transformation":
+    def task(self, name: str, **params: Any) -> Transformation:
         """Any other task, e.g. ``task("modulate", brightness=120)``; ``None`` params are left out."""
         if not _TASK_NAME_RE.match(name):
             raise ValueError(f"name must be a lower-case task name, got {name!r}")
@@ -313,7 +339,7 @@ class Transformation:
             name, {key: _generic_value(key, value) for key, value in params.items() if value is not None}
         )
 
-    def security(self, sec: Security) -> "Transformation":
+    def security(self, sec: Security) -> Transformation:
         """Sign the URL with ``sec``; its task goes immediately before the source."""
         return replace(self, signed_with=sec)
 
@@ -330,9 +356,7 @@ class Transformation:
             raise ValueError("apikey is required when the source is a URL or storage alias")
         tasks = list(self.tasks)
         if self.signed_with is not None:
-            tasks.append(
-                Task("security", {"p": self.signed_with.policy, "s": self.signed_with.signature})
-            )
+            tasks.append(Task("security", {"p": self.signed_with.policy, "s": self.signed_with.signature}))
         return render_path(tasks, source, apikey)
 
     def url(self, source: str, *, cdn_url: str, apikey: str | None = None) -> str:

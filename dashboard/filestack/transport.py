@@ -12,7 +12,8 @@ import json
 import logging
 import re
 import time
-from typing import Any, Awaitable, Callable, Mapping, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -94,8 +95,14 @@ class HttpSender:
             merged: dict[str, str] = sdk_headers() if filestack_headers else {}
             merged.update(headers or {})
             return await self._send_once(
-                method, url, params=params, json_body=json_body, content=content, data=data,
-                headers=merged, follow_redirects=follow_redirects,
+                method,
+                url,
+                params=params,
+                json_body=json_body,
+                content=content,
+                data=data,
+                headers=merged,
+                follow_redirects=follow_redirects,
             )
 
         if not idempotent or self._retries == 0:
@@ -131,8 +138,15 @@ class HttpSender:
         """One attempt, with transport failures and error statuses turned into typed errors."""
         try:
             response = await self._http.request(
-                method, url, params=params, json=json_body, content=content, data=data,
-                headers=headers, timeout=self._timeout_s, follow_redirects=follow_redirects,
+                method,
+                url,
+                params=params,
+                json=json_body,
+                content=content,
+                data=data,
+                headers=headers,
+                timeout=self._timeout_s,
+                follow_redirects=follow_redirects,
             )
         except httpx.TimeoutException as err:
             raise FilestackTimeout(self._redact(_full_url(url, params)), self._timeout_s) from err
@@ -207,7 +221,9 @@ def read_json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError as err:
         kind = response.headers.get("content-type", "no content type")
-        raise FilestackResponseError(f"expected JSON from {redact(str(response.request.url))}, got {kind}") from err
+        raise FilestackResponseError(
+            f"expected JSON from {redact(str(response.request.url))}, got {kind}"
+        ) from err
 
 
 def read_model(response: httpx.Response, model: type[ModelT]) -> ModelT:

@@ -29,10 +29,10 @@ PathPart = Union[str, int]
 _INVALID = "invalid workflow: "
 _LOCATION = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d+\])*)*$")
 _LOCATION_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-_TASK_AT = re.compile(r"^task (?:'(?:[^']*)'|#\d+) \(tasks\[(\d+)\]\)(?:: (.*))?$", re.S)
+_TASK_AT = re.compile(r"^task (?:'(?:[^']*)'|#\d+) \(tasks\[(\d+)\]\)(?:: (.*))?$", re.DOTALL)
 _UNKNOWN_ACTION = re.compile(r"^task '([^']*)': unknown action ")
 _INVALID_PARAMS = re.compile(
-    r"^task '([^']*)': invalid params for action '[^']*'(?: \(([^)]*)\))?: (.*)$", re.S
+    r"^task '([^']*)': invalid params for action '[^']*'(?: \(([^)]*)\))?: (.*)$", re.DOTALL
 )
 _UNKNOWN_REQUIRED = re.compile(r"^task '([^']*)': requires unknown task '([^']*)'")
 _ANONYMOUS_TWINS = re.compile(r"^tasks (\d+) and (\d+) both use action ")

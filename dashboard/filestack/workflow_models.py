@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Optional, Union
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,20 +40,20 @@ class Condition(_Model):
 
     type: ConditionType
     value: Any = None
-    path: Optional[list[Union[str, int]]] = None
+    path: list[str | int] | None = None
 
 
 class Requirement(_Model):
     """A task runs after ``task`` is done and, when there is one, its condition holds."""
 
     task: str
-    condition: Optional[Condition] = None
+    condition: Condition | None = None
 
 
 class TaskSpec(_Model):
     """One task of a workflow; ``id`` defaults to the action."""
 
-    id: Optional[str] = None
+    id: str | None = None
     action: str
     params: dict[str, Any] = Field(default_factory=dict)
     requires: list[Requirement] = Field(default_factory=list)
@@ -69,7 +69,7 @@ class WorkflowSpec(_Model):
 
     name: str
     tasks: list[TaskSpec]
-    webhook: Optional[str] = None
+    webhook: str | None = None
 
     def body(self) -> dict[str, Any]:
         """The JSON body sent: the fields that were set, as given."""
@@ -80,9 +80,9 @@ class Workflow(WorkflowSpec):
     """A stored workflow as the API answers it (``id`` and ``uuid`` are the same)."""
 
     id: str
-    uuid: Optional[str] = None
-    created_at: Optional[datetime] = Field(default=None, alias="createdAt")
-    updated_at: Optional[datetime] = Field(default=None, alias="updatedAt")
+    uuid: str | None = None
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+    updated_at: datetime | None = Field(default=None, alias="updatedAt")
 
     def definition(self) -> dict[str, Any]:
         """The editable part (name, tasks, webhook) as a JSON body."""
@@ -142,9 +142,9 @@ class TaskProgress(_Model):
     """One entry of a job's ``tasks``: the task's state, why it was skipped or failed, and when."""
 
     state: TaskState = TaskState.PENDING
-    reason: Optional[str] = None
-    started_at: Optional[datetime] = Field(default=None, alias="startedAt")
-    finished_at: Optional[datetime] = Field(default=None, alias="finishedAt")
+    reason: str | None = None
+    started_at: datetime | None = Field(default=None, alias="startedAt")
+    finished_at: datetime | None = Field(default=None, alias="finishedAt")
 
 
 class Job(_Model):
@@ -157,16 +157,16 @@ class Job(_Model):
     """
 
     uuid: str
-    handle: Optional[str] = None
+    handle: str | None = None
     results: dict[str, TaskResult] = Field(default_factory=dict)
     status: JobStatusInfo
-    created_at: Optional[datetime] = Field(default=None, alias="createdAt")
-    started_at: Optional[datetime] = Field(default=None, alias="startedAt")
-    updated_at: Optional[datetime] = Field(default=None, alias="updatedAt")
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+    started_at: datetime | None = Field(default=None, alias="startedAt")
+    updated_at: datetime | None = Field(default=None, alias="updatedAt")
     workflow: Workflow
     tasks: dict[str, TaskProgress] = Field(default_factory=dict)
-    replay_of: Optional[str] = Field(default=None, alias="replayOf")
-    cancelled_by: Optional[str] = Field(default=None, alias="cancelledBy")
+    replay_of: str | None = Field(default=None, alias="replayOf")
+    cancelled_by: str | None = Field(default=None, alias="cancelledBy")
     replays: list[str] = Field(default_factory=list)
 
     @property
@@ -194,18 +194,18 @@ class WebhookAttempt(_Model):
 
     attempt: int
     url: str
-    at: Optional[datetime] = None
-    status_code: Optional[int] = Field(default=None, alias="statusCode")
-    error: Optional[str] = None
+    at: datetime | None = None
+    status_code: int | None = Field(default=None, alias="statusCode")
+    error: str | None = None
     delivered: bool = False
-    duration_ms: Optional[float] = Field(default=None, alias="durationMs")
+    duration_ms: float | None = Field(default=None, alias="durationMs")
 
 
 class WebhookLog(_Model):
     """``GET /jobs/{uuid}/webhooks``: where the job's webhook goes and every attempt so far."""
 
     jobid: str
-    webhook: Optional[str] = None
+    webhook: str | None = None
     attempts: list[WebhookAttempt] = Field(default_factory=list)
 
 
@@ -218,12 +218,12 @@ class JobQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    workflow: Optional[str] = None
-    status: Optional[JobState] = None
-    created_after: Optional[datetime] = None
-    created_before: Optional[datetime] = None
+    workflow: str | None = None
+    status: JobState | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
     limit: int = Field(default=20, ge=1, lt=MAX_JOBS_PER_CALL)
-    after: Optional[str] = None
+    after: str | None = None
 
 
 class JobPage(BaseModel):
@@ -232,4 +232,4 @@ class JobPage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     jobs: list[Job]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Optional, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 from pydantic import BaseModel, ValidationError
 
@@ -69,7 +69,7 @@ class WorkflowsApi:
         *,
         idempotent: bool,
         json_body: Any = None,
-        params: Optional[Mapping[str, str]] = None,
+        params: Mapping[str, str] | None = None,
     ) -> Any:
         response = await self._sender.request(
             method,
@@ -82,7 +82,7 @@ class WorkflowsApi:
         return response
 
     async def _list(
-        self, path: str, model: type[ModelT], params: Optional[Mapping[str, str]] = None
+        self, path: str, model: type[ModelT], params: Mapping[str, str] | None = None
     ) -> list[ModelT]:
         response = await self._send("GET", path, idempotent=True, params=params)
         payload = read_json(response)
@@ -141,7 +141,7 @@ class WorkflowsApi:
     # -- jobs ----------------------------------------------------------------
 
     async def start_job(
-        self, workflow_id: str, *, handle: Optional[str] = None, url: Optional[str] = None
+        self, workflow_id: str, *, handle: str | None = None, url: str | None = None
     ) -> Job:
         """``POST /jobs`` on a stored file (``handle``) or an external ``url``; sent once."""
         if (handle is None) == (url is None):
@@ -190,7 +190,7 @@ class WorkflowsApi:
         more = len(jobs) > query.limit and bool(page)
         return JobPage(jobs=page, next_cursor=page[-1].uuid if more else None)
 
-    async def cancel_job(self, job_uuid: str, *, by: Optional[str] = None) -> Job:
+    async def cancel_job(self, job_uuid: str, *, by: str | None = None) -> Job:
         """``POST /jobs/{uuid}/cancel``: stop a pending or running job; it ends ``failed`` with
         "cancelled by <by>". Safe to repeat (a cancelled job answers the same); a job that
         ended otherwise raises :class:`~dashboard.filestack.errors.FilestackConflict`."""

@@ -27,7 +27,7 @@ from dashboard.local_filestack.config.settings import SettingsError, load_settin
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 #: The flags that set a limit: (settings field, the model it belongs to, type).
-LIMIT_FLAGS: tuple[tuple[str, str, type[ServiceLimits] | type[WorkflowSettings], type], ...] = (
+LIMIT_FLAGS: tuple[tuple[str, str, type[ServiceLimits | WorkflowSettings], type], ...] = (
     ("max_upload_bytes", "limits", ServiceLimits, int),
     ("max_pixels", "limits", ServiceLimits, int),
     ("max_frames", "limits", ServiceLimits, int),
@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"invalid setting: {exc}") from exc
     app = create_app(settings)
     base = settings.public_url or f"http://{args.host}:{args.port}"
-    print(f"local Filestack service on {base}  (API key: {app.state.service.credentials.api_key})", flush=True)
+    print(
+        f"local Filestack service on {base}  (API key: {app.state.service.credentials.api_key})", flush=True
+    )
     uvicorn.run(app, host=args.host, port=args.port)
 
 

@@ -145,7 +145,8 @@ def build_service(
     workflows = WorkflowService(
         settings=settings.workflows,
         storage=storage,
-        store=store or open_job_store(data_dir, settings.deployment, threads=settings.workflows.store_threads),
+        store=store
+        or open_job_store(data_dir, settings.deployment, threads=settings.workflows.store_threads),
         queue=queue or open_job_queue(settings),
         app_secret=credentials.app_secret,
         limits=limits,

@@ -27,7 +27,13 @@ def login_page() -> rx.Component:
         card(
             rx.el.form(
                 field("login-username", "username", "Username", autocomplete="username", auto_focus=True),
-                field("login-password", "password", "Password", input_type="password", autocomplete="current-password"),
+                field(
+                    "login-password",
+                    "password",
+                    "Password",
+                    input_type="password",
+                    autocomplete="current-password",
+                ),
                 messages(),
                 submit("Sign in", "login-submit"),
                 on_submit=AccountState.sign_in,
@@ -38,7 +44,11 @@ def login_page() -> rx.Component:
         ),
         rx.el.p(
             "New here? ",
-            rx.el.a("Create an account", href="/signup", class_name="font-semibold text-indigo-600 hover:text-indigo-700"),
+            rx.el.a(
+                "Create an account",
+                href="/signup",
+                class_name="font-semibold text-indigo-600 hover:text-indigo-700",
+            ),
             class_name="text-center text-sm text-slate-600",
         ),
     )
@@ -76,7 +86,9 @@ def signup_page() -> rx.Component:
         ),
         rx.el.p(
             "Already have an account? ",
-            rx.el.a("Sign in", href="/login", class_name="font-semibold text-indigo-600 hover:text-indigo-700"),
+            rx.el.a(
+                "Sign in", href="/login", class_name="font-semibold text-indigo-600 hover:text-indigo-700"
+            ),
             class_name="text-center text-sm text-slate-600",
         ),
     )
@@ -86,7 +98,9 @@ def home_page() -> rx.Component:
     """``/``: sends you to your profile or to sign-in; shows a quiet placeholder meanwhile."""
     return centered(
         rx.el.div(
-            rx.el.div(class_name="h-8 w-8 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600"),
+            rx.el.div(
+                class_name="h-8 w-8 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600"
+            ),
             rx.el.p("Opening Profile Studio…", class_name="text-sm text-slate-500"),
             class_name="flex flex-col items-center gap-3 pt-16",
             role="status",

@@ -19,7 +19,9 @@ from dashboard.components.studio_shell import (
     state_chip,
     studio_page,
 )
-from dashboard.state.jobs import STATUSES, TIME_WINDOWS, JobDetailState as Detail, JobListState as Jobs
+from dashboard.state.jobs import STATUSES, TIME_WINDOWS
+from dashboard.state.jobs import JobDetailState as Detail
+from dashboard.state.jobs import JobListState as Jobs
 from dashboard.state.studio import StudioState
 
 LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page]
@@ -332,7 +334,9 @@ def job_actions() -> rx.Component:
 
 def _job_link(uuid) -> rx.Component:
     return rx.el.a(
-        uuid, href="/jobs/" + uuid, class_name="block truncate font-mono text-xs text-indigo-700 hover:underline"
+        uuid,
+        href="/jobs/" + uuid,
+        class_name="block truncate font-mono text-xs text-indigo-700 hover:underline",
     )
 
 

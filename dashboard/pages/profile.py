@@ -38,7 +38,11 @@ def profile_page() -> rx.Component:
         cover(),
         rx.el.div(
             rx.el.div(avatar(), class_name="-mt-14 sm:-mt-20"),
-            rx.el.div(name_block(), public_link(), class_name="flex w-full min-w-0 flex-1 flex-col gap-2 pt-1 sm:pt-3"),
+            rx.el.div(
+                name_block(),
+                public_link(),
+                class_name="flex w-full min-w-0 flex-1 flex-col gap-2 pt-1 sm:pt-3",
+            ),
             class_name="flex min-w-0 flex-col items-start gap-3 px-2 sm:flex-row sm:items-end sm:gap-5 sm:px-6",
         ),
         rx.el.div(

@@ -42,7 +42,11 @@ def _profile() -> rx.Component:
                 rx.el.p("@", PublicProfileState.shown_username, class_name="text-sm text-slate-600 " + WRAP),
                 rx.cond(
                     PublicProfileState.headline != "",
-                    rx.el.p(PublicProfileState.headline, id="profile-headline", class_name="text-slate-700 " + WRAP),
+                    rx.el.p(
+                        PublicProfileState.headline,
+                        id="profile-headline",
+                        class_name="text-slate-700 " + WRAP,
+                    ),
                 ),
                 class_name="flex w-full min-w-0 flex-1 flex-col gap-1 pt-1 sm:pt-3",
             ),
@@ -64,10 +68,14 @@ def _profile() -> rx.Component:
             PublicProfileState.bio != "",
             rx.el.section(
                 rx.el.h2(
-                    "About", id="about-title", class_name="text-sm font-semibold uppercase tracking-wide text-slate-600"
+                    "About",
+                    id="about-title",
+                    class_name="text-sm font-semibold uppercase tracking-wide text-slate-600",
                 ),
                 rx.el.p(
-                    PublicProfileState.bio, id="profile-bio", class_name="whitespace-pre-line leading-relaxed " + WRAP
+                    PublicProfileState.bio,
+                    id="profile-bio",
+                    class_name="whitespace-pre-line leading-relaxed " + WRAP,
                 ),
                 class_name="mt-6 flex min-w-0 flex-col gap-2 rounded-xl border border-slate-200 bg-white p-5 shadow-sm",
                 aria_labelledby="about-title",
@@ -77,7 +85,10 @@ def _profile() -> rx.Component:
             PublicProfileState.signed_in_as == "",
             rx.el.aside(
                 rx.el.p("Want a page like this?", class_name="text-sm font-semibold text-slate-900"),
-                rx.el.p("Upload a photo and write a few words; it takes a minute.", class_name="text-sm text-slate-600"),
+                rx.el.p(
+                    "Upload a photo and write a few words; it takes a minute.",
+                    class_name="text-sm text-slate-600",
+                ),
                 rx.el.a(
                     "Create your profile",
                     href="/signup",
@@ -97,7 +108,9 @@ def not_found() -> rx.Component:
     """The 404 page for an unknown or deleted account."""
     return rx.el.section(
         rx.el.p("404", class_name="text-sm font-semibold tracking-widest text-indigo-600"),
-        rx.el.h1("This profile does not exist", class_name="text-2xl font-bold tracking-tight text-slate-900"),
+        rx.el.h1(
+            "This profile does not exist", class_name="text-2xl font-bold tracking-tight text-slate-900"
+        ),
         rx.el.p(
             "There is no one by this name here. The address may be mistyped, or the account was deleted.",
             class_name="max-w-md text-sm text-slate-600",

@@ -21,10 +21,21 @@ def password_card() -> rx.Component:
     return card(
         _section_title("Password", "Changing it signs you out everywhere else."),
         rx.el.form(
-            field("current-password", "current_password", "Current password", input_type="password",
-                  autocomplete="current-password"),
-            field("new-password", "new_password", "New password", input_type="password",
-                  autocomplete="new-password", hint=f"At least {MIN_PASSWORD_LENGTH} characters, and not a common one."),
+            field(
+                "current-password",
+                "current_password",
+                "Current password",
+                input_type="password",
+                autocomplete="current-password",
+            ),
+            field(
+                "new-password",
+                "new_password",
+                "New password",
+                input_type="password",
+                autocomplete="new-password",
+                hint=f"At least {MIN_PASSWORD_LENGTH} characters, and not a common one.",
+            ),
             rx.el.div(submit("Change password", "change-password-submit"), class_name="sm:w-48"),
             on_submit=AccountState.change_password,
             reset_on_submit=True,
@@ -42,9 +53,16 @@ def delete_card() -> rx.Component:
             "Deletes your profile, your public page and every photo you uploaded. This cannot be undone.",
         ),
         rx.el.form(
-            field("delete-password", "password", "Type your password to confirm", input_type="password",
-                  autocomplete="current-password"),
-            rx.el.div(submit("Delete my account", "delete-account-button", danger=True), class_name="sm:w-56"),
+            field(
+                "delete-password",
+                "password",
+                "Type your password to confirm",
+                input_type="password",
+                autocomplete="current-password",
+            ),
+            rx.el.div(
+                submit("Delete my account", "delete-account-button", danger=True), class_name="sm:w-56"
+            ),
             on_submit=AccountState.delete_account,
             reset_on_submit=True,
             class_name="flex flex-col gap-4",

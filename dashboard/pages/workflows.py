@@ -76,7 +76,9 @@ def workflow_item(row) -> rx.Component:
             ),
             rx.el.p(
                 row.runs,
-                class_name=rx.cond(row.slot != "", "text-xs font-medium text-indigo-800", "text-xs text-slate-600"),
+                class_name=rx.cond(
+                    row.slot != "", "text-xs font-medium text-indigo-800", "text-xs text-slate-600"
+                ),
                 id="runs-" + row.id,
             ),
             rx.el.p(

@@ -147,4 +147,4 @@ class AccountState(SessionState):
         yield rx.toast.success("Your account and every photo in it were deleted.")
 
 
-__all__ = ["AccountState", "HOME_ROUTE", "throttle_rule"]
+__all__ = ["HOME_ROUTE", "AccountState", "throttle_rule"]

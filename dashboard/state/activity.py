@@ -45,7 +45,9 @@ def _tasks_text(tasks_json: str) -> str:
         return ""
     if not isinstance(tasks, dict):
         return ""
-    return ", ".join(f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items() if isinstance(info, dict))
+    return ", ".join(
+        f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items() if isinstance(info, dict)
+    )
 
 
 SLOT_NAMES = {Slot.AVATAR: "Profile picture", Slot.COVER: "Cover photo"}
@@ -67,7 +69,11 @@ def day_and_time(moment: float) -> str:
 
 def thumb_alt(slot: str, status: JobStatus, created_at: float, finished_at: float | None) -> str:
     """The thumbnail's text alternative: ``Profile picture saved 29 Nov 2026 14:02``."""
-    moment = finished_at if finished_at is not None and status in (JobStatus.FINISHED, JobStatus.FAILED) else created_at
+    moment = (
+        finished_at
+        if finished_at is not None and status in (JobStatus.FINISHED, JobStatus.FAILED)
+        else created_at
+    )
     name = SLOT_NAMES.get(slot, "Photo")  # type: ignore[call-overload]
     return f"{name} {STATUS_VERBS.get(status, status.value)} {day_and_time(moment)}"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 import reflex as rx
 
@@ -41,7 +41,7 @@ from dashboard.workflow_graph import graph_of
 PAGE_SIZE = 20
 
 #: The time filter's choices: value -> (label, how far back).
-TIME_WINDOWS: dict[str, tuple[str, Optional[timedelta]]] = {
+TIME_WINDOWS: dict[str, tuple[str, timedelta | None]] = {
     "": ("Any time", None),
     "15m": ("Last 15 minutes", timedelta(minutes=15)),
     "1h": ("Last hour", timedelta(hours=1)),
@@ -62,7 +62,7 @@ class WorkflowOption:
 
 
 def job_query(
-    workflow: str, status: str, window: str, after: Optional[str], now: Optional[datetime] = None
+    workflow: str, status: str, window: str, after: str | None, now: datetime | None = None
 ) -> JobQuery:
     """The REST query for the console's filters."""
     span = TIME_WINDOWS.get(window, ("", None))[1]
@@ -286,7 +286,7 @@ class JobDetailState(StudioState):
         self.webhook = log.webhook or ""
         self.attempts = [attempt_row(attempt) for attempt in log.attempts]
 
-    def _show(self, snapshot: studio_runs.JobSnapshot, log: Optional[WebhookLog]) -> None:
+    def _show(self, snapshot: studio_runs.JobSnapshot, log: WebhookLog | None) -> None:
         job = snapshot.job
         self.found = True
         self.workflow_id, self.workflow_name = job.workflow_id, job.workflow.name
@@ -301,9 +301,7 @@ class JobDetailState(StudioState):
             when(job.updated_at),
         )
         self.duration = job_duration(job)
-        self.rows = task_rows(
-            job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
-        )
+        self.rows = task_rows(job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now)
         self.graph_nodes, self.graph_edges = graph_of(job.workflow.definition(), job_states(job))
         self.cancelled_by, self.replay_of = job.cancelled_by or "", job.replay_of or ""
         self.replays = list(job.replays)

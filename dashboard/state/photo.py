@@ -43,7 +43,11 @@ def task_rows(states: photo_jobs.TaskStates | dict) -> list[TaskRow]:
     rows = []
     for task_id, info in states.items():
         state = str(info.get("state", ""))
-        rows.append(TaskRow(id=str(task_id), state=TASK_STATE_LABELS.get(state, state), reason=str(info.get("reason", ""))))
+        rows.append(
+            TaskRow(
+                id=str(task_id), state=TASK_STATE_LABELS.get(state, state), reason=str(info.get("reason", ""))
+            )
+        )
     return rows
 
 
@@ -143,7 +147,9 @@ class PhotoSlot(rx.State, mixin=True):
             yield rx.toast.error(self.message)
             return
         self._photo_job_id = job.id or 0
-        await follow_leases.remember_client(get_settings().redis_url, self._photo_job_id, self.router.session.client_token)
+        await follow_leases.remember_client(
+            get_settings().redis_url, self._photo_job_id, self.router.session.client_token
+        )
         self.photo_url = job.preview_url
         self.progress, self.tasks, self.can_retry = 100, [], False
         self._move(SlotEvent.PROCESSING, "Processing…")
@@ -202,7 +208,9 @@ class PhotoSlot(rx.State, mixin=True):
         if job is None or job.slot != self.slot:
             log.warning(
                 "account %s asked to retry photo job %r of slot %s: not theirs or no such job; nothing done",
-                account.account_id, photo_job_id, self.slot,
+                account.account_id,
+                photo_job_id,
+                self.slot,
             )
             yield rx.toast.error("There is nothing to retry: upload the photo again.")
             return
@@ -210,7 +218,9 @@ class PhotoSlot(rx.State, mixin=True):
             yield rx.toast.error("There is nothing to retry: upload the photo again.")
             return
         self._photo_job_id = job.id or 0
-        await follow_leases.remember_client(get_settings().redis_url, self._photo_job_id, self.router.session.client_token)
+        await follow_leases.remember_client(
+            get_settings().redis_url, self._photo_job_id, self.router.session.client_token
+        )
         self.photo_url = photo_jobs.preview_url(self.slot, job.original_handle)
         self.tasks, self.can_retry = [], False
         self._move(SlotEvent.PROCESSING, "Processing…")

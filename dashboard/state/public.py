@@ -21,7 +21,7 @@ def username_in(path: str) -> str:
     """The username a ``/u/<username>`` path names ("" for anything else)."""
     if not path.startswith(PUBLIC_PREFIX):
         return ""
-    return unquote(path[len(PUBLIC_PREFIX):].strip("/").split("/", 1)[0])
+    return unquote(path[len(PUBLIC_PREFIX) :].strip("/").split("/", 1)[0])
 
 
 @live_profile.receiver

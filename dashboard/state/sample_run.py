@@ -134,9 +134,7 @@ class SampleRunState(StudioState):
             return
 
         async def push(snapshot: studio_runs.JobSnapshot) -> bool:
-            rows = task_rows(
-                snapshot.job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now
-            )
+            rows = task_rows(snapshot.job, studio_runs.thumbnail_url, snapshot.observed, snapshot.now)
             async with self:
                 if self.job_uuid != job_uuid:
                     return False

@@ -121,7 +121,15 @@ class SessionState(rx.State):
         self.session_token = ""
         self.signed_in_as = ""
         for state_class in (
-            ProfileState, AvatarState, CoverState, ActivityState, StudioState, WorkflowListState,
-            WorkflowEditorState, SampleRunState, JobListState, JobDetailState,
+            ProfileState,
+            AvatarState,
+            CoverState,
+            ActivityState,
+            StudioState,
+            WorkflowListState,
+            WorkflowEditorState,
+            SampleRunState,
+            JobListState,
+            JobDetailState,
         ):
             (await self.get_state(state_class)).reset()

@@ -83,7 +83,11 @@ class StudioState(SessionState):
         if self.allowed != allowed:
             self.allowed = allowed
         if not allowed and action:
-            who = f"account {viewer.account_id} ({viewer.username})" if viewer.signed_in else "a signed-out browser"
+            who = (
+                f"account {viewer.account_id} ({viewer.username})"
+                if viewer.signed_in
+                else "a signed-out browser"
+            )
             log.warning("%s asked for %s in the studio without the admin role; nothing done", who, action)
         return allowed
 

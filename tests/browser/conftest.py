@@ -13,8 +13,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -59,7 +59,12 @@ class RunningApp:
     """The app's URLs and its process."""
 
     def __init__(
-        self, frontend: str, backend: str, process: subprocess.Popen, log: Path, tracked_before: dict[str, str]
+        self,
+        frontend: str,
+        backend: str,
+        process: subprocess.Popen,
+        log: Path,
+        tracked_before: dict[str, str],
     ) -> None:
         self.frontend = frontend
         self.backend = backend
@@ -77,14 +82,18 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout_s: float) 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the app exited with {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+            raise RuntimeError(
+                f"the app exited with {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}"
+            )
         try:
             if httpx.get(url, timeout=2).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s:\n{log.read_text(errors='replace')[-4000:]}")
+    raise RuntimeError(
+        f"{url} did not answer within {timeout_s:.0f} s:\n{log.read_text(errors='replace')[-4000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -114,12 +123,19 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"
     reflex = ROOT / ".venv" / "bin" / "reflex"
-    command = [str(reflex if reflex.exists() else "reflex"), "run", "--frontend-port", str(frontend_port),
-               "--backend-port", str(backend_port)]
+    command = [
+        str(reflex if reflex.exists() else "reflex"),
+        "run",
+        "--frontend-port",
+        str(frontend_port),
+        "--backend-port",
+        str(backend_port),
+    ]
     tracked_before = tracked_changes()
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     app = RunningApp(f"http://localhost:{frontend_port}", backend, process, log, tracked_before)
     try:
         _wait_for(f"{backend}/ping", process, log, 600)

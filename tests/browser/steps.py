@@ -64,7 +64,9 @@ def app_secret(running_app: Any) -> str:
 
 def file_status(running_app: Any, handle: str) -> int:
     """The HTTP status of a file's CDN URL, signed like the app signs (security is required)."""
-    security = scoped_security(app_secret(running_app), calls=["read", "convert"], handle=handle, ttl_seconds=60)
+    security = scoped_security(
+        app_secret(running_app), calls=["read", "convert"], handle=handle, ttl_seconds=60
+    )
     url = f"{running_app.backend}/cdn/security=p:{security.policy},s:{security.signature}/{handle}"
     return httpx.get(url, timeout=10).status_code
 
@@ -78,7 +80,9 @@ def sign_up(page: Any, running_app: Any, username: str, password: str = PASSWORD
     page.click("#signup-submit")
     page.wait_for_url("**/profile", timeout=60_000)
     page.wait_for_function(
-        "(name) => (document.getElementById('profile-name') || {}).textContent === name", arg=username, timeout=60_000
+        "(name) => (document.getElementById('profile-name') || {}).textContent === name",
+        arg=username,
+        timeout=60_000,
     )
 
 
@@ -90,7 +94,9 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.click("#login-submit")
 
 
-def upload_and_follow(page: Any, running_app: Any, slot: str, path: Path, size: tuple[int, int]) -> tuple[str, str]:
+def upload_and_follow(
+    page: Any, running_app: Any, slot: str, path: Path, size: tuple[int, int]
+) -> tuple[str, str]:
     """Drop a photo on a slot, see its preview, wait for "Saved"; returns (final URL, original handle)."""
     status_id, image_id = f"{slot}-status", f"{slot}-image"
     page.evaluate(RECORD_STATUS, status_id)

@@ -36,7 +36,9 @@ def _record_traffic(page: Any) -> tuple[list[str], list[Any]]:
     def on_websocket(socket: Any) -> None:
         socket.on(
             "framereceived",
-            lambda payload: frames.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace")),
+            lambda payload: frames.append(
+                payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+            ),
         )
 
     page.on("websocket", on_websocket)
@@ -98,7 +100,9 @@ def test_two_people_and_a_visitor(running_app, browser, tmp_path, artifacts):
     frames, responses = _record_traffic(visitor)
     visitor.goto(f"{running_app.frontend}/u/{ada_name}", timeout=120_000)
     visitor.wait_for_function(
-        "(name) => (document.getElementById('profile-name') || {}).textContent === name", arg=ada_name, timeout=60_000
+        "(name) => (document.getElementById('profile-name') || {}).textContent === name",
+        arg=ada_name,
+        timeout=60_000,
     )
     visitor.wait_for_selector("img#avatar-image", timeout=30_000)
     visitor.wait_for_load_state("networkidle")

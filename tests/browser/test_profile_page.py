@@ -15,8 +15,12 @@ def test_avatar_and_cover_are_processed_and_survive_reload(running_app, browser,
     username = new_username("ada")
     sign_up(page, running_app, username)
 
-    avatar, _ = upload_and_follow(page, running_app, "avatar", photo(tmp_path / "me.jpg", (1600, 1200), "#3355aa"), (400, 400))
-    cover, _ = upload_and_follow(page, running_app, "cover", photo(tmp_path / "cover.jpg", (2400, 1600), "#aa5533"), (1500, 500))
+    avatar, _ = upload_and_follow(
+        page, running_app, "avatar", photo(tmp_path / "me.jpg", (1600, 1200), "#3355aa"), (400, 400)
+    )
+    cover, _ = upload_and_follow(
+        page, running_app, "cover", photo(tmp_path / "cover.jpg", (2400, 1600), "#aa5533"), (1500, 500)
+    )
     page.screenshot(path=str(artifacts / "profile-1280.png"), full_page=True)
 
     page.reload()
@@ -38,7 +42,9 @@ def test_text_file_named_jpg_is_rejected_and_photo_stays(running_app, browser, t
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_up(page, running_app, new_username("grace"))
-    before, _ = upload_and_follow(page, running_app, "avatar", photo(tmp_path / "good.jpg", (900, 700), "#227744"), (400, 400))
+    before, _ = upload_and_follow(
+        page, running_app, "avatar", photo(tmp_path / "good.jpg", (900, 700), "#227744"), (400, 400)
+    )
     fake = tmp_path / "holiday.jpg"
     fake.write_text("this is not a photo, it is a text file\n" * 20)
     page.locator("#avatar-upload input[type=file]").set_input_files(str(fake))

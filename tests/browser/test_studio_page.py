@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from webhook_receiver import receiving
 
 from dashboard.filestack_protocol.security import scoped_security
-from webhook_receiver import receiving
 
 from .conftest import STUDIO_ADMIN
 from .steps import new_username, sign_up
@@ -252,10 +252,20 @@ def _slow_job(running_app: Any) -> tuple[str, str]:
         {
             "name": "Heavy filters",
             "tasks": [
-                {"id": "heavy", "action": "process", "params": {"tasks": "blur=amount:20/sharpen=amount:20/"
-                 "blur=amount:20/sharpen=amount:20/blur=amount:20/store=location:s3"}},
-                {"id": "flip", "action": "process", "params": {"tasks": "flip/store=location:s3"},
-                 "requires": [{"task": "heavy"}]},
+                {
+                    "id": "heavy",
+                    "action": "process",
+                    "params": {
+                        "tasks": "blur=amount:20/sharpen=amount:20/"
+                        "blur=amount:20/sharpen=amount:20/blur=amount:20/store=location:s3"
+                    },
+                },
+                {
+                    "id": "flip",
+                    "action": "process",
+                    "params": {"tasks": "flip/store=location:s3"},
+                    "requires": [{"task": "heavy"}],
+                },
             ],
         },
     )

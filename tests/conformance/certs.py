@@ -38,7 +38,7 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 def make_tls_files(folder: Path, host_names: list[str]) -> TlsFiles:
     """A fresh CA (valid one day) and a server certificate naming every host in ``host_names``."""
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=1)
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -54,9 +54,15 @@ def make_tls_files(folder: Path, host_names: list[str]) -> TlsFiles:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

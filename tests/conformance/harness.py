@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from service_process import ROOT, ServiceProcess, free_port
 
 from .certs import TlsFiles, make_tls_files
@@ -151,8 +150,16 @@ class ProxyProcess:
 
     def start(self, timeout_s: float = 30.0) -> ProxyProcess:
         command = [
-            sys.executable, str(HERE / "hostmap_proxy.py"), "--port", str(self.port),
-            "--cert", str(self.tls.server_cert), "--key", str(self.tls.server_key), "--upstream", self.upstream,
+            sys.executable,
+            str(HERE / "hostmap_proxy.py"),
+            "--port",
+            str(self.port),
+            "--cert",
+            str(self.tls.server_cert),
+            "--key",
+            str(self.tls.server_key),
+            "--upstream",
+            self.upstream,
         ]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -227,10 +234,14 @@ class Conformance:
 
     # direct HTTP
 
-    def store(self, data: bytes, content_type: str = "application/octet-stream", **query: str) -> dict[str, Any]:
+    def store(
+        self, data: bytes, content_type: str = "application/octet-stream", **query: str
+    ) -> dict[str, Any]:
         """Simple store through the File API; the answer's JSON."""
         answer = self.http.post(
-            "/www/api/store/S3", params={"key": self.api_key, **query}, content=data,
+            "/www/api/store/S3",
+            params={"key": self.api_key, **query},
+            content=data,
             headers={"Content-Type": content_type},
         )
         assert answer.status_code == 200, answer.text
@@ -268,7 +279,8 @@ class Conformance:
     def sdk_env(self) -> dict[str, str]:
         """The environment of an SDK process: the host map and the throwaway CA, no proxies."""
         env = {
-            k: v for k, v in os.environ.items()
+            k: v
+            for k, v in os.environ.items()
             if k.lower() not in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
         }
         env.update(
@@ -288,8 +300,12 @@ class Conformance:
     def _run(self, command: list[str], scenario: str, params: dict[str, Any], cwd: Path) -> dict[str, Any]:
         mark = self.proxy.log.stat().st_size if self.proxy.log.exists() else 0
         done = subprocess.run(
-            [*command, scenario], input=json.dumps(params).encode(), capture_output=True,
-            env=self.sdk_env(), cwd=cwd, timeout=SDK_TIMEOUT_S,
+            [*command, scenario],
+            input=json.dumps(params).encode(),
+            capture_output=True,
+            env=self.sdk_env(),
+            cwd=cwd,
+            timeout=SDK_TIMEOUT_S,
         )
         seen = self.proxy.log.read_bytes()[mark:].decode(errors="replace") if self.proxy.log.exists() else ""
         if done.returncode != 0:
@@ -307,7 +323,9 @@ class Conformance:
         """Run ``sdk_python.py SCENARIO`` (filestack-python) and return its JSON result."""
         params = {"apikey": self.api_key, "secret": self.secret, **params}
         python = SDK_PYTHON
-        assert python.exists(), f"{python} is missing: run `make conformance-py` (filestack-python in its own venv)"
+        assert python.exists(), (
+            f"{python} is missing: run `make conformance-py` (filestack-python in its own venv)"
+        )
         return self._run([str(python), str(HERE / "sdk_python.py")], scenario, params, HERE)
 
     def run_node_sdk(self, scenario: str, **params: Any) -> dict[str, Any]:
@@ -366,10 +384,14 @@ THUMB_TASKS = "resize=width:16/store=location:s3"
 
 def _create_thumb_workflow(harness: Conformance) -> str:
     answer = harness.http.post(
-        "/workflows-beta/workflows", auth=harness.rest_auth,
-        json={"name": "conformance thumbnail", "tasks": [
-            {"id": "thumb", "action": "process", "params": {"tasks": THUMB_TASKS}},
-        ]},
+        "/workflows-beta/workflows",
+        auth=harness.rest_auth,
+        json={
+            "name": "conformance thumbnail",
+            "tasks": [
+                {"id": "thumb", "action": "process", "params": {"tasks": THUMB_TASKS}},
+            ],
+        },
     )
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])

@@ -42,8 +42,15 @@ HOST_PREFIXES: dict[str, str] = {
 HEALTH_PATH = b"/__hostmap/health"
 _HOP_BY_HOP = frozenset(
     {
-        b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization",
-        b"te", b"trailer", b"transfer-encoding", b"upgrade", b"proxy-connection",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"proxy-connection",
     }
 )
 
@@ -130,10 +137,10 @@ class HostMapProxy:
             self._log(scope["method"], host, target, query, 502)
             return
         try:
-            out_headers = [
-                (k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP
-            ]
-            await send({"type": "http.response.start", "status": response.status_code, "headers": out_headers})
+            out_headers = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]
+            await send(
+                {"type": "http.response.start", "status": response.status_code, "headers": out_headers}
+            )
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
@@ -153,7 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
-    parser.add_argument("--upstream", required=True, help="the service's base URL, e.g. http://127.0.0.1:8100")
+    parser.add_argument(
+        "--upstream", required=True, help="the service's base URL, e.g. http://127.0.0.1:8100"
+    )
     args = parser.parse_args(argv)
     uvicorn.run(
         HostMapProxy(args.upstream),

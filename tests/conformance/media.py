@@ -28,18 +28,18 @@ def decode(data: bytes) -> Image.Image:
     return image
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def astronaut() -> Image.Image:
     """A 512 x 512 RGB portrait with one clear face."""
     return Image.fromarray(skimage.data.astronaut()).convert("RGB")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def astronaut_jpeg() -> bytes:
     return encode(astronaut(), "JPEG", quality=90)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def coffee_jpeg() -> bytes:
     """A 400 x 600 photo without faces (a cup of coffee)."""
     return encode(Image.fromarray(skimage.data.coffee()).convert("RGB"), "JPEG", quality=90)
@@ -55,7 +55,7 @@ def gradient(width: int = 160, height: int = 120) -> Image.Image:
     return Image.fromarray(np.dstack([red, green, blue]).astype(np.uint8), "RGB")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gradient_png() -> bytes:
     return encode(gradient(), "PNG")
 
@@ -64,7 +64,7 @@ def solid(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> Imag
     return Image.new("RGB", size, color)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def animated_gif() -> bytes:
     """Two 64 x 48 frames: red, then blue."""
     frames = [solid((220, 20, 20)), solid((20, 20, 220))]
@@ -73,17 +73,17 @@ def animated_gif() -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bmp() -> bytes:
     return encode(gradient(64, 48), "BMP")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def tiff() -> bytes:
     return encode(gradient(64, 48), "TIFF")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heic() -> bytes:
     """A 64 x 48 HEIC (pillow-heif writes it)."""
     import pillow_heif
@@ -94,7 +94,7 @@ def heic() -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def two_page_pdf() -> bytes:
     """A PDF of two pages, 200 x 100 points each: the first red, the second green."""
     pages = [solid((230, 30, 30), (200, 100)), solid((30, 200, 30), (200, 100))]
@@ -103,7 +103,9 @@ def two_page_pdf() -> bytes:
     return out.getvalue()
 
 
-def mean_color(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> tuple[float, float, float]:
+def mean_color(
+    image: Image.Image, box: tuple[int, int, int, int] | None = None
+) -> tuple[float, float, float]:
     """The average RGB of ``image`` (or of ``box`` = left, top, right, bottom)."""
     region = image.convert("RGB") if box is None else image.convert("RGB").crop(box)
     arr = np.asarray(region, dtype=np.float64)

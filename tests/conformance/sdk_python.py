@@ -21,8 +21,8 @@ import hostmap
 
 hostmap.install()
 
-from filestack import Client, Filelink, Security  # noqa: E402  (after the host map)
-from filestack.exceptions import FilestackHTTPError  # noqa: E402
+from filestack import Client, Filelink, Security
+from filestack.exceptions import FilestackHTTPError
 
 Params = dict[str, Any]
 
@@ -102,7 +102,17 @@ def delete(params: Params) -> Params:
 
 SCENARIOS: dict[str, Callable[[Params], Params]] = {
     fn.__name__: fn
-    for fn in (upload, upload_url, transform, transform_external, transform_store, tags_sfw, metadata, overwrite, delete)
+    for fn in (
+        upload,
+        upload_url,
+        transform,
+        transform_external,
+        transform_store,
+        tags_sfw,
+        metadata,
+        overwrite,
+        delete,
+    )
 }
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from local_service import image_bytes, uploaded_handle
 from workflow_support import AUTH, REST, running_workflows
 
@@ -47,20 +46,36 @@ async def test_rest_job_webhook_uses_the_beta_body(tmp_path: Path, hook: tuple[s
     url, bodies = hook
     async with running_workflows(tmp_path, allow_private_fetch=True) as running:
         handle = await uploaded_handle(running.client, image_bytes(320, 240))
-        created = await running.client.post(f"{REST}/workflows", auth=AUTH, json={
-            "name": "beta hook", "webhook": url,
-            "tasks": [{"id": "thumb", "action": "process", "params": {"tasks": "resize=width:64/store"}}],
-        })
+        created = await running.client.post(
+            f"{REST}/workflows",
+            auth=AUTH,
+            json={
+                "name": "beta hook",
+                "webhook": url,
+                "tasks": [{"id": "thumb", "action": "process", "params": {"tasks": "resize=width:64/store"}}],
+            },
+        )
         assert created.status_code == 201, created.text
         workflow = created.json()
-        job = await running.client.post(f"{REST}/jobs", auth=AUTH, json={"workflow": workflow["id"], "handle": handle})
+        job = await running.client.post(
+            f"{REST}/jobs", auth=AUTH, json={"workflow": workflow["id"], "handle": handle}
+        )
         assert job.status_code == 201, job.text
         job_id = job.json()["uuid"]
         await running.workflows.wait_for_job(job_id)
         await running.workflows.webhooks.wait_idle()
     assert len(bodies) == 1
     body = json.loads(bodies[0])
-    assert set(body) >= {"handle", "results", "status", "createdAt", "startedAt", "updatedAt", "uuid", "workflow"}
+    assert set(body) >= {
+        "handle",
+        "results",
+        "status",
+        "createdAt",
+        "startedAt",
+        "updatedAt",
+        "uuid",
+        "workflow",
+    }
     assert "action" not in body and "text" not in body
     assert body["handle"] == handle and body["uuid"] == job_id
     assert body["status"] == {"type": "done", "text": ""}
@@ -73,4 +88,6 @@ def test_the_beta_api_serves_its_swagger_docs(fs: Conformance) -> None:
     answer = fs.http.get("/workflows-beta/docs")
     assert answer.status_code == 200, answer.text
     text = answer.text
-    assert ("swagger" in text.lower() or "openapi" in text.lower()) and "/workflows" in text and "/jobs" in text
+    assert (
+        ("swagger" in text.lower() or "openapi" in text.lower()) and "/workflows" in text and "/jobs" in text
+    )

@@ -35,7 +35,9 @@ def test_b64_tasks_and_source(fs: Conformance, keys: tuple[str, str]) -> None:
     assert out.size == (32, 24)
     from PIL import Image
 
-    assert media.differs(out, media.gradient().resize((32, 24)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)) < 3
+    assert (
+        media.differs(out, media.gradient().resize((32, 24)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)) < 3
+    )
 
 
 def test_b64_url_source(fs: Conformance) -> None:

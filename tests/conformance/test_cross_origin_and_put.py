@@ -28,11 +28,14 @@ PREFLIGHTS = [
 
 @pytest.mark.parametrize(("path", "method"), PREFLIGHTS, ids=[p for p, _ in PREFLIGHTS])
 def test_preflight(fs: Conformance, path: str, method: str) -> None:
-    answer = fs.http.options(path, headers={
-        "Origin": APP_ORIGIN,
-        "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": "content-type,filestack-source,filestack-trace-id,filestack-trace-span",
-    })
+    answer = fs.http.options(
+        path,
+        headers={
+            "Origin": APP_ORIGIN,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "content-type,filestack-source,filestack-trace-id,filestack-trace-span",
+        },
+    )
     assert answer.status_code in {200, 204}, answer.text
     assert answer.headers.get("access-control-allow-origin") == APP_ORIGIN
     assert method in answer.headers.get("access-control-allow-methods", "")
@@ -59,7 +62,9 @@ def test_put_overwrites_like_ruby(fs: Conformance) -> None:
     signed = fs.sign(call=["write"], handle=handle)
     new = media.gradient_png()
     answer = fs.http.put(
-        f"/www/api/file/{handle}", params={"key": fs.api_key, **signed.query}, content=new,
+        f"/www/api/file/{handle}",
+        params={"key": fs.api_key, **signed.query},
+        content=new,
         headers={"Content-Type": "image/png"},
     )
     assert answer.status_code == 200, answer.text

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from . import media
 from .harness import Conformance
 
@@ -25,7 +23,11 @@ def _check_stored(fs: Conformance, answer: Any, data: bytes) -> dict[str, Any]:
 def test_python_upload_url_shape_on_the_cdn_host(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("process-python.png", data, "image/png")
-    body = {"apikey": fs.api_key, "sources": [url], "tasks": [{"name": "store", "params": {"location": "S3"}}]}
+    body = {
+        "apikey": fs.api_key,
+        "sources": [url],
+        "tasks": [{"name": "store", "params": {"location": "S3"}}],
+    }
     _check_stored(fs, fs.http.post("/cdn/process", json=body), data)
 
 
@@ -34,9 +36,13 @@ def test_js_store_url_shape_on_the_process_host(fs: Conformance) -> None:
     url = fs.origin.put("process-js.png", data, "image/png")
     signed = fs.sign(call=["store", "pick"])
     body = {
-        "apikey": fs.api_key, "sources": [url], "upload_tags": {"origin": "conformance"},
-        "tasks": [{"name": "store", "params": {"location": "s3"}},
-                  {"name": "security", "params": {"policy": signed.policy, "signature": signed.signature}}],
+        "apikey": fs.api_key,
+        "sources": [url],
+        "upload_tags": {"origin": "conformance"},
+        "tasks": [
+            {"name": "store", "params": {"location": "s3"}},
+            {"name": "security", "params": {"policy": signed.policy, "signature": signed.signature}},
+        ],
     }
     stored = _check_stored(fs, fs.http.post("/process/process", json=body), data)
     assert stored["upload_tags"] == {"origin": "conformance"}
@@ -45,15 +51,22 @@ def test_js_store_url_shape_on_the_process_host(fs: Conformance) -> None:
 def test_go_upload_url_shape_with_camel_case_api_key(fs: Conformance) -> None:
     data = media.gradient_png()
     url = fs.origin.put("process-go.png", data, "image/png")
-    body = {"apiKey": fs.api_key, "sources": [url], "tasks": [{"name": "store", "params": {"filename": "go.png"}}]}
+    body = {
+        "apiKey": fs.api_key,
+        "sources": [url],
+        "tasks": [{"name": "store", "params": {"filename": "go.png"}}],
+    }
     stored = _check_stored(fs, fs.http.post("/cdn/process", json=body), data)
     assert stored["filename"] == "go.png"
 
 
 def test_process_runs_processing_tasks_before_the_store(fs: Conformance) -> None:
     url = fs.origin.put("process-resize.png", media.gradient_png(), "image/png")
-    body = {"apikey": fs.api_key, "sources": [url],
-            "tasks": [{"name": "resize", "params": {"width": 40}}, {"name": "store", "params": {}}]}
+    body = {
+        "apikey": fs.api_key,
+        "sources": [url],
+        "tasks": [{"name": "resize", "params": {"width": 40}}, {"name": "store", "params": {}}],
+    }
     answer = fs.http.post("/process/process", json=body)
     assert answer.status_code == 200, answer.text
     assert media.decode(fs.stored_bytes(answer.json()["handle"])).size == (40, 30)
@@ -61,7 +74,10 @@ def test_process_runs_processing_tasks_before_the_store(fs: Conformance) -> None
 
 def test_process_refuses_a_private_address_not_allowed(fs: Conformance) -> None:
     """The SSRF guard holds on ``process`` too: link-local metadata addresses are never fetched."""
-    body = {"apikey": fs.api_key, "sources": ["http://169.254.169.254/latest/meta-data/"],
-            "tasks": [{"name": "store", "params": {}}]}
+    body = {
+        "apikey": fs.api_key,
+        "sources": ["http://169.254.169.254/latest/meta-data/"],
+        "tasks": [{"name": "store", "params": {}}],
+    }
     answer = fs.http.post("/cdn/process", json=body)
     assert answer.status_code in {400, 403}, answer.text

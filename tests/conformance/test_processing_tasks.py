@@ -109,7 +109,9 @@ FAR_BOX = (400, 380, 500, 500)
 """A part of the astronaut photo well away from the face."""
 
 
-def unchanged(out: Image.Image, ref: Image.Image, box: tuple[int, int, int, int], tolerance: float = 6.0) -> bool:
+def unchanged(
+    out: Image.Image, ref: Image.Image, box: tuple[int, int, int, int], tolerance: float = 6.0
+) -> bool:
     return media.differs(out.convert("RGB").crop(box), ref.crop(box)) < tolerance
 
 
@@ -607,7 +609,9 @@ CASES += [Case(task, path, refused(task)) for task, path in REFUSED]
 
 def _params(cases: list[Case]) -> list[Any]:
     return [
-        pytest.param(case, id=case.id, marks=[pytest.mark.xfail(strict=True, reason=case.gap)] if case.gap else [])
+        pytest.param(
+            case, id=case.id, marks=[pytest.mark.xfail(strict=True, reason=case.gap)] if case.gap else []
+        )
         for case in cases
     ]
 
@@ -628,13 +632,73 @@ def test_processing_task(ctx: Ctx, case: Case) -> None:
 def test_every_task_the_sdks_emit_has_a_case() -> None:
     """The table covers filestack-js's transform schema and the other SDKs' task lists."""
     sdk_tasks = {
-        "flip", "auto_image", "no_metadata", "compress", "flop", "enhance", "redeye", "monochrome", "negative",
-        "tags", "sfw", "imagesize", "smart_crop", "animate", "metadata", "resize", "crop", "rotate", "detect_faces",
-        "crop_faces", "pixelate_faces", "blur_faces", "rounded_corners", "vignette", "polaroid", "torn_edges",
-        "shadow", "circle", "border", "sharpen", "blur", "blackwhite", "sepia", "pixelate", "oil_paint", "modulate",
-        "ascii", "collage", "urlscreenshot", "upscale", "output", "pjpg", "quality", "cache", "video_convert",
-        "store", "watermark", "partial_blur", "partial_pixelate", "security", "pdfinfo", "pdfconvert", "fallback",
-        "zip", "minify_css", "minify_js", "ocr", "doc_to_images", "pdfcreate", "caption", "doc_detection",
-        "image_sentiment", "text_sentiment", "qr", "slide", "video_playlist", "run_workflow", "workflow_status",
+        "flip",
+        "auto_image",
+        "no_metadata",
+        "compress",
+        "flop",
+        "enhance",
+        "redeye",
+        "monochrome",
+        "negative",
+        "tags",
+        "sfw",
+        "imagesize",
+        "smart_crop",
+        "animate",
+        "metadata",
+        "resize",
+        "crop",
+        "rotate",
+        "detect_faces",
+        "crop_faces",
+        "pixelate_faces",
+        "blur_faces",
+        "rounded_corners",
+        "vignette",
+        "polaroid",
+        "torn_edges",
+        "shadow",
+        "circle",
+        "border",
+        "sharpen",
+        "blur",
+        "blackwhite",
+        "sepia",
+        "pixelate",
+        "oil_paint",
+        "modulate",
+        "ascii",
+        "collage",
+        "urlscreenshot",
+        "upscale",
+        "output",
+        "pjpg",
+        "quality",
+        "cache",
+        "video_convert",
+        "store",
+        "watermark",
+        "partial_blur",
+        "partial_pixelate",
+        "security",
+        "pdfinfo",
+        "pdfconvert",
+        "fallback",
+        "zip",
+        "minify_css",
+        "minify_js",
+        "ocr",
+        "doc_to_images",
+        "pdfcreate",
+        "caption",
+        "doc_detection",
+        "image_sentiment",
+        "text_sentiment",
+        "qr",
+        "slide",
+        "video_playlist",
+        "run_workflow",
+        "workflow_status",
     }
     assert sdk_tasks <= {case.task for case in CASES}

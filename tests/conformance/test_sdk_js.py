@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from . import media
 from .harness import Conformance
 from .test_sdk_python import thumbnail_result, workflow_jobs
@@ -61,8 +59,12 @@ def test_metadata(node_sdk: Conformance) -> None:
         "metadata", handle=handle, fields=["width", "height", "size", "mimetype", "filename"]
     )
     assert {k: result[k] for k in ("width", "height", "size", "mimetype", "filename", "handle")} == {
-        "width": 512, "height": 512, "size": len(data), "mimetype": "image/jpeg",
-        "filename": "js-meta.jpg", "handle": handle,
+        "width": 512,
+        "height": 512,
+        "size": len(data),
+        "mimetype": "image/jpeg",
+        "filename": "js-meta.jpg",
+        "handle": handle,
     }
 
 

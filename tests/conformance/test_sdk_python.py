@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 from PIL import Image
 
 from . import media
@@ -79,7 +78,9 @@ def test_transform_store_with_workflows_starts_a_job_on_the_stored_file(fs: Conf
     result = fs.run_python_sdk("transform_store", handle=handle, width=48, workflows=[fs.workflow_id])
     assert result["url"].endswith(f"/resize=width:48/store=workflows:[{fs.workflow_id}]/{handle}")
     assert media.decode(fs.stored_bytes(result["handle"])).width == 48
-    listed = fs.http.get("/workflows-beta/jobs", params={"workflow": fs.workflow_id, "limit": 50}, auth=fs.rest_auth)
+    listed = fs.http.get(
+        "/workflows-beta/jobs", params={"workflow": fs.workflow_id, "limit": 50}, auth=fs.rest_auth
+    )
     assert listed.status_code == 200, listed.text
     started = [job for job in _job_list(listed.json()) if job.get("handle") == result["handle"]]
     assert len(started) == 1
@@ -101,7 +102,11 @@ def test_metadata(fs: Conformance) -> None:
         "metadata", handle=handle, attributes=["width", "height", "size", "mimetype", "filename"]
     )
     assert result["metadata"] == {
-        "width": 512, "height": 512, "size": len(data), "mimetype": "image/jpeg", "filename": "astronaut.jpg",
+        "width": 512,
+        "height": 512,
+        "size": len(data),
+        "mimetype": "image/jpeg",
+        "filename": "astronaut.jpg",
     }
 
 

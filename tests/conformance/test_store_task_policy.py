@@ -41,8 +41,10 @@ def test_file_api_store_outside_the_policy_path_is_refused(fs: Conformance) -> N
     """The reference behaviour the CDN store must match."""
     signed = fs.sign(call=["store"], path="allowed/.*")
     answer = fs.http.post(
-        "/www/api/store/S3", params={"key": fs.api_key, "path": "elsewhere/", **signed.query},
-        content=media.gradient_png(), headers={"Content-Type": "image/png"},
+        "/www/api/store/S3",
+        params={"key": fs.api_key, "path": "elsewhere/", **signed.query},
+        content=media.gradient_png(),
+        headers={"Content-Type": "image/png"},
     )
     assert answer.status_code == 403, answer.text
     assert "path" in answer.json()["error"]

@@ -32,13 +32,22 @@ def put_part(fs: Conformance, answer: httpx.Response, data: bytes) -> str:
 def multipart_json(fs: Conformance, data: bytes, filename: str, store: dict[str, Any]) -> httpx.Response:
     """start, one part, complete (Python's and Ruby's shape); the complete answer."""
     common = {"apikey": fs.api_key, "store": {"location": "s3", **store}}
-    start = post_json(fs, "start", {**common, "filename": filename, "mimetype": "image/jpeg", "size": len(data)})
+    start = post_json(
+        fs, "start", {**common, "filename": filename, "mimetype": "image/jpeg", "size": len(data)}
+    )
     assert start.status_code == 200, start.text
     session = {k: start.json()[k] for k in ("uri", "region", "upload_id")}
     part = post_json(fs, "upload", {**common, **session, "part": 1, "size": len(data), "md5": md5_b64(data)})
     etag = put_part(fs, part, data)
     return post_json(
-        fs, "complete",
-        {**common, **session, "filename": filename, "mimetype": "image/jpeg", "size": len(data),
-         "parts": [{"part_number": 1, "etag": etag}]},
+        fs,
+        "complete",
+        {
+            **common,
+            **session,
+            "filename": filename,
+            "mimetype": "image/jpeg",
+            "size": len(data),
+            "parts": [{"part_number": 1, "etag": etag}],
+        },
     )

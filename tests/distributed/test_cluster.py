@@ -216,7 +216,12 @@ HEAVY_WORKFLOW = {
                 "store=location:s3"
             },
         },
-        {"id": "after", "action": "process", "params": {"tasks": "flip/store=location:s3"}, "requires": [{"task": "heavy"}]},
+        {
+            "id": "after",
+            "action": "process",
+            "params": {"tasks": "flip/store=location:s3"},
+            "requires": [{"task": "heavy"}],
+        },
     ],
 }
 
@@ -234,26 +239,36 @@ def test_cancel_reaches_the_queue_worker_running_the_job_and_replay_starts_new_j
         created = http.post("/workflows-beta/workflows", json=HEAVY_WORKFLOW, auth=auth)
         assert created.status_code == 201, created.text
         handle = upload(http, cluster, noisy_photo(3000))
-        started = http.post("/workflows-beta/jobs", json={"workflow": created.json()["id"], "handle": handle}, auth=auth)
+        started = http.post(
+            "/workflows-beta/jobs", json={"workflow": created.json()["id"], "handle": handle}, auth=auth
+        )
         assert started.status_code == 201, started.text
         job = started.json()["uuid"]
         wait_until(
-            lambda: cluster.sql("SELECT state FROM job_tasks WHERE job_uuid = %s AND task_id = 'heavy'", (job,))
-            == [("running",)],
+            lambda: (
+                cluster.sql("SELECT state FROM job_tasks WHERE job_uuid = %s AND task_id = 'heavy'", (job,))
+                == [("running",)]
+            ),
             60,
             0.05,
             "the heavy task running in a queue worker",
         )
         children = _pool_children(cluster)
 
-        answers = [http.post(f"/workflows-beta/jobs/{job}/cancel", json={"by": "ops"}, auth=auth) for _ in range(2)]
+        answers = [
+            http.post(f"/workflows-beta/jobs/{job}/cancel", json={"by": "ops"}, auth=auth) for _ in range(2)
+        ]
         assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
         first, second = (a.json() for a in answers)
         assert first["status"] == second["status"] == {"type": "failed", "text": "cancelled by ops"}
         assert first["tasks"]["heavy"]["state"] == "failed" and first["tasks"]["after"]["state"] == "skipped"
         # The worker process running the job was killed and replaced: the task was stopped there.
-        wait_until(lambda: not children <= _pool_children(cluster), 60, 0.1, "the job's worker process replaced")
-        output = cluster.sql("SELECT handle FROM job_outputs WHERE job_uuid = %s AND task_id = 'heavy'", (job,))
+        wait_until(
+            lambda: not children <= _pool_children(cluster), 60, 0.1, "the job's worker process replaced"
+        )
+        output = cluster.sql(
+            "SELECT handle FROM job_outputs WHERE job_uuid = %s AND task_id = 'heavy'", (job,)
+        )
         stored = {row[0] for row in cluster.sql("SELECT handle FROM files")}
         assert not {row[0] for row in output} & stored, "the cancelled task stored its output"
         status = wait_for_job(http, cluster, job, 10)
@@ -269,7 +284,10 @@ def test_cancel_reaches_the_queue_worker_running_the_job_and_replay_starts_new_j
         # The worker takes the next job after the kill.
         quick = http.post(
             "/workflows-beta/workflows",
-            json={"name": "quick", "tasks": [{"action": "process", "params": {"tasks": "flip/store=location:s3"}}]},
+            json={
+                "name": "quick",
+                "tasks": [{"action": "process", "params": {"tasks": "flip/store=location:s3"}}],
+            },
             auth=auth,
         ).json()["id"]
         done = run_workflow(http, cluster, quick, upload(http, cluster, small_photo(7)))

@@ -112,8 +112,13 @@ class Gate:
         """
         if creds.has_policy:
             return verify(
-                creds.policy or "", creds.signature or "", self.app_secret,
-                call=call, handle=handle, url=url, size=size,
+                creds.policy or "",
+                creds.signature or "",
+                self.app_secret,
+                call=call,
+                handle=handle,
+                url=url,
+                size=size,
             )
         if creds.basic_auth_ok is False:
             raise PolicyError("invalid basic auth credentials")

@@ -91,7 +91,7 @@ def processing_path(request: Request) -> str:
     if raw:
         path = unquote(raw.decode("utf-8", errors="replace"))
         if path.startswith(root):
-            return path[len(root):].lstrip("/")
+            return path[len(root) :].lstrip("/")
     return str(request.path_params.get("path", "")).lstrip("/")
 
 
@@ -122,7 +122,9 @@ class WorkflowGateway(Protocol):
         """Raise ``WorkflowNotFound`` unless every id names a workflow."""
         ...
 
-    async def start_on_stored(self, workflow_ids: list[str], handle: str, *, base_url: str) -> list[dict[str, str]]:
+    async def start_on_stored(
+        self, workflow_ids: list[str], handle: str, *, base_url: str
+    ) -> list[dict[str, str]]:
         """Start the named workflows on a just-stored file: ``[{"id", "jobid"}, ...]``."""
         ...
 
@@ -307,8 +309,11 @@ class Cdn:
         default = IMMUTABLE if image_tasks and sources[0].handle else REVALIDATE
         download = request.query_params.get("dl", "").lower() == "true"
         return bytes_response(
-            request, result.data, result.mimetype,
-            etag=result.etag, cache_control=cache_control(cache, default),
+            request,
+            result.data,
+            result.mimetype,
+            etag=result.etag,
+            cache_control=cache_control(cache, default),
             filename=result.filename if download or not image_tasks else None,
             download=download,
             extra={"Vary": "Accept"} if varies else None,
@@ -375,10 +380,18 @@ class Cdn:
         else:
             data, mimetype, width, height = await compute()
             result = CachedResult(
-                data=data, mimetype=mimetype, width=width, height=height, etag=hashlib.sha256(data).hexdigest()
+                data=data,
+                mimetype=mimetype,
+                width=width,
+                height=height,
+                etag=hashlib.sha256(data).hexdigest(),
             )
         return _Result(
-            result.data, result.mimetype, result.etag, result.width, result.height,
+            result.data,
+            result.mimetype,
+            result.etag,
+            result.width,
+            result.height,
             result_filename(loaded.filename, result.mimetype),
         )
 
@@ -389,7 +402,9 @@ class Cdn:
         contents = [await self.sources.read(item) for item in loaded]
         if head.name == "zip":
             if head.params or rest:
-                raise ServiceError(400, "zip takes no parameters and must be the last task before the sources")
+                raise ServiceError(
+                    400, "zip takes no parameters and must be the last task before the sources"
+                )
             names = [item.filename or item.source.text.rsplit("/", 1)[-1] for item in loaded]
             data = await self.renderer.run(pack_zip, list(zip(names, contents, strict=True)))
             return _Result(data, "application/zip", hashlib.sha256(data).hexdigest(), None, None, "files.zip")
@@ -398,8 +413,12 @@ class Cdn:
             validate_tasks(rest)
             rendered = await self.renderer.render(rendered.data, rest, await self._assets(rest))
         return _Result(
-            rendered.data, rendered.mimetype, hashlib.sha256(rendered.data).hexdigest(),
-            rendered.width, rendered.height, result_filename("animation", rendered.mimetype),
+            rendered.data,
+            rendered.mimetype,
+            hashlib.sha256(rendered.data).hexdigest(),
+            rendered.width,
+            rendered.height,
+            result_filename("animation", rendered.mimetype),
         )
 
     async def _screenshot(self, source: Source, tasks: tuple[Task, ...]) -> _Result:
@@ -431,8 +450,12 @@ class Cdn:
         except FileNotFound:
             raise error from None
         return bytes_response(
-            request, data, stored.mimetype, etag=stored.sha256,
-            cache_control=f"public, max-age={seconds}", filename=stored.filename,
+            request,
+            data,
+            stored.mimetype,
+            etag=stored.sha256,
+            cache_control=f"public, max-age={seconds}",
+            filename=stored.filename,
         )
 
     # -- storing -------------------------------------------------------------
@@ -448,7 +471,9 @@ class Cdn:
         params = {k: v for k, v in store.params.items() if k not in ("workflows", "base64decode")}
         try:
             options = StoreOptions.model_validate(params)
-            workflows = StoreOptions.model_validate({"workflows": store.params.get("workflows")}).workflows or []
+            workflows = (
+                StoreOptions.model_validate({"workflows": store.params.get("workflows")}).workflows or []
+            )
         except ValidationError as err:
             message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
             raise ServiceError(400, f"store: {message}") from err
@@ -471,7 +496,9 @@ class Cdn:
         hosts = public_hosts(request, PREFIX, self.public_url)
         body = store_result(stored, hosts.file_url(stored.handle))
         if workflows:
-            body["workflows"] = await self.workflows.start_on_stored(workflows, stored.handle, base_url=hosts.cdn)
+            body["workflows"] = await self.workflows.start_on_stored(
+                workflows, stored.handle, base_url=hosts.cdn
+            )
         body.update(store_extra or {})
         return JSONResponse(body)
 

@@ -11,10 +11,21 @@ from starlette.responses import Response
 #: Types a browser may execute or render as a document: always downloaded, never inline.
 ACTIVE_TYPES: frozenset[str] = frozenset(
     {
-        "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-        "text/javascript", "application/javascript", "application/x-javascript",
-        "application/ecmascript", "text/ecmascript", "application/x-shockwave-flash",
-        "text/xsl", "application/xslt+xml", "application/rdf+xml", "application/mathml+xml",
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/javascript",
+        "application/javascript",
+        "application/x-javascript",
+        "application/ecmascript",
+        "text/ecmascript",
+        "application/x-shockwave-flash",
+        "text/xsl",
+        "application/xslt+xml",
+        "application/rdf+xml",
+        "application/mathml+xml",
         "multipart/x-mixed-replace",
     }
 )
@@ -55,8 +66,7 @@ def etag_matches(request: Request, etag: str) -> bool:
         return False
     for candidate in header.split(","):
         candidate = candidate.strip()
-        if candidate.startswith("W/"):
-            candidate = candidate[2:]
+        candidate = candidate.removeprefix("W/")
         if candidate == "*" or candidate.strip('"') == etag:
             return True
     return False

@@ -28,7 +28,13 @@ from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload
 from dashboard.local_filestack.ingest.metadata import build_metadata, requested_fields, store_result
 from dashboard.local_filestack.ingest.netguard import FetchOptions
-from dashboard.local_filestack.ingest.receive import Incoming, StoreOptions, describe, receive_file, store_bytes
+from dashboard.local_filestack.ingest.receive import (
+    Incoming,
+    StoreOptions,
+    describe,
+    receive_file,
+    store_bytes,
+)
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.files import FileNotFound, NewFile
 from dashboard.local_filestack.storage.store import Storage
@@ -73,7 +79,9 @@ class FileApi:
     def _authorize(
         self, request: Request, call: str, handle: str | None = None, size: int | None = None
     ) -> Policy | None:
-        return self.gate.authorize(self.gate.file_api_credentials(request), call=call, handle=handle, size=size)
+        return self.gate.authorize(
+            self.gate.file_api_credentials(request), call=call, handle=handle, size=size
+        )
 
     async def _receive(self, request: Request) -> Incoming:
         incoming = await receive_file(request, self.max_upload_bytes, self.fetching)
@@ -120,8 +128,12 @@ class FileApi:
         stored = await asyncio.to_thread(self.storage.get, handle)
         data = await asyncio.to_thread(self.storage.read, handle)
         return bytes_response(
-            request, data, stored.mimetype,
-            etag=stored.sha256, cache_control=REVALIDATE, filename=stored.filename,
+            request,
+            data,
+            stored.mimetype,
+            etag=stored.sha256,
+            cache_control=REVALIDATE,
+            filename=stored.filename,
             download=_truthy(request.query_params.get("dl")),
         )
 
@@ -166,7 +178,6 @@ class FileApi:
             self._authorize(request, "exif", handle)
         stored = await asyncio.to_thread(self.storage.get, handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
-
 
     def routes(self) -> list[BaseRoute]:
         """The File API host's routes (relative to ``/www``)."""

@@ -64,7 +64,9 @@ class ProcessTask(BaseModel):
             if value is None:
                 continue
             if isinstance(value, dict):
-                raise ServiceError(400, f"process: task '{self.name}': parameter '{key}' must not be an object")
+                raise ServiceError(
+                    400, f"process: task '{self.name}': parameter '{key}' must not be an object"
+                )
             params[aliases.get(key, key)] = value
         return Task(self.name, params)
 

@@ -25,7 +25,9 @@ class Renderer:
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="filestack-transform")
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.workers, thread_name_prefix="filestack-transform"
+            )
         return self._executor
 
     async def start(self) -> None:

@@ -83,7 +83,10 @@ def resolve_sources(parsed: ParsedPath, query: str, api_key: str) -> list[Source
     """Every source of a path, in order."""
     if not parsed.sources:
         raise ServiceError(400, "processing path has no source")
-    return [resolve_source(text, parsed, query if len(parsed.sources) == 1 else "", api_key) for text in parsed.sources]
+    return [
+        resolve_source(text, parsed, query if len(parsed.sources) == 1 else "", api_key)
+        for text in parsed.sources
+    ]
 
 
 @dataclass
@@ -107,7 +110,9 @@ def _sha256(data: bytes) -> str:
 class SourceLoader:
     """Reads sources: handles from storage, URLs through the SSRF guard, aliases from their place."""
 
-    def __init__(self, storage: Storage, fetching: FetchOptions, aliases: StorageAliases, limits: Limits) -> None:
+    def __init__(
+        self, storage: Storage, fetching: FetchOptions, aliases: StorageAliases, limits: Limits
+    ) -> None:
         self.storage = storage
         self.fetching = fetching
         self.aliases = aliases
@@ -118,8 +123,13 @@ class SourceLoader:
         if source.handle is not None:
             stored = await asyncio.to_thread(self.storage.get, source.handle)
             return Loaded(
-                source=source, sha256=stored.sha256, mimetype=stored.mimetype, filename=stored.filename,
-                width=stored.width, height=stored.height, stored=stored,
+                source=source,
+                sha256=stored.sha256,
+                mimetype=stored.mimetype,
+                filename=stored.filename,
+                width=stored.width,
+                height=stored.height,
+                stored=stored,
             )
         if source.alias is not None:
             read = await asyncio.to_thread(self.aliases.read, source.alias, self.fetching.max_bytes)
@@ -129,8 +139,13 @@ class SourceLoader:
             name = PurePosixPath(unquote(urlsplit(source.url or "").path)).name or None
         described = await describe(data, self.limits)
         return Loaded(
-            source=source, sha256=await asyncio.to_thread(_sha256, data), mimetype=described.mimetype,
-            filename=name, width=described.width, height=described.height, data=data,
+            source=source,
+            sha256=await asyncio.to_thread(_sha256, data),
+            mimetype=described.mimetype,
+            filename=name,
+            width=described.width,
+            height=described.height,
+            data=data,
         )
 
     async def read(self, loaded: Loaded) -> bytes:

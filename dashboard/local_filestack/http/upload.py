@@ -27,8 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http import auth
-from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.http.cdn import WorkflowGateway
+from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
@@ -124,7 +124,11 @@ class UploadApi:
         self._check_size(body.size)
         session = await asyncio.to_thread(
             self.multipart.start,
-            filename=body.filename, mimetype=body.mimetype, size=body.size, store=body.store, intelligent=body.fii,
+            filename=body.filename,
+            mimetype=body.mimetype,
+            size=body.size,
+            store=body.store,
+            intelligent=body.fii,
         )
         answer = {
             "uri": f"/{session.upload_id}/{session.filename}",
@@ -232,9 +236,10 @@ class UploadApi:
         if body.upload_tags is not None:
             answer["upload_tags"] = body.upload_tags
         if workflows:
-            answer["workflows"] = await self.workflows.start_on_stored(workflows, stored.handle, base_url=hosts.cdn)
+            answer["workflows"] = await self.workflows.start_on_stored(
+                workflows, stored.handle, base_url=hosts.cdn
+            )
         return JSONResponse(answer)
-
 
     def routes(self) -> list[BaseRoute]:
         """The Upload API host's routes (relative to ``/upload``)."""

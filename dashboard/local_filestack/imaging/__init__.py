@@ -19,15 +19,15 @@ from .tasks import IMAGE_TASKS, NON_IMAGE_TASKS, REFUSED_TASKS, referenced_files
 
 __all__ = [
     "IMAGE_TASKS",
+    "NON_IMAGE_TASKS",
+    "REFUSED_TASKS",
     "FaceBox",
     "FaceFinder",
-    "NON_IMAGE_TASKS",
     "ImageInfo",
     "ImageTooLarge",
     "ImagingError",
     "Limits",
     "NotAnImage",
-    "REFUSED_TASKS",
     "Rendered",
     "UnsupportedTask",
     "animate",

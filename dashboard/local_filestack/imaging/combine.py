@@ -45,7 +45,9 @@ def animate(sources: Sequence[bytes], task: Task, limits: Limits = Limits()) -> 
     first = images[0]
     box = (width or first.width, height or first.height)
     if box[0] * box[1] * len(images) > limits.max_pixels:
-        raise ImageTooLarge(f"animate: {len(images)} frames of {box[0]}x{box[1]} exceed {limits.max_pixels:,} pixels")
+        raise ImageTooLarge(
+            f"animate: {len(images)} frames of {box[0]}x{box[1]} exceed {limits.max_pixels:,} pixels"
+        )
     frames = [_fit(image, box, fit, align, background) for image in images]
     out = io.BytesIO()
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=delay, loop=loop, disposal=2)
@@ -58,5 +60,7 @@ def _fit(
     """``image`` resized into ``box`` and centred on a ``box``-sized canvas of ``background``."""
     resized = Resize(width=box[0], height=box[1], fit=fit, align=align).apply(image)  # type: ignore[arg-type]
     canvas = Image.new("RGBA", box, background)
-    canvas.alpha_composite(resized.convert("RGBA"), ((box[0] - resized.width) // 2, (box[1] - resized.height) // 2))
+    canvas.alpha_composite(
+        resized.convert("RGBA"), ((box[0] - resized.width) // 2, (box[1] - resized.height) // 2)
+    )
     return canvas if background[3] < 255 else flatten(canvas, background)

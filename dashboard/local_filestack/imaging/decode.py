@@ -196,9 +196,7 @@ def _check_limits(image: ImageFile.ImageFile, mimetype: str, limits: Limits) -> 
     except DECODE_ERRORS as error:
         raise _corrupt(mimetype) from error
     if frames > limits.max_frames:
-        raise ImageTooLarge(
-            f"image has {frames:,} frames, over the limit of {limits.max_frames:,} frames"
-        )
+        raise ImageTooLarge(f"image has {frames:,} frames, over the limit of {limits.max_frames:,} frames")
 
 
 def _shrink_on_load(
@@ -309,9 +307,7 @@ def _to_working_mode(image: Image.Image, mimetype: str) -> Image.Image:
     try:
         return _convert_to_working_mode(image)
     except DECODE_ERRORS as error:
-        raise NotAnImage(
-            f"file is not a supported image: {mimetype} in colour mode {image.mode}"
-        ) from error
+        raise NotAnImage(f"file is not a supported image: {mimetype} in colour mode {image.mode}") from error
 
 
 def _convert_to_working_mode(image: Image.Image) -> Image.Image:

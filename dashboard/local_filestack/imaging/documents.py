@@ -40,7 +40,9 @@ def _open(data: bytes):  # type: ignore[no-untyped-def]
     try:
         import pypdfium2 as pdfium
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise UnsupportedTask("PDF documents are not available in the embedded service: pypdfium2 is missing") from exc
+        raise UnsupportedTask(
+            "PDF documents are not available in the embedded service: pypdfium2 is missing"
+        ) from exc
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -65,7 +67,9 @@ def render_page(data: bytes, page: int, density: int, limits: Limits) -> Image.I
     document = _open(data)
     try:
         if not 1 <= page <= len(document):
-            raise UnsupportedTask(f"output: parameter 'page' is {page}, the document has {len(document)} pages")
+            raise UnsupportedTask(
+                f"output: parameter 'page' is {page}, the document has {len(document)} pages"
+            )
         pdf_page = document[page - 1]
         scale = density / POINTS_PER_INCH
         width, height = (round(side * scale) for side in pdf_page.get_size())
@@ -105,7 +109,9 @@ class DocumentExport:
                 pages.append((f"page-{number:03d}.png", out.getvalue()))
             return Rendered(data=pack_zip(pages), mimetype="application/zip", width=None, height=None)
         sizes = page_sizes(data)
-        dimensions = [{"page": n, "width": round(w, 2), "height": round(h, 2)} for n, (w, h) in enumerate(sizes, 1)]
+        dimensions = [
+            {"page": n, "width": round(w, 2), "height": round(h, 2)} for n, (w, h) in enumerate(sizes, 1)
+        ]
         if self.kind == "pdfinfo":
             return json_answer({"numberofpages": len(sizes), "dimensions": dimensions})
         return json_answer({"numpages": len(sizes), "dimensions": dimensions})

@@ -46,7 +46,9 @@ class Vignette(Step):
         width, height = image.size
         ys, xs = np.ogrid[0:height, 0:width]
         # distance from the centre, 1.0 on the inscribed ellipse
-        distance = np.sqrt(((xs - (width - 1) / 2) / (width / 2)) ** 2 + ((ys - (height - 1) / 2) / (height / 2)) ** 2)
+        distance = np.sqrt(
+            ((xs - (width - 1) / 2) / (width / 2)) ** 2 + ((ys - (height - 1) / 2) / (height / 2)) ** 2
+        )
         inner = 1.0 - self.amount / 100
         # 0 inside the untouched ellipse, 1 at the corners
         reach = np.clip((distance - inner) / max(float(np.sqrt(2)) - inner, 1e-6), 0.0, 1.0)
@@ -110,7 +112,12 @@ class TornEdges(Step):
         top, bottom, left, right = profile(width), profile(width), profile(height), profile(height)
         ys = np.arange(height)[:, None]
         xs = np.arange(width)[None, :]
-        inside = (ys >= top[None, :]) & (ys < height - bottom[None, :]) & (xs >= left[:, None]) & (xs < width - right[:, None])
+        inside = (
+            (ys >= top[None, :])
+            & (ys < height - bottom[None, :])
+            & (xs >= left[:, None])
+            & (xs < width - right[:, None])
+        )
         mask = Image.fromarray((inside * 255).astype(np.uint8), "L")
         return apply_mask(image, mask, self.background)
 
@@ -133,7 +140,11 @@ class Shadow(Step):
 
     def apply(self, image: Image.Image) -> Image.Image:
         card = _with_shadow(
-            with_alpha(image), blur=self.blur, offset=self.vector, opacity=self.opacity / 100, color=self.color
+            with_alpha(image),
+            blur=self.blur,
+            offset=self.vector,
+            opacity=self.opacity / 100,
+            color=self.color,
         )
         return card if self.background is None else flatten(card, self.background)
 
@@ -185,11 +196,12 @@ class OilPaint(Step):
             better = count > best_count
             if not better.any():
                 continue
-            sums = cv2.boxFilter(rgb * member[..., None], -1, kernel, normalize=False, borderType=cv2.BORDER_REFLECT)
+            sums = cv2.boxFilter(
+                rgb * member[..., None], -1, kernel, normalize=False, borderType=cv2.BORDER_REFLECT
+            )
             best_colour[better] = sums[better] / count[better][:, None]
             best_count[better] = count[better]
         result = Image.fromarray(np.clip(best_colour, 0, 255).astype(np.uint8), "RGB")
         if alpha is not None:
             result.putalpha(alpha)
         return result
-

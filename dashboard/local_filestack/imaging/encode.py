@@ -17,7 +17,9 @@ OUTPUT_FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 """The formats ``output=format:`` accepts for images (``heif`` and ``avif`` also keep those sources'
 format; ``pdf`` wraps the image in a one-page PDF)."""
 Colorspace = Literal["rgb", "cmyk", "input"]
-DOCUMENT_FORMATS = frozenset({"doc", "docx", "html", "odp", "ods", "odt", "ppt", "pptx", "svg", "txt", "xls", "xlsx"})
+DOCUMENT_FORMATS = frozenset(
+    {"doc", "docx", "html", "odp", "ods", "odt", "ppt", "pptx", "svg", "txt", "xls", "xlsx"}
+)
 """Filestack's document conversions: refused by name (they need an office suite)."""
 
 DEFAULT_QUALITY = 85
@@ -139,9 +141,7 @@ def encode(image: Image.Image, settings: EncodeSettings, source: SourceMetadata)
     )
 
 
-def _output_format(
-    settings: EncodeSettings, source_mimetype: str, transparent: bool
-) -> OutputFormat:
+def _output_format(settings: EncodeSettings, source_mimetype: str, transparent: bool) -> OutputFormat:
     """The asked format, else the source's, switching JPEG to PNG to keep transparency."""
     if settings.format is not None:
         return settings.format

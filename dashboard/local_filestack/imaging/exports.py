@@ -38,7 +38,12 @@ class Export(ABC):
 def json_answer(value: Any, image: Image.Image | None = None) -> Rendered:
     """``value`` as a JSON answer (the image's size kept for the record)."""
     data = json.dumps(value, separators=(",", ":")).encode()
-    return Rendered(data=data, mimetype=JSON_TYPE, width=image.width if image else None, height=image.height if image else None)
+    return Rendered(
+        data=data,
+        mimetype=JSON_TYPE,
+        width=image.width if image else None,
+        height=image.height if image else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,12 @@ class FaceExport(Export):
         found = self.find_faces(image) if self.find_faces is not None else ()
         boxes = self.face_filter.select(found, image.size)
         faces = [
-            {"x": round(box[0]), "y": round(box[1]), "width": round(box[2] - box[0]), "height": round(box[3] - box[1])}
+            {
+                "x": round(box[0]),
+                "y": round(box[1]),
+                "width": round(box[2] - box[0]),
+                "height": round(box[3] - box[1]),
+            }
             for box in boxes
         ]
         return json_answer(faces, image)
@@ -99,9 +109,9 @@ class Ascii(Export):
             lines = [html.escape("".join(row)) for row in characters]
         body = "\n".join(lines)
         page = (
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>ascii</title></head>"
-            f"<body style=\"margin:0;background:{_css(self.background)}\">"
-            f"<pre style=\"font-family:monospace;font-size:8px;line-height:8px;color:{_css(self.foreground)}\">\n"
+            '<!doctype html><html><head><meta charset="utf-8"><title>ascii</title></head>'
+            f'<body style="margin:0;background:{_css(self.background)}">'
+            f'<pre style="font-family:monospace;font-size:8px;line-height:8px;color:{_css(self.foreground)}">\n'
             f"{body}\n</pre></body></html>"
         )
         return Rendered(data=page.encode(), mimetype="text/html", width=image.width, height=image.height)

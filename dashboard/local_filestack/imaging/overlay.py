@@ -82,14 +82,18 @@ class Collage(Step):
         cell_w = (self.width - (columns + 1) * self.margin) / columns
         cell_h = (self.height - (rows + 1) * self.margin) / rows
         if cell_w < 1 or cell_h < 1:
-            raise UnsupportedTask(f"collage: {len(images)} images with margin {self.margin} do not fit {self.width}x{self.height}")
+            raise UnsupportedTask(
+                f"collage: {len(images)} images with margin {self.margin} do not fit {self.width}x{self.height}"
+            )
         canvas = Image.new("RGBA", (self.width, self.height), self.color)
         for index, picture in enumerate(images):
             row, column = divmod(index, columns)
             cell = (max(1, math.floor(cell_w)), max(1, math.floor(cell_h)))
             if self.autorotate and (picture.width > picture.height) != (cell[0] > cell[1]):
                 picture = picture.transpose(Image.Transpose.ROTATE_90)
-            fitted = Resize(width=cell[0], height=cell[1], fit="crop" if self.fit == "crop" else "clip").apply(picture)
+            fitted = Resize(
+                width=cell[0], height=cell[1], fit="crop" if self.fit == "crop" else "clip"
+            ).apply(picture)
             left = round(self.margin + column * (cell_w + self.margin) + (cell[0] - fitted.width) / 2)
             top = round(self.margin + row * (cell_h + self.margin) + (cell[1] - fitted.height) / 2)
             canvas.alpha_composite(with_alpha(fitted), (left, top))
@@ -105,7 +109,9 @@ class Collage(Step):
             cell_h = (self.height - (rows + 1) * self.margin) / rows
             if cell_w <= 0 or cell_h <= 0:
                 continue
-            covered = sum(min(cell_w / im.width, cell_h / im.height) ** 2 * im.width * im.height for im in images)
+            covered = sum(
+                min(cell_w / im.width, cell_h / im.height) ** 2 * im.width * im.height for im in images
+            )
             if covered > best[0]:
                 best = (covered, rows, columns)
         return best[1], best[2]

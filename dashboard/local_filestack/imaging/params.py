@@ -71,16 +71,12 @@ class Params:
             raise self.error(name, f"must be a number from {low:g} to {high:g} (got {value!r})")
         return number
 
-    def integer_or_keyword(
-        self, name: str, keyword: _K, low: int, high: int, default: int | _K
-    ) -> int | _K:
+    def integer_or_keyword(self, name: str, keyword: _K, low: int, high: int, default: int | _K) -> int | _K:
         """An integer in ``[low, high]`` or the literal ``keyword`` (e.g. ``max``)."""
         found = self.optional_integer_or_keyword(name, keyword, low, high)
         return default if found is None else found
 
-    def optional_integer_or_keyword(
-        self, name: str, keyword: _K, low: int, high: int
-    ) -> int | _K | None:
+    def optional_integer_or_keyword(self, name: str, keyword: _K, low: int, high: int) -> int | _K | None:
         """An integer in ``[low, high]`` or the literal ``keyword``; None when absent."""
         if not self.has(name):
             return None
@@ -89,9 +85,7 @@ class Params:
             return keyword
         number = _as_integer(value)
         if number is None or not low <= number <= high:
-            raise self.error(
-                name, f"must be an integer from {low} to {high} or '{keyword}' (got {value!r})"
-            )
+            raise self.error(name, f"must be an integer from {low} to {high} or '{keyword}' (got {value!r})")
         return number
 
     def flag(self, name: str, default: bool = False) -> bool:

@@ -56,7 +56,8 @@ class FaceFilter:
             return value if value >= 1 else value * largest
 
         kept = [
-            box for box in boxes
+            box
+            for box in boxes
             if min(box[2] - box[0], box[3] - box[1]) >= bound(self.minsize)
             and (self.maxsize is None or max(box[2] - box[0], box[3] - box[1]) <= bound(self.maxsize))
         ]
@@ -69,8 +70,10 @@ def _grown(box: FaceBox, buffer: int, size: Size) -> FaceBox:
     grow_x = (box[2] - box[0]) * buffer / 200
     grow_y = (box[3] - box[1]) * buffer / 200
     return (
-        max(0.0, box[0] - grow_x), max(0.0, box[1] - grow_y),
-        min(float(size[0]), box[2] + grow_x), min(float(size[1]), box[3] + grow_y),
+        max(0.0, box[0] - grow_x),
+        max(0.0, box[1] - grow_y),
+        min(float(size[0]), box[2] + grow_x),
+        min(float(size[1]), box[3] + grow_y),
     )
 
 
@@ -108,7 +111,8 @@ class RegionTreatment(Step):
         if self.objects is not None:
             return [
                 (box[0], box[1], min(float(image.width), box[2]), min(float(image.height), box[3]))
-                for box in self.objects if box[0] < image.width and box[1] < image.height
+                for box in self.objects
+                if box[0] < image.width and box[1] < image.height
             ]
         found = self.find_faces(image) if self.find_faces is not None else ()
         return self.face_filter.select(found, image.size)
@@ -169,7 +173,10 @@ class SmartCrop(Step):
 
     def apply(self, image: Image.Image) -> Image.Image:
         aspect = self.width / self.height
-        kept = (min(float(image.width), image.height * aspect), min(float(image.height), image.width / aspect))
+        kept = (
+            min(float(image.width), image.height * aspect),
+            min(float(image.height), image.width / aspect),
+        )
         centre = self._focus(image, kept)
         box = _whole_pixels(_box_around(centre, kept, image.size))
         cropped = image.crop(box)

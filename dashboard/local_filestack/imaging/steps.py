@@ -101,9 +101,7 @@ class Resize(Step):
         if box is None and target == image.size:
             return image
         source_box = _scale_box(box or (0.0, 0.0, *nominal), nominal, image.size)
-        return image.resize(
-            target, Image.Resampling.LANCZOS, box=source_box, reducing_gap=REDUCING_GAP
-        )
+        return image.resize(target, Image.Resampling.LANCZOS, box=source_box, reducing_gap=REDUCING_GAP)
 
     def _plan(self, size: Size) -> tuple[Size, Box | None]:
         """Output size and, for ``fit:crop``, the source box kept, both for an image of ``size``."""
@@ -207,7 +205,9 @@ class CropFaces(Step):
         if not faces:
             return whole
         chosen: list[FaceBox] = (
-            faces if self.faces == "all" else [faces[index - 1] for index in self.faces if index <= len(faces)]
+            faces
+            if self.faces == "all"
+            else [faces[index - 1] for index in self.faces if index <= len(faces)]
         )
         if not chosen:
             return whole
@@ -245,8 +245,7 @@ class Crop(Step):
         width, height = size
         if self.x >= width or self.y >= height:
             raise UnsupportedTask(
-                f"crop: parameter 'dim' starts at ({self.x}, {self.y}), "
-                f"outside the {width}x{height} image"
+                f"crop: parameter 'dim' starts at ({self.x}, {self.y}), outside the {width}x{height} image"
             )
         return (self.x, self.y, min(width, self.x + self.width), min(height, self.y + self.height))
 
@@ -393,9 +392,7 @@ class Pixelate(Step):
 
     def apply(self, image: Image.Image) -> Image.Image:
         small = image.reduce(self.block)
-        blocks = small.resize(
-            (small.width * self.block, small.height * self.block), Image.Resampling.NEAREST
-        )
+        blocks = small.resize((small.width * self.block, small.height * self.block), Image.Resampling.NEAREST)
         return blocks.crop((0, 0, image.width, image.height))
 
 

@@ -59,8 +59,20 @@ Builder = Callable[[Params], Instruction]
 
 NON_IMAGE_TASKS = frozenset(
     {
-        "security", "cache", "store", "run_workflow", "workflow_status", "metadata", "fallback",
-        "tags", "sfw", "ocr", "copyright", "zip", "animate", "urlscreenshot",
+        "security",
+        "cache",
+        "store",
+        "run_workflow",
+        "workflow_status",
+        "metadata",
+        "fallback",
+        "tags",
+        "sfw",
+        "ocr",
+        "copyright",
+        "zip",
+        "animate",
+        "urlscreenshot",
     }
 )
 """Tasks the file service handles itself rather than the image pipeline."""
@@ -133,9 +145,7 @@ def build(task: Task) -> Instruction | None:
     if task.name in _IGNORED_TASKS:
         return None
     if task.name in NON_IMAGE_TASKS:
-        raise UnsupportedTask(
-            f"task '{task.name}' is handled by the file service, not by image processing"
-        )
+        raise UnsupportedTask(f"task '{task.name}' is handled by the file service, not by image processing")
     if task.name in REFUSED_TASKS:
         raise UnsupportedTask(f"task '{task.name}' {REFUSAL}: {REFUSED_TASKS[task.name]}")
     registered = _BUILDERS.get(task.name)
@@ -178,8 +188,12 @@ def plan(
     return steps, settings, export
 
 
-def _inject(instruction: Instruction, find_faces: FaceFinder | None, assets: Mapping[str, bytes] | None,
-            limits: Limits | None) -> Instruction:
+def _inject(
+    instruction: Instruction,
+    find_faces: FaceFinder | None,
+    assets: Mapping[str, bytes] | None,
+    limits: Limits | None,
+) -> Instruction:
     """``instruction`` with the face finder, the assets and the limits it has fields for."""
     if isinstance(instruction, EncodeSettings):
         return instruction
@@ -236,8 +250,7 @@ def align_param(params: Params, name: str = "align") -> Align:
         return Align()
     words = value if isinstance(value, list) else [value]
     problem = (
-        "must be top, middle, bottom, left, center, right, faces "
-        f"or a pair like [top,left] (got {value!r})"
+        f"must be top, middle, bottom, left, center, right, faces or a pair like [top,left] (got {value!r})"
     )
     if not 1 <= len(words) <= 2 or not all(isinstance(word, str) for word in words):
         raise params.error(name, problem)
@@ -402,7 +415,16 @@ def _modulate(params: Params) -> Modulate:
 
 
 @_task(
-    "output", "format", "quality", "background", "strip", "compress", "colorspace", "page", "density", "docinfo"
+    "output",
+    "format",
+    "quality",
+    "background",
+    "strip",
+    "compress",
+    "colorspace",
+    "page",
+    "density",
+    "docinfo",
 )
 def _output(params: Params) -> EncodeSettings:
     return EncodeSettings(
@@ -411,7 +433,9 @@ def _output(params: Params) -> EncodeSettings:
         background=params.optional_color("background"),
         strip=params.optional_flag("strip"),
         compress=params.optional_flag("compress"),
-        colorspace=params.choice("colorspace", ("rgb", "cmyk", "input"), "rgb") if params.has("colorspace") else None,
+        colorspace=params.choice("colorspace", ("rgb", "cmyk", "input"), "rgb")
+        if params.has("colorspace")
+        else None,
         page=params.optional_integer("page", 1, 99_999),
         density=params.optional_integer("density", 1, 500),
         docinfo=params.optional_flag("docinfo"),
@@ -523,8 +547,10 @@ def _shape(params: Params) -> Literal["rect", "oval"]:
 @_task("pixelate_faces", "faces", "minsize", "maxsize", "buffer", "amount", "blur", "type")
 def _pixelate_faces(params: Params) -> RegionTreatment:
     return RegionTreatment(
-        face_filter=_face_filter(params, buffer=FACE_COVER_BUFFER), pixelate=params.integer("amount", 2, 100, 10),
-        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+        face_filter=_face_filter(params, buffer=FACE_COVER_BUFFER),
+        pixelate=params.integer("amount", 2, 100, 10),
+        blur=params.number("blur", 0, 20, 4),
+        shape=_shape(params),
     )
 
 
@@ -533,7 +559,8 @@ def _blur_faces(params: Params) -> RegionTreatment:
     return RegionTreatment(
         face_filter=_face_filter(params, buffer=FACE_COVER_BUFFER),
         blur_radius=2 * params.number("amount", 0, 20, 10),
-        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+        blur=params.number("blur", 0, 20, 4),
+        shape=_shape(params),
     )
 
 
@@ -542,8 +569,10 @@ def _partial_pixelate(params: Params) -> RegionTreatment:
     if not params.has("objects"):
         raise params.error("objects", "is required")
     return RegionTreatment(
-        objects=_objects(params), pixelate=params.integer("amount", 2, 100, 10),
-        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+        objects=_objects(params),
+        pixelate=params.integer("amount", 2, 100, 10),
+        blur=params.number("blur", 0, 20, 4),
+        shape=_shape(params),
     )
 
 
@@ -552,8 +581,10 @@ def _partial_blur(params: Params) -> RegionTreatment:
     if not params.has("objects"):
         raise params.error("objects", "is required")
     return RegionTreatment(
-        objects=_objects(params), blur_radius=params.number("amount", 0, 20, 10),
-        blur=params.number("blur", 0, 20, 4), shape=_shape(params),
+        objects=_objects(params),
+        blur_radius=params.number("amount", 0, 20, 10),
+        blur=params.number("blur", 0, 20, 4),
+        shape=_shape(params),
     )
 
 
@@ -574,7 +605,9 @@ def _watermark(params: Params) -> Watermark:
     file = params.value("file")
     if not isinstance(file, str) or not file:
         raise params.error("file", "is required: the handle of the image to lay over")
-    return Watermark(file=file, size=params.number("size", 1, 500, 100), position=align_param(params, "position"))
+    return Watermark(
+        file=file, size=params.number("size", 1, 500, 100), position=align_param(params, "position")
+    )
 
 
 @_task("collage", "files", "width", "height", "margin", "color", "fit", "autorotate")
@@ -588,9 +621,13 @@ def _collage(params: Params) -> Collage:
     if width is None or height is None:
         raise params.error("width" if width is None else "height", "is required")
     return Collage(
-        files=tuple(str(handle) for handle in handles), width=width, height=height,
-        margin=params.integer("margin", 1, 100, 10), color=params.color("color", WHITE),
-        fit=params.choice("fit", ("auto", "crop"), "auto"), autorotate=params.flag("autorotate"),
+        files=tuple(str(handle) for handle in handles),
+        width=width,
+        height=height,
+        margin=params.integer("margin", 1, 100, 10),
+        color=params.color("color", WHITE),
+        fit=params.choice("fit", ("auto", "crop"), "auto"),
+        autorotate=params.flag("autorotate"),
     )
 
 

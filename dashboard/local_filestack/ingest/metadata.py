@@ -15,7 +15,15 @@ CDN_PREFIX = "/cdn"
 
 #: The fields returned when no flag is asked for.
 DEFAULT_FIELDS: tuple[str, ...] = (
-    "size", "mimetype", "filename", "uploaded", "writeable", "location", "path", "container", "key",
+    "size",
+    "mimetype",
+    "filename",
+    "uploaded",
+    "writeable",
+    "location",
+    "path",
+    "container",
+    "key",
 )
 _EXTRA_HASHES: tuple[str, ...] = ("sha1", "sha224", "sha384", "sha512")
 #: Every flag the service answers.

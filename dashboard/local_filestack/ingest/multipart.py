@@ -26,8 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound
-from dashboard.local_filestack.storage.atomic import atomic_write
 from dashboard.local_filestack.ingest.receive import StoreOptions
+from dashboard.local_filestack.storage.atomic import atomic_write
 
 MAX_PARTS = 10_000
 STALE_AFTER_S = 24 * 3600
@@ -207,7 +207,9 @@ class MultipartStore:
         for chunk in chunks:
             offset = int(chunk.name.rsplit("-", 1)[1])
             if offset != len(joined):
-                raise BadUpload(f"part {part}: the chunk at offset {offset} does not follow byte {len(joined)}")
+                raise BadUpload(
+                    f"part {part}: the chunk at offset {offset} does not follow byte {len(joined)}"
+                )
             joined += chunk.read_bytes()
         atomic_write(folder / f"part-{part:05d}", bytes(joined))
         for chunk in chunks:
@@ -223,7 +225,9 @@ class MultipartStore:
         if numbers != list(range(1, len(numbers) + 1)):
             raise BadUpload("the committed parts are not numbered 1, 2, 3... without gap")
         return [
-            PartRef(part_number=number, etag=hashlib.md5((folder / f"part-{number:05d}").read_bytes()).hexdigest())
+            PartRef(
+                part_number=number, etag=hashlib.md5((folder / f"part-{number:05d}").read_bytes()).hexdigest()
+            )
             for number in numbers
         ]
 
@@ -272,4 +276,3 @@ def part_token(secret: str, upload_id: str, part: int, size: int, md5: str, offs
     """The signature that makes a part's (or a chunk's, with ``offset``) PUT URL unforgeable."""
     message = f"{upload_id}:{part}:{size}:{md5}".encode() + (b"" if offset is None else f":{offset}".encode())
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
-

@@ -99,7 +99,12 @@ def host_is_allowed(host: str, port: int, allowed_hosts: frozenset[str]) -> bool
 
 
 def check_target(
-    host: str, port: int, addresses: list[str], *, allow_private: bool, allowed_hosts: frozenset[str] = frozenset()
+    host: str,
+    port: int,
+    addresses: list[str],
+    *,
+    allow_private: bool,
+    allowed_hosts: frozenset[str] = frozenset(),
 ) -> None:
     """The guard's whole decision about one connection, without connecting: ``host`` (as written
     in the URL) on ``port`` resolved to ``addresses``. Raises :class:`BlockedAddress` unless every
@@ -151,7 +156,9 @@ def _parse(url: str) -> httpx.URL:
     return parsed
 
 
-async def _pinned_request(url: httpx.URL, allow_private: bool, allowed_hosts: frozenset[str]) -> httpx.Request:
+async def _pinned_request(
+    url: httpx.URL, allow_private: bool, allowed_hosts: frozenset[str]
+) -> httpx.Request:
     """A request for ``url`` aimed at a checked address of its host."""
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = await _resolve(url.host, port)
@@ -216,7 +223,12 @@ async def _fetch(
 
 
 async def fetch(
-    url: str, *, allow_private: bool, timeout: float, max_bytes: int, allowed_hosts: frozenset[str] = frozenset()
+    url: str,
+    *,
+    allow_private: bool,
+    timeout: float,
+    max_bytes: int,
+    allowed_hosts: frozenset[str] = frozenset(),
 ) -> tuple[bytes, str]:
     """GET ``url`` safely; return its body and content type (the type as the server declared it).
 
@@ -250,10 +262,15 @@ class FetchOptions:
     async def fetch(self, url: str) -> tuple[bytes, str]:
         """:func:`fetch` with these options."""
         return await fetch(
-            url, allow_private=self.allow_private, timeout=self.timeout_s, max_bytes=self.max_bytes,
+            url,
+            allow_private=self.allow_private,
+            timeout=self.timeout_s,
+            max_bytes=self.max_bytes,
             allowed_hosts=self.allowed_hosts,
         )
 
     def check(self, host: str, port: int, addresses: list[str]) -> None:
         """:func:`check_target` with these options (for callers that connect themselves)."""
-        check_target(host, port, addresses, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts)
+        check_target(
+            host, port, addresses, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts
+        )

@@ -14,16 +14,20 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
-from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff_mimetype
 from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
+from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchOptions, url_filename
 from dashboard.local_filestack.storage.files import NewFile, StoredFile
 from dashboard.local_filestack.storage.store import Storage
 
 #: Storage providers Filestack accepts, and how the service records them.
 LOCATIONS: dict[str, str] = {
-    "s3": "S3", "gcs": "gcs", "azure": "azure", "rackspace": "rackspace", "dropbox": "dropbox",
+    "s3": "S3",
+    "gcs": "gcs",
+    "azure": "azure",
+    "rackspace": "rackspace",
+    "dropbox": "dropbox",
 }
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 FILE_FIELD = "fileUpload"
@@ -110,7 +114,9 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
             url = url.strip()
             data, _declared_type = await fetching.fetch(url)
             return Incoming(data=data, filename=url_filename(url))
-    raise BadUpload(f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'")
+    raise BadUpload(
+        f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'"
+    )
 
 
 def _describe(data: bytes, limits: Limits, declared: str | None) -> Described:
@@ -173,7 +179,13 @@ class StoreOptions(BaseModel):
         return value
 
     def new_file(
-        self, data: bytes, *, filename: str | None, mimetype: str, width: int | None = None, height: int | None = None
+        self,
+        data: bytes,
+        *,
+        filename: str | None,
+        mimetype: str,
+        width: int | None = None,
+        height: int | None = None,
     ) -> NewFile:
         """``data`` as a file to store with these options (their ``filename``, when set, wins)."""
         return NewFile(

@@ -77,13 +77,17 @@ class ScreenshotOptions:
         def number(name: str, low: int, high: int, default: int) -> int:
             value = task.params.get(name, default)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ScreenshotError(f"urlscreenshot: parameter '{name}' must be an integer from {low} to {high}")
+                raise ScreenshotError(
+                    f"urlscreenshot: parameter '{name}' must be an integer from {low} to {high}"
+                )
             return value
 
         def choice(name: str, options: tuple[str, ...], default: str) -> str:
             value = str(task.params.get(name, default)).lower()
             if value not in options:
-                raise ScreenshotError(f"urlscreenshot: parameter '{name}' must be one of {', '.join(options)}")
+                raise ScreenshotError(
+                    f"urlscreenshot: parameter '{name}' must be one of {', '.join(options)}"
+                )
             return value
 
         device = task.params.get("device", "")
@@ -110,7 +114,9 @@ def chromium_path() -> str | None:
 class Screenshots:
     """Takes screenshots with headless Chromium, every request of the page through ``fetching``."""
 
-    def __init__(self, fetching: FetchOptions, find_browser: Callable[[], str | None] = chromium_path) -> None:
+    def __init__(
+        self, fetching: FetchOptions, find_browser: Callable[[], str | None] = chromium_path
+    ) -> None:
         self.fetching = fetching
         self.find_browser = find_browser
 
@@ -153,7 +159,10 @@ class Screenshots:
             if (options.orientation == "landscape") != (width > height):
                 width, height = height, width
             context_options.update(
-                viewport={"width": width, "height": height}, user_agent=_MOBILE_AGENT, is_mobile=True, has_touch=True
+                viewport={"width": width, "height": height},
+                user_agent=_MOBILE_AGENT,
+                is_mobile=True,
+                has_touch=True,
             )
         context = await browser.new_context(**context_options)
         try:
@@ -167,7 +176,12 @@ class Screenshots:
                 return png
             viewport = page.viewport_size or {"width": options.width, "height": options.height}
             full_height = await page.evaluate("() => document.documentElement.scrollHeight")
-            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": max(1, min(int(full_height), MAX_HEIGHT))}
+            clip = {
+                "x": 0,
+                "y": 0,
+                "width": viewport["width"],
+                "height": max(1, min(int(full_height), MAX_HEIGHT)),
+            }
             png = await page.screenshot(type="png", full_page=True, clip=clip)
             return png
         finally:

@@ -38,11 +38,18 @@ def _from_field(item: RightsField) -> tuple[list[License], list[Source]]:
             return recognised, []
         is_url = value.startswith(("http://", "https://"))
         return [
-            License(kind="license", url=value if is_url else None, statement=None if is_url else value, found_in=[origin])
+            License(
+                kind="license",
+                url=value if is_url else None,
+                statement=None if is_url else value,
+                found_in=[origin],
+            )
         ], []
     if role == "marked":
         if value.strip().lower() == "false":
-            return [License(kind="license", name="Public Domain", statement="public domain", found_in=[origin])], []
+            return [
+                License(kind="license", name="Public Domain", statement="public domain", found_in=[origin])
+            ], []
         if value.strip().lower() == "true":
             return [License(kind="copyright", statement="rights-managed", found_in=[origin])], []
         return [], []
@@ -93,7 +100,9 @@ def _merged(entries: list[_M]) -> list[_M]:
         if previous is None:
             merged[key] = entry
         else:
-            origins = previous.found_in + [origin for origin in entry.found_in if origin not in previous.found_in]
+            origins = previous.found_in + [
+                origin for origin in entry.found_in if origin not in previous.found_in
+            ]
             merged[key] = previous.model_copy(update={"found_in": origins})
     return list(merged.values())
 
@@ -108,7 +117,9 @@ def find_rights(data: bytes, mimetype: str | None = None) -> CopyrightResult:
         sources += found_sources
     sniffed = mimetype or sniff_mimetype(data)
     c2pa_licenses, c2pa_sources = _from_c2pa(read_c2pa(data, None if sniffed == OCTET_STREAM else sniffed))
-    return CopyrightResult(licenses=_merged(licenses + c2pa_licenses), sources=_merged(sources + c2pa_sources))
+    return CopyrightResult(
+        licenses=_merged(licenses + c2pa_licenses), sources=_merged(sources + c2pa_sources)
+    )
 
 
 def find_copyright(data: bytes) -> dict[str, Any]:

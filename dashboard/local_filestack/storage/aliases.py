@@ -56,7 +56,7 @@ class AliasSource:
         """Split ``src://ALIAS/PATH``; :class:`AliasError` when it is not one or the path is unsafe."""
         if not source.startswith(ALIAS_SCHEME):
             raise AliasError(f"{source!r} is not a src:// storage alias")
-        alias, _, key = source[len(ALIAS_SCHEME):].partition("/")
+        alias, _, key = source[len(ALIAS_SCHEME) :].partition("/")
         key = unquote(key)
         parts = PurePosixPath(key).parts
         if not alias or not key or key.startswith("/") or "\x00" in key or ".." in parts or "\\" in key:
@@ -79,7 +79,9 @@ class StorageAliases:
                 prefix = parts.path.strip("/")
                 self._places[alias] = ("s3", parts.netloc, f"{prefix}/" if prefix else "")
             else:
-                raise AliasError(f"storage alias {alias!r}: {target!r} is not a file:// directory or s3:// bucket")
+                raise AliasError(
+                    f"storage alias {alias!r}: {target!r} is not a file:// directory or s3:// bucket"
+                )
         self.s3_endpoint_url = s3_endpoint_url
         self.s3_region = s3_region
         self._client: Any = None
@@ -114,7 +116,9 @@ class StorageAliases:
             if not target.is_file():
                 raise AliasError(f"src://{parsed.alias}/{parsed.key} is not a file", status=404)
             if size > max_bytes:
-                raise AliasError(f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413)
+                raise AliasError(
+                    f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413
+                )
             return target.read_bytes()
         except FileNotFoundError as err:
             raise AliasError(f"src://{parsed.alias}/{parsed.key} does not exist", status=404) from err
@@ -145,12 +149,18 @@ class StorageAliases:
                 raise AliasError(f"src://{parsed.alias}/{parsed.key} does not exist", status=404) from err
             raise AliasError(f"src://{parsed.alias}/{parsed.key} cannot be read: {code}", status=502) from err
         except BotoCoreError as err:
-            raise AliasError(f"the bucket of alias '{parsed.alias}' cannot be reached: {err}", status=502) from err
+            raise AliasError(
+                f"the bucket of alias '{parsed.alias}' cannot be reached: {err}", status=502
+            ) from err
         if int(answer.get("ContentLength") or 0) > max_bytes:
-            raise AliasError(f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413)
+            raise AliasError(
+                f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413
+            )
         body: bytes = answer["Body"].read(max_bytes + 1)
         if len(body) > max_bytes:
-            raise AliasError(f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413)
+            raise AliasError(
+                f"src://{parsed.alias}/{parsed.key} is larger than the {max_bytes}-byte limit", 413
+            )
         return body
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import shutil
-from pathlib import Path
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
@@ -103,7 +103,10 @@ class TransformCache:
             return cached
         data, mimetype, width, height = await compute()
         result = CachedResult(
-            data=data, mimetype=mimetype, width=width, height=height,
+            data=data,
+            mimetype=mimetype,
+            width=width,
+            height=height,
             etag=hashlib.sha256(data).hexdigest(),
         )
         try:
@@ -115,4 +118,3 @@ class TransformCache:
     def purge(self, source: str) -> None:
         """Forget every result derived from ``source``."""
         shutil.rmtree(self.cache_dir / _group(source), ignore_errors=True)
-

@@ -37,4 +37,6 @@ def open_storage(data_dir: Path, deployment: DeploymentSettings) -> Storage:
     )
     if not deployment.uses_postgres:
         upgrade_data_dir(data_dir)
-    return Storage(blobs, FileIndex(open_database(data_dir, deployment, name=INDEX_FILENAME, purpose="file-index")))
+    return Storage(
+        blobs, FileIndex(open_database(data_dir, deployment, name=INDEX_FILENAME, purpose="file-index"))
+    )

@@ -65,7 +65,9 @@ class FileIndex:
 
     def get(self, handle: str) -> tuple[StoredFile, str] | None:
         """The record of ``handle`` and its blob name, or ``None``."""
-        rows = self.db.query(f"SELECT {', '.join(COLUMNS)}, blob FROM {TABLE} WHERE handle = {self._mark}", (handle,))
+        rows = self.db.query(
+            f"SELECT {', '.join(COLUMNS)}, blob FROM {TABLE} WHERE handle = {self._mark}", (handle,)
+        )
         return _record(rows[0]) if rows else None
 
     def insert(self, record: StoredFile, blob: str) -> bool:

@@ -48,7 +48,9 @@ def upgrade_data_dir(data_dir: Path) -> int:
             conn.execute("BEGIN IMMEDIATE")
             if "blob" not in _columns(conn, index.TABLE):  # another process may have done it meanwhile
                 conn.execute(f"ALTER TABLE {index.TABLE} ADD COLUMN blob TEXT")
-                upgraded += conn.execute(f"UPDATE {index.TABLE} SET blob = handle WHERE blob IS NULL").rowcount
+                upgraded += conn.execute(
+                    f"UPDATE {index.TABLE} SET blob = handle WHERE blob IS NULL"
+                ).rowcount
             conn.execute("COMMIT")
         if objects.exists():
             upgraded += _copy_objects(conn, objects)

@@ -18,6 +18,7 @@ from typing import Any
 
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
+from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.store import Storage
@@ -33,7 +34,6 @@ from dashboard.local_filestack.workflows.model.errors import (
     JobNotFound,
     UnknownCursor,
 )
-from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.model.jobs import (
     CANCELLED_BY_API,
     JobApi,
@@ -180,7 +180,9 @@ class WorkflowService:
         default_base = f"{self.public_url}{CDN_PREFIX}" if self.public_url else None
         return await self.engine.submit(workflow, job_source, base_url=base_url or default_base)
 
-    async def start_jobs(self, workflow_ids: list[str], handle: str, *, base_url: str | None = None) -> list[JobRecord]:
+    async def start_jobs(
+        self, workflow_ids: list[str], handle: str, *, base_url: str | None = None
+    ) -> list[JobRecord]:
         """Start each named workflow on a just-stored file (workflows named at upload time).
 
         Every workflow is looked up first, so an unknown id starts none of them.

@@ -44,7 +44,9 @@ class CdnWorkflows:
         """Refuse unknown workflow ids before anything is stored."""
         await self.workflows.check_workflows(workflow_ids)
 
-    async def start_on_stored(self, workflow_ids: list[str], handle: str, *, base_url: str) -> list[dict[str, str]]:
+    async def start_on_stored(
+        self, workflow_ids: list[str], handle: str, *, base_url: str
+    ) -> list[dict[str, str]]:
         """Workflows named at upload or by ``store=workflows:[…]``: one job each on the stored file,
         answered as ``[{"id": workflow, "jobid": job}, ...]``."""
         jobs = await self.workflows.start_jobs(workflow_ids, handle, base_url=base_url)

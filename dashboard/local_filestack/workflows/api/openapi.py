@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
@@ -56,7 +56,7 @@ class WorkflowResource(_Answer):
     uuid: str
     name: str
     tasks: list[dict[str, Any]] = Field(description="the tasks as defined (id, action, params, requires)")
-    webhook: Optional[str]
+    webhook: str | None
     createdAt: str
     updatedAt: str
 
@@ -72,9 +72,9 @@ class TaskProgress(_Answer):
     """One task's state (an extension: the documented body has results only)."""
 
     state: TaskState
-    reason: Optional[str]
-    startedAt: Optional[str] = Field(description="when the task started (RFC 3339), null before")
-    finishedAt: Optional[str] = Field(description="when the task ended (RFC 3339), null before")
+    reason: str | None
+    startedAt: str | None = Field(description="when the task started (RFC 3339), null before")
+    finishedAt: str | None = Field(description="when the task ended (RFC 3339), null before")
 
 
 class JobWebhookBody(_Answer):
@@ -84,7 +84,7 @@ class JobWebhookBody(_Answer):
     results: dict[str, Any] = Field(description="task id -> result; filled once the job is done")
     status: JobStatusBody
     createdAt: str
-    startedAt: Optional[str]
+    startedAt: str | None
     updatedAt: str
     uuid: str
     workflow: WorkflowResource
@@ -94,9 +94,9 @@ class JobResource(JobWebhookBody):
     """A job as ``GET /jobs/{uuid}`` and ``POST /jobs`` answer it: the documented body plus progress."""
 
     tasks: dict[str, TaskProgress]
-    replayOf: Optional[str] = Field(description="the job this one replays, if any")
-    cancelledBy: Optional[str] = Field(description="who cancelled the job (it ended failed), if anyone")
-    replays: Optional[list[str]] = Field(
+    replayOf: str | None = Field(description="the job this one replays, if any")
+    cancelledBy: str | None = Field(description="who cancelled the job (it ended failed), if anyone")
+    replays: list[str] | None = Field(
         default=None, description="jobs replaying this one (one job's answers only), newest last"
     )
 
@@ -107,8 +107,8 @@ class WebhookAttemptBody(_Answer):
     attempt: int
     url: str
     at: str
-    statusCode: Optional[int]
-    error: Optional[str]
+    statusCode: int | None
+    error: str | None
     delivered: bool
     durationMs: float
 
@@ -117,7 +117,7 @@ class JobWebhooks(_Answer):
     """Every delivery attempt of a job's webhook, in order."""
 
     jobid: str
-    webhook: Optional[str]
+    webhook: str | None
     attempts: list[WebhookAttemptBody]
 
 
@@ -145,36 +145,65 @@ class Endpoint:
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("get", "/tasks", "The action contracts (what each action accepts and records)", {200: None}),
     Endpoint("get", "/workflows", "Every workflow", {200: WorkflowResource}, list_of=True),
-    Endpoint("post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow),
+    Endpoint(
+        "post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow
+    ),
     Endpoint("get", "/workflows/{workflow_id}", "One workflow", {200: WorkflowResource, 404: ErrorBody}),
     Endpoint(
-        "put", "/workflows/{workflow_id}", "Replace a workflow's definition",
-        {200: WorkflowResource, 400: ErrorBody, 404: ErrorBody}, body=Workflow,
+        "put",
+        "/workflows/{workflow_id}",
+        "Replace a workflow's definition",
+        {200: WorkflowResource, 400: ErrorBody, 404: ErrorBody},
+        body=Workflow,
     ),
-    Endpoint("delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}),
     Endpoint(
-        "post", "/jobs", "Start a job of a workflow on a handle or a URL",
-        {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody}, body=JobRequest,
+        "delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}
+    ),
+    Endpoint(
+        "post",
+        "/jobs",
+        "Start a job of a workflow on a handle or a URL",
+        {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody},
+        body=JobRequest,
     ),
     Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
     Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
-    Endpoint("get", "/jobs/{job_id}/webhooks", "A job's webhook delivery attempts", {200: JobWebhooks, 404: ErrorBody}),
     Endpoint(
-        "post", "/jobs/{job_id}/cancel",
-        "Cancel a pending or running job: its running tasks are stopped, it ends failed with the reason "
-        "(again: the same answer; a job that ended by itself: 409)",
-        {200: JobResource, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody}, body=CancelRequest, body_required=False,
+        "get",
+        "/jobs/{job_id}/webhooks",
+        "A job's webhook delivery attempts",
+        {200: JobWebhooks, 404: ErrorBody},
     ),
     Endpoint(
-        "post", "/jobs/{job_id}/replay",
+        "post",
+        "/jobs/{job_id}/cancel",
+        "Cancel a pending or running job: its running tasks are stopped, it ends failed with the reason "
+        "(again: the same answer; a job that ended by itself: 409)",
+        {200: JobResource, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody},
+        body=CancelRequest,
+        body_required=False,
+    ),
+    Endpoint(
+        "post",
+        "/jobs/{job_id}/replay",
         "Run the job's workflow (as it ran) on the same sources as a new job; each call starts one",
         {201: JobResource, 404: ErrorBody, 429: ErrorBody},
     ),
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
-    ErrorBody, WorkflowResource, JobStatusBody, TaskProgress, JobWebhookBody, JobResource,
-    WebhookAttemptBody, JobWebhooks, Deleted, Workflow, JobRequest, CancelRequest,
+    ErrorBody,
+    WorkflowResource,
+    JobStatusBody,
+    TaskProgress,
+    JobWebhookBody,
+    JobResource,
+    WebhookAttemptBody,
+    JobWebhooks,
+    Deleted,
+    Workflow,
+    JobRequest,
+    CancelRequest,
 )
 
 
@@ -186,7 +215,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": endpoint.summary, "responses": {}}
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("workflow_id", "job_id") if f"{{{name}}}" in endpoint.path
+        for name in ("workflow_id", "job_id")
+        if f"{{{name}}}" in endpoint.path
     ]
     if endpoint.query is not None:
         schema = endpoint.query.model_json_schema()
@@ -204,12 +234,16 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     for status, model in endpoint.answers.items():
         content: dict[str, Any] = {"type": "object"}
         if model is not None:
-            content = {"type": "array", "items": _ref(model)} if endpoint.list_of and status < 300 else _ref(model)
+            content = (
+                {"type": "array", "items": _ref(model)} if endpoint.list_of and status < 300 else _ref(model)
+            )
         operation["responses"][str(status)] = {
             "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK",
             "content": {"application/json": {"schema": content}},
         }
-    operation["responses"]["401"] = {"description": "HTTP basic auth with the API key and app secret is missing"}
+    operation["responses"]["401"] = {
+        "description": "HTTP basic auth with the API key and app secret is missing"
+    }
     return operation
 
 
@@ -294,8 +328,10 @@ class ApiDocs:
         """``GET /docs``: Swagger UI on the document; 503 when its files were never installed."""
         if not (self.assets_dir / "swagger-ui-bundle.js").is_file():
             raise ServiceError(503, "the API docs page needs Swagger UI's files: run `make docs-ui` (npm ci)")
-        headers = {"Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                   "script-src 'self' 'unsafe-inline'; img-src 'self' data:"}
+        headers = {
+            "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; img-src 'self' data:"
+        }
         return HTMLResponse(_PAGE, headers=headers)
 
     async def asset(self, request: Request) -> Response:
@@ -303,7 +339,11 @@ class ApiDocs:
         name = request.path_params["name"]
         if name not in ASSETS or not (self.assets_dir / name).is_file():
             raise ServiceError(404, f"no docs asset '{name}'")
-        return FileResponse(self.assets_dir / name, media_type=ASSETS[name], headers={"Cache-Control": "public, max-age=86400"})
+        return FileResponse(
+            self.assets_dir / name,
+            media_type=ASSETS[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     def routes(self) -> list[BaseRoute]:
         """The routes relative to the Workflows API's prefix."""

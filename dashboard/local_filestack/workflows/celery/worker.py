@@ -28,8 +28,8 @@ import psycopg
 from dashboard.local_filestack.config.credentials import resolve_credentials
 from dashboard.local_filestack.config.settings import ServiceSettings
 from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowed_hosts
-from dashboard.local_filestack.storage.aliases import open_aliases
 from dashboard.local_filestack.intelligence import face_boxes
+from dashboard.local_filestack.storage.aliases import open_aliases
 from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.pg import PostgresUnavailable
 from dashboard.local_filestack.workflows.celery.app import (
@@ -69,7 +69,8 @@ class JobRunner:
         self.queue = CeleryQueue(deployment, settings.workflows.queue_size)
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-cpu")
         fetching = FetchOptions(
-            max_bytes=settings.limits.max_upload_bytes, allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts)
+            max_bytes=settings.limits.max_upload_bytes,
+            allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts),
         )
         self.webhooks = WebhookSender(
             store=self.store,

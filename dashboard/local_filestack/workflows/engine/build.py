@@ -10,7 +10,11 @@ from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.store import Storage
-from dashboard.local_filestack.workflows.engine.actions import ActionRegistry, ActionResources, default_registry
+from dashboard.local_filestack.workflows.engine.actions import (
+    ActionRegistry,
+    ActionResources,
+    default_registry,
+)
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.runner import JobCallback, WorkflowEngine
 from dashboard.local_filestack.workflows.engine.sources import SourceResolver

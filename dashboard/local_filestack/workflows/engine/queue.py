@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from dashboard.local_filestack.workflows.model.errors import QueueFull
 
+
 @runtime_checkable
 class JobQueue(Protocol):
     """A FIFO of job ids with a bound on waiting jobs."""

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.workflows.engine.actions import (
     ActionContext,
@@ -43,12 +44,15 @@ from dashboard.local_filestack.workflows.engine.actions import (
     ActionRegistry,
     ActionResources,
 )
+from dashboard.local_filestack.workflows.engine.queue import JobQueue
+from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
 from dashboard.local_filestack.workflows.model.dag import (
     PlannedTask,
     PlannedWorkflow,
     next_steps,
     validate_workflow,
 )
+from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
@@ -59,10 +63,6 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, WorkflowValidationError
-from dashboard.local_filestack.workflows.engine.queue import JobQueue
-from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull
-from dashboard.local_filestack.config.workflows import WorkflowSettings
-from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
 logger = logging.getLogger(__name__)

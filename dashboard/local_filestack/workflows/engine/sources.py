@@ -22,6 +22,7 @@ from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.model.jobs import SOURCE_OUTPUT, JobRecord, SourceKind, now_ns
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
+
 class SourceError(Exception):
     """The job's source cannot be used; the job fails with this message."""
 

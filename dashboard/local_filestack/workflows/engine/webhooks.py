@@ -36,11 +36,11 @@ from typing import Any
 import httpx
 
 from dashboard.filestack_protocol.security import sign_webhook
+from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.ingest.netguard import BlockedAddress, check_target
 from dashboard.local_filestack.workflows.model.jobs import JobRecord, WebhookAttempt, now_ns
-from dashboard.local_filestack.config.workflows import WorkflowSettings
-from dashboard.local_filestack.workflows.stores.store import JobStore
 from dashboard.local_filestack.workflows.model.views import webhook_body
+from dashboard.local_filestack.workflows.stores.store import JobStore
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,11 @@ class WebhookSender:
             raise WebhookTargetError(f"webhook host {target.host!r} has no addresses")
         try:
             check_target(
-                target.host, port, addresses, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts
+                target.host,
+                port,
+                addresses,
+                allow_private=self.allow_private,
+                allowed_hosts=self.allowed_hosts,
             )
         except BlockedAddress as exc:
             raise WebhookTargetError(str(exc)) from exc

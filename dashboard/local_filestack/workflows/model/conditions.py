@@ -70,9 +70,7 @@ def condition_subject(result: Mapping[str, Any] | None, path: Sequence[PathEleme
     return resolve_path(data, path)
 
 
-def evaluate(
-    condition: Condition, result: Mapping[str, Any] | None, source: str
-) -> ConditionResult:
+def evaluate(condition: Condition, result: Mapping[str, Any] | None, source: str) -> ConditionResult:
     """Evaluate ``condition`` on ``result``, the recorded result of task ``source``."""
     path = condition.path or []
     try:
@@ -143,9 +141,7 @@ def _step(current: Any, element: PathElement) -> Any:
         if not _is_array(current):
             raise PathResolutionError(f"index {element} applied to {_kind(current)}")
         if not 0 <= element < len(current):
-            raise PathResolutionError(
-                f"index {element} out of range for an array of {len(current)}"
-            )
+            raise PathResolutionError(f"index {element} out of range for an array of {len(current)}")
         return current[element]
     if not isinstance(current, Mapping):
         raise PathResolutionError(f"key {element!r} applied to {_kind(current)}")

@@ -156,8 +156,12 @@ _BUILTIN: tuple[ActionContract, ...] = (
         output=_object(
             {
                 "sfw": {"type": "boolean"},
-                "nsfw": {"type": "number", "minimum": 0, "maximum": 100,
-                         "description": "likelihood (percent) that the image is not safe for work"},
+                "nsfw": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 100,
+                    "description": "likelihood (percent) that the image is not safe for work",
+                },
             },
             "safe-for-work verdict",
         ),
@@ -170,8 +174,11 @@ _BUILTIN: tuple[ActionContract, ...] = (
         output=_object(
             {
                 "text": {"type": "string"},
-                "lines": {"type": "array", "items": {"type": "object"},
-                          "description": "recognised lines with their text and bounds"},
+                "lines": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "recognised lines with their text and bounds",
+                },
             },
             "recognised text",
         ),
@@ -185,8 +192,11 @@ _BUILTIN: tuple[ActionContract, ...] = (
             {
                 "tags": _object(
                     {
-                        "auto": {"type": "object", "additionalProperties": {"type": "number"},
-                                 "description": "label -> confidence"},
+                        "auto": {
+                            "type": "object",
+                            "additionalProperties": {"type": "number"},
+                            "description": "label -> confidence",
+                        },
                         "user": {"type": "null"},
                     },
                     "labels",

@@ -190,9 +190,7 @@ def next_steps(plan: PlannedWorkflow, outcomes: Mapping[str, TaskOutcome]) -> St
         elif verdict is _Readiness.SKIP:
             skip[tid] = reason or "skipped"
             states[tid] = TaskState.SKIPPED
-    finished = not ready and all(
-        state in (TaskState.DONE, TaskState.SKIPPED) for state in states.values()
-    )
+    finished = not ready and all(state in (TaskState.DONE, TaskState.SKIPPED) for state in states.values())
     return Steps(ready=tuple(ready), skip=MappingProxyType(skip), finished=finished)
 
 
@@ -224,9 +222,7 @@ def _contract(task_id: str, action: str, registry: Mapping[str, ActionContract])
     contract = registry.get(action)
     if contract is None:
         known = ", ".join(sorted(registry)) or "none"
-        raise WorkflowValidationError(
-            f"task {task_id!r}: unknown action {action!r}; known actions: {known}"
-        )
+        raise WorkflowValidationError(f"task {task_id!r}: unknown action {action!r}; known actions: {known}")
     return contract
 
 
@@ -290,9 +286,7 @@ def _check_cycles(planned: Mapping[str, PlannedTask]) -> None:
             raise WorkflowValidationError("cycle: " + " -> ".join(_in_run_order(cycle, planned)))
 
 
-def _find_cycle(
-    start: str, planned: Mapping[str, PlannedTask], done: set[str]
-) -> list[str] | None:
+def _find_cycle(start: str, planned: Mapping[str, PlannedTask], done: set[str]) -> list[str] | None:
     """Depth-first search along requirements; return a cycle (first id repeated last)."""
     stack: list[tuple[str, Iterator[str]]] = []
     on_path: list[str] = []
@@ -309,7 +303,7 @@ def _find_cycle(
             done.add(node)
             continue
         if child in on_path:
-            return on_path[on_path.index(child):] + [child]
+            return on_path[on_path.index(child) :] + [child]
         if child not in done:
             stack.append((child, iter(planned[child].required_ids)))
             on_path.append(child)

@@ -45,6 +45,8 @@ class JobAlreadyFinished(Exception):
     """The job ended before it could be cancelled (409); ``status`` is how it ended."""
 
     def __init__(self, job_id: str, status: str) -> None:
-        super().__init__(f"job {job_id!r} already ended ({status}); only a pending or running job can be cancelled")
+        super().__init__(
+            f"job {job_id!r} already ended ({status}); only a pending or running job can be cancelled"
+        )
         self.job_id = job_id
         self.status = status

@@ -80,9 +80,7 @@ class Condition(BaseModel):
             raise ValueError(f"path must be a list of strings and integers, got {path!r}")
         for position, element in enumerate(path):
             if isinstance(element, bool) or not isinstance(element, (str, int)):
-                raise ValueError(
-                    f"path element {position} ({element!r}) is neither a string nor an integer"
-                )
+                raise ValueError(f"path element {position} ({element!r}) is neither a string nor an integer")
         return list(path)
 
     @model_validator(mode="after")
@@ -198,15 +196,11 @@ def describe_validation_error(exc: ValidationError, raw: object = None) -> str:
 def parse_workflow(raw: Mapping[str, Any]) -> Workflow:
     """Build a :class:`Workflow` from JSON data, raising :class:`WorkflowValidationError`."""
     if not isinstance(raw, Mapping):
-        raise WorkflowValidationError(
-            f"a workflow must be a JSON object, got {type(raw).__name__}"
-        )
+        raise WorkflowValidationError(f"a workflow must be a JSON object, got {type(raw).__name__}")
     try:
         return Workflow.model_validate(dict(raw))
     except ValidationError as exc:
-        raise WorkflowValidationError(
-            f"invalid workflow: {describe_validation_error(exc, raw)}"
-        ) from exc
+        raise WorkflowValidationError(f"invalid workflow: {describe_validation_error(exc, raw)}") from exc
 
 
 def _describe_error(error: Mapping[str, Any], raw: object) -> str:

@@ -96,8 +96,9 @@ def task_values(job_id: str, task_id: str, outcome: TaskOutcome) -> tuple[Any, .
     )
 
 
-def outcome_from_row(state: str, result: str | None, reason: str | None,
-                     started: str | None, finished: str | None) -> TaskOutcome:
+def outcome_from_row(
+    state: str, result: str | None, reason: str | None, started: str | None, finished: str | None
+) -> TaskOutcome:
     """A task outcome from its ``job_tasks`` values (without the two keys)."""
     return TaskOutcome(
         state=TaskState(state),

@@ -176,7 +176,9 @@ class SqlJobStore:
         key = rows.valid_uuid(workflow_id)
         if key is None:
             return False
-        counts = await self._call(self.db.execute, [(f"DELETE FROM workflows WHERE id = {self._mark}", (key,))])
+        counts = await self._call(
+            self.db.execute, [(f"DELETE FROM workflows WHERE id = {self._mark}", (key,))]
+        )
         return counts[0] > 0
 
     # -- jobs --------------------------------------------------------------
@@ -188,7 +190,9 @@ class SqlJobStore:
                 rows.job_values(job),
             )
         ]
-        statements.extend(self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items())
+        statements.extend(
+            self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items()
+        )
         await self._call(self.db.execute, statements)
 
     async def discard_job(self, job_id: str) -> None:
@@ -223,7 +227,12 @@ class SqlJobStore:
         mark = self._mark
         await self._call(
             self.db.execute,
-            [(f"UPDATE jobs SET source_handle = {mark}, updated_at = {mark} WHERE uuid = {mark}", (handle, at, job_id))],
+            [
+                (
+                    f"UPDATE jobs SET source_handle = {mark}, updated_at = {mark} WHERE uuid = {mark}",
+                    (handle, at, job_id),
+                )
+            ],
         )
 
     async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
@@ -317,7 +326,9 @@ class SqlJobStore:
         if key is None:
             return []
         found = await self._call(
-            self.db.query, f"SELECT uuid FROM jobs WHERE replay_of = {self._mark} ORDER BY created_at, uuid", (key,)
+            self.db.query,
+            f"SELECT uuid FROM jobs WHERE replay_of = {self._mark} ORDER BY created_at, uuid",
+            (key,),
         )
         return [row[0] for row in found]
 
@@ -336,7 +347,8 @@ class SqlJobStore:
         mark = self._mark
         with self.db.transaction() as cursor:
             cursor.execute(
-                f"SELECT uuid FROM jobs WHERE {unfinished} ORDER BY created_at{self.dialect.lock_rows}", params
+                f"SELECT uuid FROM jobs WHERE {unfinished} ORDER BY created_at{self.dialect.lock_rows}",
+                params,
             )
             ids = [row[0] for row in cursor.fetchall()]
             for chunk in _chunks(ids):
@@ -395,7 +407,9 @@ class SqlJobStore:
         if not found:  # another worker's reservation committed after that statement's snapshot
             found = self.db.query(select, (job_id, task_id))
         handle, kept_temporary = found[0]
-        return TaskOutput(job_uuid=UUID(job_id), task_id=task_id, handle=handle, temporary=bool(kept_temporary))
+        return TaskOutput(
+            job_uuid=UUID(job_id), task_id=task_id, handle=handle, temporary=bool(kept_temporary)
+        )
 
     # -- webhooks ----------------------------------------------------------
 
@@ -460,7 +474,10 @@ class SqlJobStore:
             return [
                 rows.job_from_row(
                     row,
-                    {task_id: rows.outcome_from_row(*values) for task_id, *values in row[len(rows.JOB_COLUMNS)]},
+                    {
+                        task_id: rows.outcome_from_row(*values)
+                        for task_id, *values in row[len(rows.JOB_COLUMNS)]
+                    },
                 )
                 for row in found
             ]

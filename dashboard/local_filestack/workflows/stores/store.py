@@ -24,6 +24,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome
 
+
 class PurgeResult(BaseModel):
     """What a purge removed: how many jobs, and the temporary files they left behind."""
 
@@ -121,4 +122,3 @@ class JobStore(Protocol):
     async def close(self) -> None:
         """Release connections and threads."""
         ...
-

@@ -24,12 +24,18 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel
 
 from dashboard.local_filestack.imaging import FaceFinder, Limits
-from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile, StorageFull, StoredFile
-from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.ingest.metadata import cdn_file_url
+from dashboard.local_filestack.storage.files import (
+    FileNotFound,
+    HandleInUse,
+    NewFile,
+    StorageFull,
+    StoredFile,
+)
+from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.engine.pool import WORKER_DIED
 from dashboard.local_filestack.workflows.model.jobs import TaskOutput
 from dashboard.local_filestack.workflows.stores.store import JobStore
-from dashboard.local_filestack.workflows.engine.pool import WORKER_DIED
 
 T = TypeVar("T")
 

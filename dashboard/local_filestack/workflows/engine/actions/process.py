@@ -19,7 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from dashboard.filestack_protocol import grammar
 from dashboard.filestack_protocol.grammar import PARAM_ALIASES, GrammarError, Task
-from dashboard.local_filestack.imaging import FaceFinder, ImagingError, Limits, Rendered, transform, validate_tasks
+from dashboard.local_filestack.imaging import (
+    FaceFinder,
+    ImagingError,
+    Limits,
+    Rendered,
+    transform,
+    validate_tasks,
+)
 from dashboard.local_filestack.ingest.receive import StoreOptions
 from dashboard.local_filestack.storage.files import rendition_filename
 from dashboard.local_filestack.workflows.engine.actions.base import ActionContext, ActionError
@@ -30,6 +37,7 @@ IGNORED_TASKS = frozenset({"security", "cache"})
 
 REFUSED_TASKS = frozenset({"run_workflow", "workflow_status", "metadata"})
 """Tasks of the CDN that cannot be part of a ``process`` chain."""
+
 
 @dataclass(frozen=True)
 class ProcessChain:
@@ -54,9 +62,7 @@ def parse_chain(tasks: str | Sequence[ProcessingStep]) -> ProcessChain:
     """Parse and check a chain; :class:`ActionError` names the offending task."""
     try:
         parsed = (
-            grammar.parse_chain(tasks)
-            if isinstance(tasks, str)
-            else [_step_task(step) for step in tasks]
+            grammar.parse_chain(tasks) if isinstance(tasks, str) else [_step_task(step) for step in tasks]
         )
     except GrammarError as exc:
         raise ActionError(f"invalid process chain: {exc}") from exc
@@ -133,7 +139,9 @@ class ProcessAction:
         else:
             mimetype, width, height = source.mimetype, source.width, source.height
         options = chain.store or StoreOptions()
-        filename = rendition_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
+        filename = (
+            rendition_filename(source.filename, mimetype) if mimetype != source.mimetype else source.filename
+        )
         new = options.new_file(data, filename=filename, mimetype=mimetype, width=width, height=height)
         stored = await context.write_output(slot, new)
         return context.stored_data(stored)
