@@ -19,8 +19,10 @@ from typing import Any, TypedDict
 from dashboard import profile_store
 from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
+    FilestackClient,
     FilestackError,
     FilestackNotFound,
+    StoreResponse,
     Transformation,
     WorkflowFailed,
     WorkflowStatus,
@@ -29,6 +31,7 @@ from dashboard.filestack import (
 from dashboard.filestack_protocol.security import scoped_security
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import check_photo
+from dashboard.photo_framing import Framing, framing_chain, scaled_to, upright_size
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -154,9 +157,18 @@ def check_upload_rate(owner_id: int, settings: Settings, now: float | None = Non
 
 
 async def upload(
-    owner_id: int, slot: str, data: bytes, filename: str, settings: Settings | None = None
+    owner_id: int,
+    slot: str,
+    data: bytes,
+    filename: str,
+    settings: Settings | None = None,
+    framing: Framing | None = None,
 ) -> PhotoJob:
     """Check the file, upload it under the owner's path and record the job with its instant preview URL.
+
+    With a ``framing`` (the crop dialog's), the framed part is cut out of the upload at the
+    CDN and stored as the job's original, and the full upload is deleted: the preview and
+    the workflow then both start from exactly what the person framed.
 
     Raises :class:`UploadLimitReached` or :class:`~dashboard.photo_checks.RejectedPhoto` for
     a file the page does not take (nothing is uploaded then) and :class:`FilestackError`
@@ -170,10 +182,37 @@ async def upload(
         stored = await fs.upload(
             data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot)
         )
+        if framing is not None:
+            stored = await _store_framed(fs, stored.handle, framing, data, storage_path(owner_id, slot))
     preview = preview_url(spec.slot, stored.handle, settings)
     return await asyncio.to_thread(
         profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview
     )
+
+
+async def _store_framed(
+    fs: FilestackClient, handle: str, framing: Framing, data: bytes, path: str
+) -> StoreResponse:
+    """Store the framed part of the uploaded file ``handle`` as a new file, then delete the upload."""
+    width, height = upright_size(data)
+    chain = framing_chain(scaled_to(framing, width, height)).store(location="s3", path=path)
+    try:
+        framed = await fs.store_transformation(handle, chain)
+    except FilestackError:
+        await _forget(fs, handle)
+        raise
+    await _forget(fs, handle)
+    return framed
+
+
+async def _forget(fs: FilestackClient, handle: str) -> None:
+    """Delete an upload nothing will use; a failure is logged (the file is the owner's, under their path)."""
+    try:
+        await fs.delete(handle)
+    except FilestackNotFound:
+        pass
+    except FilestackError as err:
+        log.warning("upload %s not deleted after framing: %s", handle, err)
 
 
 async def run_workflow(job: PhotoJob, settings: Settings | None = None) -> PhotoJob:

@@ -4,6 +4,7 @@ from typing import Any
 
 import reflex as rx
 
+from dashboard.components.crop_dialog import pick_photo
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotPhase
@@ -27,9 +28,8 @@ def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str) 
         max_files=1,
         multiple=False,
         max_size=get_settings().max_upload_bytes,
-        on_drop=state.handle_upload(
-            rx.upload_files(upload_id=upload_id, on_upload_progress=state.on_progress)
-        ),
+        # The photo is framed first (crop dialog), then sent with its frame.
+        on_drop=pick_photo(state.slot.value),
         on_drop_rejected=state.on_rejected,
         class_name=class_name,
     )

@@ -21,6 +21,7 @@ from dashboard.accounts import store
 from dashboard.filestack import FilestackError
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto
+from dashboard.photo_framing import FramingRejected, parse_framing
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotEvent, SlotPhase, advance
 from dashboard.state.activity import ActivityState
@@ -120,8 +121,9 @@ class PhotoSlot(rx.State, mixin=True):
             self._move(SlotEvent.PROGRESS, f"Uploading… {self.progress}%")
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]):
-        """Store the dropped file under the account, show its preview at once, then run the workflow."""
+    async def handle_upload(self, files: list[rx.UploadFile], framing: str = ""):
+        """Store the chosen file under the account (cut to its ``framing``, the crop dialog's, if any),
+        show its preview at once, then run the workflow."""
         account = await self._account()
         if account is None:
             yield self._to_login()
@@ -137,8 +139,9 @@ class PhotoSlot(rx.State, mixin=True):
             return
         data = await upload.read()
         try:
-            job = await photo_jobs.upload(account.account_id, self.slot, data, filename)
-        except (RejectedPhoto, photo_jobs.UploadLimitReached) as err:
+            frame = parse_framing(framing)
+            job = await photo_jobs.upload(account.account_id, self.slot, data, filename, framing=frame)
+        except (RejectedPhoto, FramingRejected, photo_jobs.UploadLimitReached) as err:
             self._reject(str(err))
             yield rx.toast.error(str(err))
             return

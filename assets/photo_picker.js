@@ -1,0 +1,142 @@
+// The photo picker's browser side: the chosen photo, shrunk when it is very large, shown at once
+// from the browser's own copy; the frame chosen in the crop dialog; the clipboard and the camera.
+// Nothing here decides what is accepted: the server checks every file that arrives.
+(function () {
+  "use strict";
+
+  const picked = {}; // slot -> {file, url, width, height, name}
+  let frame = null; // the crop dialog's last croppedAreaPixels
+  let rotation = 0;
+  let lastSlot = "";
+
+  function outputName(name) {
+    const base = (name || "photo").replace(/\.[^.]*$/, "");
+    return base + ".jpg";
+  }
+
+  // Decode upright (EXIF orientation applied); null when this browser cannot decode it (HEIC in Chromium).
+  async function decode(file) {
+    try {
+      return await createImageBitmap(file, { imageOrientation: "from-image" });
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // A copy whose long side is at most maxSide, upright, as a JPEG; the file itself when it is small enough.
+  async function shrink(file, bitmap, maxSide) {
+    const longSide = Math.max(bitmap.width, bitmap.height);
+    if (!maxSide || longSide <= maxSide) {
+      return { file: file, width: bitmap.width, height: bitmap.height, scaled: false };
+    }
+    const scale = maxSide / longSide;
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    context.imageSmoothingQuality = "high";
+    context.drawImage(bitmap, 0, 0, width, height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+    if (!blob) {
+      return { file: file, width: bitmap.width, height: bitmap.height, scaled: false };
+    }
+    const smaller = new File([blob], outputName(file.name), { type: "image/jpeg", lastModified: Date.now() });
+    return { file: smaller, width: width, height: height, scaled: true };
+  }
+
+  // Keep the photo chosen for a slot and describe it for the crop dialog.
+  async function choose(slot, files, maxSide) {
+    const file = files && files[0];
+    if (!file) {
+      return { slot: slot, src: "", width: 0, height: 0, name: "", decoded: false, sent_bytes: 0, scaled: false };
+    }
+    lastSlot = slot;
+    // Choosing the same file again (after a cancel) must be seen as a new choice.
+    const input = document.querySelector("#" + slot + "-upload input[type=file]");
+    if (input) {
+      input.value = "";
+    }
+    const old = picked[slot];
+    if (old && old.url) {
+      URL.revokeObjectURL(old.url);
+    }
+    const bitmap = await decode(file);
+    let chosen = { file: file, width: 0, height: 0, scaled: false };
+    if (bitmap) {
+      chosen = await shrink(file, bitmap, maxSide);
+      bitmap.close();
+    }
+    const url = bitmap ? URL.createObjectURL(chosen.file) : "";
+    picked[slot] = { file: chosen.file, url: url, width: chosen.width, height: chosen.height, name: file.name };
+    frame = null;
+    rotation = 0;
+    return {
+      slot: slot,
+      src: url,
+      width: chosen.width,
+      height: chosen.height,
+      name: file.name || "photo",
+      decoded: !!bitmap,
+      sent_bytes: chosen.file.size,
+      scaled: chosen.scaled,
+    };
+  }
+
+  function files(slot) {
+    const entry = picked[slot];
+    return entry ? [entry.file] : [];
+  }
+
+  function localUrl(slot) {
+    const entry = picked[slot];
+    return entry ? entry.url : "";
+  }
+
+  function framed(pixels) {
+    if (pixels && pixels.width > 0 && pixels.height > 0) {
+      frame = { x: pixels.x, y: pixels.y, width: pixels.width, height: pixels.height };
+    }
+  }
+
+  function turned(degrees) {
+    rotation = ((degrees % 360) + 360) % 360;
+  }
+
+  // The frame as the server reads it (dashboard/photo_framing.py Framing), or "" when there is none.
+  function framing(slot) {
+    const entry = picked[slot];
+    if (!entry || !frame || !entry.width) {
+      return "";
+    }
+    return JSON.stringify({
+      x: Math.max(0, Math.round(frame.x)),
+      y: Math.max(0, Math.round(frame.y)),
+      width: Math.max(1, Math.round(frame.width)),
+      height: Math.max(1, Math.round(frame.height)),
+      rotation: rotation,
+      image_width: entry.width,
+      image_height: entry.height,
+    });
+  }
+
+  function forget(slot) {
+    const entry = picked[slot];
+    if (entry && entry.url) {
+      // The slot may still show it while the upload runs; let the page drop it first.
+      setTimeout(() => URL.revokeObjectURL(entry.url), 60000);
+    }
+    delete picked[slot];
+  }
+
+  // Back to the slot the photo was chosen for, when the dialog closes.
+  function focusSlot() {
+    const slot = lastSlot && document.getElementById(lastSlot + "-upload");
+    if (slot) {
+      slot.focus();
+    }
+  }
+
+  window.photoPicker = { choose, files, localUrl, framed, turned, framing, forget, focusSlot };
+})();
