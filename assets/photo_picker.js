@@ -121,6 +121,42 @@
     });
   }
 
+  // The framed part, drawn from the browser's own copy at the slot's size: what the slot shows
+  // while the photo uploads. Without a frame, the chosen photo itself.
+  async function framedPreview(slot, outWidth, outHeight) {
+    const entry = picked[slot];
+    if (!entry) {
+      return "";
+    }
+    if (!frame || !entry.url) {
+      return entry.url;
+    }
+    const bitmap = await decode(entry.file);
+    if (!bitmap) {
+      return entry.url;
+    }
+    const quarter = rotation === 90 || rotation === 270;
+    const turnedWidth = quarter ? bitmap.height : bitmap.width;
+    const turnedHeight = quarter ? bitmap.width : bitmap.height;
+    const canvas = document.createElement("canvas");
+    canvas.width = outWidth;
+    canvas.height = outHeight;
+    const context = canvas.getContext("2d");
+    context.imageSmoothingQuality = "high";
+    context.scale(outWidth / frame.width, outHeight / frame.height);
+    context.translate(-frame.x + turnedWidth / 2, -frame.y + turnedHeight / 2);
+    context.rotate((rotation * Math.PI) / 180);
+    context.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+    if (!blob) {
+      return entry.url;
+    }
+    const url = URL.createObjectURL(blob);
+    entry.previews = (entry.previews || []).concat([url]);
+    return url;
+  }
+
   function forget(slot) {
     const entry = picked[slot];
     if (entry && entry.url) {
@@ -138,5 +174,5 @@
     }
   }
 
-  window.photoPicker = { choose, files, localUrl, framed, turned, framing, forget, focusSlot };
+  window.photoPicker = { choose, files, localUrl, framed, turned, framing, framedPreview, forget, focusSlot };
 })();

@@ -20,6 +20,7 @@ from reflex_base.vars.function import FunctionVar
 from reflex_components_core.core.upload import _on_drop_spec as DROP_SPEC
 
 from dashboard.components.easy_crop import Cropper
+from dashboard.photo_framing import SLOT_OUTPUTS
 from dashboard.settings import get_settings
 from dashboard.state import AvatarState, CoverState
 from dashboard.state.crop import CropState
@@ -72,13 +73,20 @@ def _on_open() -> Var:
 
 
 def confirm_button(state: Any, slot: str) -> rx.Component:
-    """Save: close the dialog, then send the picked photo with its frame to the slot."""
+    """Save: close the dialog, show the framed part in the slot at once, send the photo with its frame."""
+    output = SLOT_OUTPUTS[slot]
     return rx.el.button(
         "Save photo",
         id="crop-confirm",
         type="button",
         on_click=[
             CropState.close,
+            rx.call_function(
+                Var(
+                    _js_expr=f"() => window.photoPicker.framedPreview({slot!r}, {output.width}, {output.height})"
+                ),
+                callback=state.show_local,
+            ),
             state.handle_upload(
                 PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot),
                 Var(_js_expr=f"window.photoPicker.framing({slot!r})"),

@@ -5,6 +5,7 @@ from typing import Any
 import reflex as rx
 
 from dashboard.components.crop_dialog import pick_photo
+from dashboard.components.photo_progress import upload_progress
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotPhase
@@ -167,7 +168,12 @@ def cover() -> rx.Component:
     return _dropzone(
         CoverState,
         "cover-upload",
-        rx.el.div(image, overlay, class_name="relative h-full w-full"),
+        rx.el.div(
+            image,
+            upload_progress(CoverState, "cover-progress", "Cover photo upload"),
+            overlay,
+            class_name="relative h-full w-full",
+        ),
         class_name=(
             "group relative block aspect-[3/1] w-full cursor-pointer overflow-hidden rounded-2xl "
             "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 focus-visible:ring-2"
@@ -190,7 +196,11 @@ def avatar() -> rx.Component:
         AvatarState,
         "avatar-upload",
         rx.el.div(
-            rx.el.div(image, class_name="h-full w-full overflow-hidden rounded-full"),
+            rx.el.div(
+                image,
+                upload_progress(AvatarState, "avatar-progress", "Profile picture upload"),
+                class_name="relative h-full w-full overflow-hidden rounded-full",
+            ),
             badge,
             class_name="relative h-full w-full",
         ),

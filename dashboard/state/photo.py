@@ -121,6 +121,13 @@ class PhotoSlot(rx.State, mixin=True):
             self._move(SlotEvent.PROGRESS, f"Uploading… {self.progress}%")
 
     @rx.event
+    def show_local(self, url: str):
+        """Show the browser's own copy of the photo being sent (an object URL) until the upload ends."""
+        if isinstance(url, str) and url.startswith("blob:"):
+            self.photo_url, self.progress = url, 0
+            self._move(SlotEvent.PROGRESS, "Uploading… 0%")
+
+    @rx.event
     async def handle_upload(self, files: list[rx.UploadFile], framing: str = ""):
         """Store the chosen file under the account (cut to its ``framing``, the crop dialog's, if any),
         show its preview at once, then run the workflow."""
