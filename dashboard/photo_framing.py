@@ -110,6 +110,25 @@ def framing_chain(framing: Framing) -> Transformation:
     return chain.crop(framing.x, framing.y, framing.width, framing.height)
 
 
+#: Types browsers show in an ``<img>``; any other accepted type (HEIC/HEIF) is turned into a JPEG
+#: before anything is previewed or processed.
+BROWSER_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"})
+
+
+def needs_conversion(mimetype: str) -> bool:
+    """True for a photo browsers cannot show (HEIC/HEIF): it is stored again as a JPEG."""
+    return mimetype not in BROWSER_TYPES
+
+
+def upright_chain(framing: Framing | None, mimetype: str) -> Transformation | None:
+    """What is cut or converted before the photo is used: the frame's tasks, then ``output=format:jpg``
+    for a type browsers cannot show; ``None`` when the upload is used as it is."""
+    if framing is None and not needs_conversion(mimetype):
+        return None
+    chain = framing_chain(framing) if framing is not None else Transformation().rotate("exif")
+    return chain.output(format="jpg", quality=92) if needs_conversion(mimetype) else chain
+
+
 def is_whole_image(framing: Framing) -> bool:
     """True when the frame is the whole (unturned) image: nothing to cut."""
     width, height = framing.turned_size

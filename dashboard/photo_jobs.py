@@ -31,7 +31,7 @@ from dashboard.filestack import (
 from dashboard.filestack_protocol.security import scoped_security
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import check_photo
-from dashboard.photo_framing import Framing, framing_chain, scaled_to, upright_size
+from dashboard.photo_framing import Framing, needs_conversion, scaled_to, upright_chain, upright_size
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,8 @@ async def upload(
 
     With a ``framing`` (the crop dialog's), the framed part is cut out of the upload at the
     CDN and stored as the job's original, and the full upload is deleted: the preview and
-    the workflow then both start from exactly what the person framed.
+    the workflow then both start from exactly what the person framed. A type browsers cannot
+    show (HEIC/HEIF) is stored again as an upright JPEG the same way.
 
     Raises :class:`UploadLimitReached` or :class:`~dashboard.photo_checks.RejectedPhoto` for
     a file the page does not take (nothing is uploaded then) and :class:`FilestackError`
@@ -182,8 +183,10 @@ async def upload(
         stored = await fs.upload(
             data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot)
         )
-        if framing is not None:
-            stored = await _store_framed(fs, stored.handle, framing, data, storage_path(owner_id, slot))
+        if framing is not None or needs_conversion(mimetype):
+            stored = await _store_framed(
+                fs, stored.handle, framing, mimetype, data, storage_path(owner_id, slot)
+            )
     preview = preview_url(spec.slot, stored.handle, settings)
     return await asyncio.to_thread(
         profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview
@@ -191,11 +194,16 @@ async def upload(
 
 
 async def _store_framed(
-    fs: FilestackClient, handle: str, framing: Framing, data: bytes, path: str
+    fs: FilestackClient, handle: str, framing: Framing | None, mimetype: str, data: bytes, path: str
 ) -> StoreResponse:
-    """Store the framed part of the uploaded file ``handle`` as a new file, then delete the upload."""
-    width, height = upright_size(data)
-    chain = framing_chain(scaled_to(framing, width, height)).store(location="s3", path=path)
+    """Store the framed part of the uploaded file ``handle`` (as a JPEG when browsers cannot show its
+    type) as a new file, then delete the upload."""
+    if framing is not None:
+        framing = scaled_to(framing, *upright_size(data))
+    chain = upright_chain(framing, mimetype)
+    if chain is None:
+        raise ValueError("nothing to frame or convert")
+    chain = chain.store(location="s3", path=path)
     try:
         framed = await fs.store_transformation(handle, chain)
     except FilestackError:

@@ -188,7 +188,7 @@ class PhotoSlot(rx.State, mixin=True):
             for error in (rejection.get("errors") or [])
         ]
         reason = reasons[0] if reasons else "that file cannot be used"
-        self._reject(f"File not accepted: {reason}. Use a JPEG, PNG, WebP, GIF or HEIC image.")
+        self._reject(f"File not accepted: {reason}. Use a JPEG, PNG, WebP, GIF, HEIC or AVIF image.")
         return rx.toast.error(self.message)
 
     def _reject(self, message: str) -> None:
