@@ -174,5 +174,154 @@
     }
   }
 
-  window.photoPicker = { choose, files, localUrl, framed, turned, framing, framedPreview, forget, focusSlot };
+  // ---------------------------------------------------------------------------------------------
+  // Other ways in: each hands a File to the slot's own file input, as if chosen in the file dialog,
+  // so every photo takes the same path (shrink, crop dialog, upload).
+
+  function dropzoneOf(node) {
+    return node && node.closest ? node.closest("#avatar-upload, #cover-upload") : null;
+  }
+
+  function handOver(slot, file) {
+    const input = document.querySelector("#" + slot + "-upload input[type=file]");
+    if (!input) {
+      return false;
+    }
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function extension(type) {
+    const known = { "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/gif": ".gif" };
+    return known[type] || "";
+  }
+
+  // Paste an image onto the focused slot.
+  document.addEventListener("paste", (event) => {
+    const zone = dropzoneOf(document.activeElement);
+    const items = (event.clipboardData && event.clipboardData.files) || [];
+    const images = Array.from(items).filter((file) => file.type.startsWith("image/"));
+    if (!zone || images.length === 0) {
+      return;
+    }
+    event.preventDefault();
+    const image = images[0];
+    const named = new File([image], "pasted-photo" + extension(image.type), { type: image.type });
+    handOver(zone.id.replace(/-upload$/, ""), named);
+  });
+
+  // A visible drag-over state on each slot (data-drag-over, styled by the slot's classes).
+  function clearDragOver() {
+    document.querySelectorAll("[data-drag-over]").forEach((zone) => zone.removeAttribute("data-drag-over"));
+  }
+  document.addEventListener("dragenter", (event) => {
+    const zone = dropzoneOf(event.target);
+    if (zone) {
+      zone.setAttribute("data-drag-over", "true");
+    }
+  });
+  document.addEventListener("dragleave", (event) => {
+    const zone = dropzoneOf(event.target);
+    if (zone && !zone.contains(event.relatedTarget)) {
+      zone.removeAttribute("data-drag-over");
+    }
+  });
+  document.addEventListener("drop", clearDragOver);
+  document.addEventListener("dragend", clearDragOver);
+
+  // The camera: preview, take, retake, use.
+  let stream = null;
+
+  function cameraParts() {
+    return {
+      dialog: document.getElementById("camera-dialog"),
+      video: document.getElementById("camera-video"),
+      still: document.getElementById("camera-still"),
+      error: document.getElementById("camera-error"),
+    };
+  }
+
+  function showCaptured(captured) {
+    const parts = cameraParts();
+    if (parts.dialog) {
+      parts.dialog.setAttribute("data-captured", captured ? "yes" : "no");
+    }
+  }
+
+  let cameraSlot = "";
+
+  async function startCamera() {
+    const parts = cameraParts();
+    cameraSlot = parts.dialog ? parts.dialog.getAttribute("data-slot") : "";
+    showCaptured(false);
+    if (parts.error) {
+      parts.error.textContent = "";
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1920 }, height: { ideal: 1080 } }, audio: false });
+      if (parts.video) {
+        parts.video.srcObject = stream;
+        await parts.video.play();
+      }
+    } catch (err) {
+      if (parts.error) {
+        parts.error.textContent =
+          "The camera could not be started (" + (err && err.name ? err.name : "no camera") + "). Allow the camera, or choose a file instead.";
+      }
+    }
+  }
+
+  function stopCamera() {
+    if (stream) {
+      stream.getTracks().forEach((track) => track.stop());
+      stream = null;
+    }
+  }
+
+  // The camera dialog closed: the camera goes off and focus goes back to the slot.
+  function closeCamera() {
+    stopCamera();
+    const zone = cameraSlot && document.getElementById(cameraSlot + "-upload");
+    if (zone) {
+      zone.focus();
+    }
+  }
+
+  function capture() {
+    const parts = cameraParts();
+    if (!parts.video || !parts.still || !parts.video.videoWidth) {
+      return;
+    }
+    parts.still.width = parts.video.videoWidth;
+    parts.still.height = parts.video.videoHeight;
+    parts.still.getContext("2d").drawImage(parts.video, 0, 0);
+    showCaptured(true);
+  }
+
+  function retake() {
+    showCaptured(false);
+  }
+
+  async function useCamera() {
+    const parts = cameraParts();
+    const slot = parts.dialog ? parts.dialog.getAttribute("data-slot") : "";
+    if (!parts.still || !slot || !parts.still.width) {
+      return;
+    }
+    const blob = await new Promise((resolve) => parts.still.toBlob(resolve, "image/jpeg", 0.92));
+    stopCamera();
+    if (blob) {
+      handOver(slot, new File([blob], "camera-photo.jpg", { type: "image/jpeg" }));
+    }
+  }
+
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    document.documentElement.setAttribute("data-camera", "yes");
+  }
+
+  window.photoPicker = { choose, files, localUrl, framed, turned, framing, framedPreview, forget, focusSlot,
+    handOver, startCamera, stopCamera, closeCamera, capture, retake, useCamera };
 })();

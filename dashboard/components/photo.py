@@ -4,8 +4,9 @@ from typing import Any
 
 import reflex as rx
 
+from dashboard.components.camera_dialog import camera_button
 from dashboard.components.crop_dialog import pick_photo
-from dashboard.components.photo_progress import upload_progress
+from dashboard.components.photo_progress import drop_hint, upload_progress
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotPhase
@@ -85,6 +86,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
             class_name="flex items-center gap-2",
         ),
         status_line(state, status_id),
+        camera_button(state.slot.value, label),
         rx.cond(
             state.phase == SlotPhase.UPLOADING.value,
             rx.el.div(
@@ -171,12 +173,14 @@ def cover() -> rx.Component:
         rx.el.div(
             image,
             upload_progress(CoverState, "cover-progress", "Cover photo upload"),
+            drop_hint("Drop to use this photo"),
             overlay,
             class_name="relative h-full w-full",
         ),
         class_name=(
             "group relative block aspect-[3/1] w-full cursor-pointer overflow-hidden rounded-2xl "
-            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 focus-visible:ring-2"
+            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 focus-visible:ring-2 "
+            "data-[drag-over=true]:ring-4"
         ),
     )
 
@@ -199,13 +203,14 @@ def avatar() -> rx.Component:
             rx.el.div(
                 image,
                 upload_progress(AvatarState, "avatar-progress", "Profile picture upload"),
+                drop_hint("Drop here"),
                 class_name="relative h-full w-full overflow-hidden rounded-full",
             ),
             badge,
             class_name="relative h-full w-full",
         ),
         class_name=(
-            "relative block h-28 w-28 shrink-0 cursor-pointer rounded-full bg-white p-1 shadow-md "
-            "outline-none ring-indigo-500 focus-visible:ring-2 sm:h-36 sm:w-36"
+            "group relative block h-28 w-28 shrink-0 cursor-pointer rounded-full bg-white p-1 shadow-md "
+            "outline-none ring-indigo-500 focus-visible:ring-2 sm:h-36 sm:w-36 data-[drag-over=true]:ring-4"
         ),
     )

@@ -1,4 +1,4 @@
-"""The upload's progress drawn on the photo itself, so it is seen where one looks (on a phone too)."""
+"""Drawn on the photo itself, where one looks (on a phone too): the upload's progress, and where a dragged file will land."""
 
 from typing import Any
 
@@ -27,5 +27,17 @@ def upload_progress(state: Any, element_id: str, label: str) -> rx.Component:
             aria_valuemin=0,
             aria_valuemax=100,
             class_name="pointer-events-none absolute inset-0 flex items-center justify-center bg-black/35",
+        ),
+    )
+
+
+def drop_hint(text: str) -> rx.Component:
+    """Shown over the photo while a file is dragged over its slot (the slot's ``data-drag-over``)."""
+    return rx.el.span(
+        text,
+        aria_hidden="true",
+        class_name=(
+            "pointer-events-none absolute inset-0 hidden items-center justify-center bg-indigo-600/55 "
+            "text-center text-sm font-semibold text-white group-data-[drag-over=true]:flex"
         ),
     )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from dashboard.components.activity import activity_panel
+from dashboard.components.camera_dialog import camera_dialog
 from dashboard.components.crop_dialog import crop_dialog
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
@@ -57,5 +58,6 @@ def profile_page() -> rx.Component:
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
         crop_dialog(),
+        camera_dialog(),
         rx.script(src="/photo_picker.js"),
     )

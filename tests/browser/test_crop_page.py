@@ -178,3 +178,160 @@ def test_a_large_photo_is_sent_smaller_and_shown_before_it_arrives(running_app, 
     )
     assert decode(page.get_attribute("#avatar-image", "src")).size == (400, 400)
     context.close()
+
+
+def test_cover_frame_on_a_phone_zoom_keys_and_rotate(running_app, browser, tmp_path, artifacts):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    sign_up(page, running_app, new_username("phone"))
+    choose(page, "cover", three_bands(tmp_path / "small.jpg", (900, 300)))
+    # A 900×300 photo is smaller than the 1500×500 cover: said before saving.
+    assert "1500×500" in page.text_content("#crop-warning")
+    box = page.locator("#crop-dialog").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert page.locator("#crop-confirm").is_visible()
+    page.screenshot(path=str(artifacts / "crop-dialog-375.png"), animations="disabled")
+    zoom = "() => Number(document.getElementById('crop-zoom').value)"
+    assert page.evaluate(zoom) == 1
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    page.wait_for_function(f"() => ({zoom})() > 1.15")
+    page.keyboard.press("-")
+    page.wait_for_function(f"() => Math.abs(({zoom})() - 1.1) < 0.01")
+    page.click("#crop-rotate")
+    page.wait_for_function(
+        "() => (document.querySelector('#crop-dialog img').style.transform || '').includes('rotate(90deg)')"
+    )
+    page.click("#crop-cancel")
+    page.wait_for_selector("#crop-dialog", state="detached")
+    context.close()
+
+
+def test_a_photo_dropped_on_a_slot_shows_where_it_lands_and_opens_the_frame(running_app, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("drag"))
+    data = three_bands(tmp_path / "drag.jpg").read_bytes()
+    transfer = page.evaluate_handle(
+        """(bytes) => { const t = new DataTransfer();
+        t.items.add(new File([new Uint8Array(bytes)], 'drag.jpg', {type: 'image/jpeg'})); return t; }""",
+        list(data),
+    )
+    assert page.get_attribute("#cover-upload", "data-drag-over") is None
+    page.dispatch_event("#cover-upload", "dragenter", {"dataTransfer": transfer})
+    page.dispatch_event("#cover-upload", "dragover", {"dataTransfer": transfer})
+    assert page.get_attribute("#cover-upload", "data-drag-over") == "true"
+    assert page.get_by_text("Drop to use this photo").is_visible()
+    ring = page.evaluate("() => getComputedStyle(document.getElementById('cover-upload')).boxShadow")
+    assert ring and ring != "none"
+    page.dispatch_event("#cover-upload", "dragleave", {"dataTransfer": transfer})
+    assert page.get_attribute("#cover-upload", "data-drag-over") is None
+    page.dispatch_event("#cover-upload", "dragenter", {"dataTransfer": transfer})
+    page.dispatch_event("#cover-upload", "drop", {"dataTransfer": transfer})
+    page.wait_for_selector("#crop-dialog", state="visible", timeout=30_000)
+    assert page.get_attribute("#cover-upload", "data-drag-over") is None
+    assert "cover" in page.text_content("#crop-dialog")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#crop-dialog", state="detached")
+    context.close()
+
+
+def test_an_image_pasted_on_the_focused_slot_is_framed_and_saved(running_app, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=running_app.frontend)
+    page = context.new_page()
+    sign_up(page, running_app, new_username("paste"))
+    png = tmp_path / "copied.png"
+    Image.new("RGB", (800, 800), BLUE).save(png)
+    # Copy an image (as a screenshot tool would), focus the avatar, press Ctrl+V.
+    page.evaluate(
+        """async (bytes) => { const blob = new Blob([new Uint8Array(bytes)], {type: 'image/png'});
+        await navigator.clipboard.write([new ClipboardItem({'image/png': blob})]); }""",
+        list(png.read_bytes()),
+    )
+    page.focus("#avatar-upload")
+    page.keyboard.press("Control+V")
+    page.wait_for_selector("#crop-dialog", state="visible", timeout=30_000)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
+    )
+    saved = decode(page.get_attribute("#avatar-image", "src"))
+    assert saved.size == (400, 400) and nearest(main_colour(saved)) == "blue"
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def camera_browser(browser):
+    """Chromium with its fake camera, allowed without asking."""
+    from .conftest import chromium_path
+
+    launched = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
+    )
+    yield launched
+    launched.close()
+
+
+def test_a_photo_taken_with_the_camera_is_framed_and_saved(running_app, camera_browser):
+    context = camera_browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["camera"], origin=running_app.frontend)
+    page = context.new_page()
+    sign_up(page, running_app, new_username("camera"))
+    page.click("#avatar-camera")
+    page.wait_for_selector("#camera-dialog", state="visible")
+    page.wait_for_function(
+        "() => { const v = document.getElementById('camera-video'); return !!v && v.videoWidth > 0; }",
+        timeout=30_000,
+    )
+    page.click("#camera-capture")
+    page.wait_for_selector("#camera-retake", state="visible")
+    page.click("#camera-retake")
+    page.wait_for_selector("#camera-capture", state="visible")
+    page.click("#camera-capture")
+    page.click("#camera-use")
+    page.wait_for_selector("#camera-dialog", state="detached")
+    page.wait_for_selector("#crop-dialog", state="visible", timeout=30_000)
+    width = page.evaluate("() => document.querySelector('#crop-dialog img').naturalWidth")
+    assert width > 0
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
+    )
+    assert decode(page.get_attribute("#avatar-image", "src")).size == (400, 400)
+    # The camera is off once the photo is used.
+    assert page.evaluate("() => !document.getElementById('camera-video')")
+    context.close()
+
+
+def test_a_heic_photo_from_a_phone_is_saved(running_app, browser, tmp_path):
+    import pillow_heif
+    from skimage import data as samples
+
+    pillow_heif.register_heif_opener()
+    heic = tmp_path / "IMG_0042.HEIC"
+    Image.fromarray(samples.astronaut()).resize((1200, 900)).save(heic, "HEIF", quality=80)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("heic"))
+    page.locator("#avatar-upload input[type=file]").set_input_files(str(heic))
+    # Chromium cannot show HEIC, so it is sent as it is (no frame) and previewed as a JPEG.
+    page.wait_for_function(
+        "() => (document.getElementById('avatar-image').getAttribute('src') || '').includes('resize=')",
+        timeout=60_000,
+    )
+    preview = decode(page.get_attribute("#avatar-image", "src"))
+    assert preview.format == "JPEG" and preview.size == (400, 400)
+    page.wait_for_function(
+        "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
+    )
+    final = decode(page.get_attribute("#avatar-image", "src"))
+    assert final.format == "JPEG" and final.size == (400, 400)
+    context.close()
