@@ -2,7 +2,7 @@
 
 The used picture goes to the slot's file input like a chosen file, so it is framed in the
 crop dialog next. The "Take a photo" buttons show only where the browser has a camera API
-(``assets/photo_picker.js`` marks the page).
+(``dashboard/components/photo_picker.js`` marks the page).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The frame is ``react-easy-crop`` (:mod:`dashboard.components.easy_crop`) in a Radix dialog,
 which keeps focus inside and lets Esc cancel. Position, zoom and rotation live in the
 browser; the chosen rectangle goes with the upload as the ``framing`` argument, read from
-``assets/photo_picker.js`` at the moment the person saves. Keys: arrows pan (the frame has
+``dashboard/components/photo_picker.js`` at the moment the person saves. Keys: arrows pan (the frame has
 focus first), ``+``/``-`` zoom, Enter saves, Esc cancels; focus then returns to the slot.
 """
 

@@ -7,6 +7,7 @@ from dashboard.components.camera_dialog import camera_dialog
 from dashboard.components.crop_dialog import crop_dialog
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
+from dashboard.components.photo_picker import photo_picker_code
 from dashboard.components.profile_text import bio_block, name_block
 from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState, SessionState
 
@@ -59,5 +60,5 @@ def profile_page() -> rx.Component:
         ),
         crop_dialog(),
         camera_dialog(),
-        rx.script(src="/photo_picker.js"),
+        photo_picker_code(),
     )

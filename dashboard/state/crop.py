@@ -1,6 +1,6 @@
 """CropState: the crop dialog, open on one slot's chosen photo until it is saved or cancelled.
 
-The photo itself and the frame stay in the browser (``assets/photo_picker.js``) until the
+The photo itself and the frame stay in the browser (``dashboard/components/photo_picker.js``) until the
 person saves; this state only says which slot the dialog is for, what it shows and what
 to warn about. It can be opened on any image URL the browser can show.
 """

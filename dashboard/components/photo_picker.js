@@ -3,6 +3,9 @@
 // Nothing here decides what is accepted: the server checks every file that arrives.
 (function () {
   "use strict";
+  if (typeof window === "undefined" || window.photoPicker) {
+    return; // not in a browser (the page's module is also read at build time), or already set up
+  }
 
   const picked = {}; // slot -> {file, url, width, height, name}
   let frame = null; // the crop dialog's last croppedAreaPixels
