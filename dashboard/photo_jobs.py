@@ -184,36 +184,43 @@ async def upload(
             data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot)
         )
         if framing is not None or needs_conversion(mimetype):
-            stored = await _store_framed(
-                fs, stored.handle, framing, mimetype, data, storage_path(owner_id, slot)
+            stored = await store_cut(
+                fs, stored.handle, framing, mimetype, upright_size(data), storage_path(owner_id, slot)
             )
-    preview = preview_url(spec.slot, stored.handle, settings)
-    return await asyncio.to_thread(
-        profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview
-    )
+    return await record_job(owner_id, spec.slot, stored.handle, filename, settings)
 
 
-async def _store_framed(
-    fs: FilestackClient, handle: str, framing: Framing | None, mimetype: str, data: bytes, path: str
+async def record_job(owner_id: int, slot: str, handle: str, filename: str, settings: Settings) -> PhotoJob:
+    """Record the job of a stored original, with its instant preview URL."""
+    preview = preview_url(slot, handle, settings)
+    return await asyncio.to_thread(profile_store.add_job, owner_id, Slot(slot), handle, filename, preview)
+
+
+async def store_cut(
+    fs: FilestackClient,
+    handle: str,
+    framing: Framing | None,
+    mimetype: str,
+    size: tuple[int, int],
+    path: str,
 ) -> StoreResponse:
-    """Store the framed part of the uploaded file ``handle`` (as a JPEG when browsers cannot show its
-    type) as a new file, then delete the upload."""
+    """Store the framed part of the uploaded file ``handle`` (upright ``size``; as a JPEG when
+    browsers cannot show its type) as a new file under ``path``, then delete the upload."""
     if framing is not None:
-        framing = scaled_to(framing, *upright_size(data))
-    chain = upright_chain(framing, mimetype)
-    if chain is None:
-        raise ValueError("nothing to frame or convert")
-    chain = chain.store(location="s3", path=path)
+        framing = scaled_to(framing, *size)
+    chain = (upright_chain(framing, mimetype) or Transformation().rotate("exif")).store(
+        location="s3", path=path
+    )
     try:
         framed = await fs.store_transformation(handle, chain)
     except FilestackError:
-        await _forget(fs, handle)
+        await forget(fs, handle)
         raise
-    await _forget(fs, handle)
+    await forget(fs, handle)
     return framed
 
 
-async def _forget(fs: FilestackClient, handle: str) -> None:
+async def forget(fs: FilestackClient, handle: str) -> None:
     """Delete an upload nothing will use; a failure is logged (the file is the owner's, under their path)."""
     try:
         await fs.delete(handle)

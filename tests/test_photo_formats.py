@@ -10,7 +10,8 @@ from app_env import Person, env  # noqa: F401  (fixture)
 from PIL import Image
 from skimage import data as samples
 
-from dashboard import photo_jobs
+from dashboard import photo_framing_jobs, photo_jobs
+from dashboard.local_filestack.storage.files import FileNotFound
 from dashboard.photo_checks import DROPZONE_ACCEPT, check_photo
 from dashboard.photo_framing import Framing, needs_conversion, upright_chain
 
@@ -73,3 +74,44 @@ async def test_a_sideways_heic_is_stored_upright(env) -> None:  # noqa: F811
     )
     with Image.open(io.BytesIO(service.storage.read(job.original_handle))) as image:
         assert image.format == "JPEG" and image.size == (1024, 768)
+
+
+async def test_a_photo_framed_on_the_servers_copy(env) -> None:  # noqa: F811
+    settings, service, http = env
+    ada = Person("ada")
+    pending = await photo_framing_jobs.upload_for_framing(
+        ada.id, "avatar", astronaut("HEIF"), "IMG.HEIC", settings
+    )
+    assert (pending.width, pending.height) == (1024, 768)
+    # The dialog is shown a JPEG of it, upright.
+    view = await http.get(photo_framing_jobs.framing_view_url(pending, settings))
+    assert view.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(view.content)) as image:
+        assert image.size == pending.view_size == (1024, 768)
+    # The frame was chosen on that view: its right 768×768 square.
+    framing = Framing(x=256, y=0, width=768, height=768, image_width=1024, image_height=768)
+    job = await photo_framing_jobs.adopt(ada.id, pending, framing, settings)
+    with Image.open(io.BytesIO(service.storage.read(job.original_handle))) as image:
+        assert image.format == "JPEG" and image.size == (768, 768)
+    with pytest.raises(FileNotFound):
+        service.storage.get(pending.handle)
+
+
+async def test_a_cancelled_frame_leaves_nothing_stored(env) -> None:  # noqa: F811
+    settings, service, _http = env
+    ada = Person("ada")
+    pending = await photo_framing_jobs.upload_for_framing(
+        ada.id, "cover", astronaut("HEIF"), "IMG.HEIC", settings
+    )
+    assert service.storage.get(pending.handle).path.startswith(f"users/{ada.id}/cover/")
+    await photo_framing_jobs.discard(pending, settings)
+    with pytest.raises(FileNotFound):
+        service.storage.get(pending.handle)
+
+
+async def test_a_big_photo_is_framed_on_a_smaller_view(env) -> None:  # noqa: F811
+    settings, _service, _http = env
+    pending = await photo_framing_jobs.upload_for_framing(
+        Person("ada").id, "cover", astronaut("HEIF", (3000, 1500)), "IMG.HEIC", settings
+    )
+    assert pending.view_size == (2048, 1024)

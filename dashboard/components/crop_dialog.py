@@ -26,6 +26,10 @@ from dashboard.state import AvatarState, CoverState
 from dashboard.state.crop import CropState
 
 MIN_ZOOM, MAX_ZOOM, ZOOM_STEP = 1.0, 4.0, 0.1
+SAVE_BUTTON = (
+    "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700 "
+    "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+)
 
 crop_position = ClientStateVar.create("crop_position", {"x": 0.0, "y": 0.0})
 crop_zoom = ClientStateVar.create("crop_zoom", 1.0)
@@ -64,6 +68,7 @@ def _on_open() -> Var:
     return _js(
         "(event) => { event.preventDefault();"
         f" ({set_position!s})({{x: 0, y: 0}}); ({set_zoom!s})(1); ({set_rotation!s})(0);"
+        " window.photoPicker.turned(0);"
         " setTimeout(() => { const area = document.querySelector('#crop-frame [tabindex]');"
         " if (area) area.focus(); }, 0); }",
         set_position,
@@ -90,27 +95,36 @@ def confirm_button(state: Any, slot: str) -> rx.Component:
             state.handle_upload(
                 PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot),
                 Var(_js_expr=f"window.photoPicker.framing({slot!r})"),
+                Var(_js_expr=f"window.photoPicker.pickOf({slot!r})"),
             ),
         ],
-        class_name=(
-            "rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700 "
-            "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
-        ),
+        class_name=SAVE_BUTTON,
     )
 
 
-def send_unframed_button(state: Any, slot: str) -> rx.Component:
-    """Sends the picked photo without a frame: for a photo this browser cannot show (HEIC in
-    Chromium, or not an image at all); the server decides, and aligns the photo on faces."""
+def send_to_frame_button(state: Any, slot: str) -> rx.Component:
+    """Sends a picked photo this browser cannot show (HEIC in Chromium, or not an image at all) to
+    be checked and stored first; the dialog then frames the server's JPEG of it."""
     return rx.el.button(
-        id=f"{slot}-send-unframed",
+        id=f"{slot}-send-to-frame",
         type="button",
         tab_index=-1,
         aria_hidden="true",
-        on_click=state.handle_upload(
-            PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot), ""
+        on_click=CropState.upload_to_frame(
+            PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot), slot
         ),
         class_name="hidden",
+    )
+
+
+def save_pending_button() -> rx.Component:
+    """Save the frame of a photo already stored: the server cuts it."""
+    return rx.el.button(
+        "Save photo",
+        id="crop-confirm",
+        type="button",
+        on_click=CropState.save_pending(Var(_js_expr="window.photoPicker.framing('')")),
+        class_name=SAVE_BUTTON,
     )
 
 
@@ -150,6 +164,7 @@ def _frame() -> rx.Component:
             on_zoom_change=crop_zoom.set_value(),
             on_crop_complete=_js("(area, pixels) => window.photoPicker.framed(pixels)"),
             on_crop_area_change=_js("(area, pixels) => window.photoPicker.framed(pixels)"),
+            on_media_loaded=_js("(media) => window.photoPicker.shown(media)"),
             media_props={"alt": "The chosen photo"},
         ),
         id="crop-frame",
@@ -230,9 +245,13 @@ def crop_dialog() -> rx.Component:
                         ),
                     ),
                     rx.cond(
-                        CropState.is_cover,
-                        confirm_button(CoverState, "cover"),
-                        confirm_button(AvatarState, "avatar"),
+                        CropState.pending,
+                        save_pending_button(),
+                        rx.cond(
+                            CropState.is_cover,
+                            confirm_button(CoverState, "cover"),
+                            confirm_button(AvatarState, "avatar"),
+                        ),
                     ),
                     class_name="flex justify-end gap-2",
                 ),
@@ -244,7 +263,7 @@ def crop_dialog() -> rx.Component:
             on_close_auto_focus=_js("(event) => { event.preventDefault(); window.photoPicker.focusSlot(); }"),
             class_name="max-w-2xl",
         ),
-        rx.el.div(send_unframed_button(AvatarState, "avatar"), send_unframed_button(CoverState, "cover")),
+        rx.el.div(send_to_frame_button(AvatarState, "avatar"), send_to_frame_button(CoverState, "cover")),
         open=CropState.is_open,
         on_open_change=CropState.set_open,
     )

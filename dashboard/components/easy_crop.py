@@ -51,3 +51,4 @@ class Cropper(rx.Component):
     on_rotation_change: rx.EventHandler[_value_spec]
     on_crop_complete: rx.EventHandler[_area_spec]
     on_crop_area_change: rx.EventHandler[_area_spec]
+    on_media_loaded: rx.EventHandler[_value_spec]

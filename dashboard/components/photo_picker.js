@@ -11,6 +11,7 @@
   let frame = null; // the crop dialog's last croppedAreaPixels
   let rotation = 0;
   let lastSlot = "";
+  let shownSize = null; // the size of the image the dialog shows (its natural size, upright)
 
   function outputName(name) {
     const base = (name || "photo").replace(/\.[^.]*$/, "");
@@ -72,9 +73,12 @@
       bitmap.close();
     }
     const url = bitmap ? URL.createObjectURL(chosen.file) : "";
-    picked[slot] = { file: chosen.file, url: url, width: chosen.width, height: chosen.height, name: file.name };
+    // Which choice this is: the slot ignores a late local preview of a photo already stored.
+    const pick = Date.now();
+    picked[slot] = { file: chosen.file, url: url, width: chosen.width, height: chosen.height, name: file.name, pick: pick };
     frame = null;
     rotation = 0;
+    shownSize = null;
     return {
       slot: slot,
       src: url,
@@ -103,14 +107,22 @@
     }
   }
 
+  function shown(media) {
+    if (media && media.naturalWidth > 0) {
+      shownSize = { width: media.naturalWidth, height: media.naturalHeight };
+    }
+  }
+
   function turned(degrees) {
     rotation = ((degrees % 360) + 360) % 360;
   }
 
   // The frame as the server reads it (dashboard/photo_framing.py Framing), or "" when there is none.
+  // It is measured on the image the dialog shows: the picked file, or an image opened by URL.
   function framing(slot) {
     const entry = picked[slot];
-    if (!entry || !frame || !entry.width) {
+    const size = shownSize || (entry && entry.width ? { width: entry.width, height: entry.height } : null);
+    if (!frame || !size) {
       return "";
     }
     return JSON.stringify({
@@ -119,18 +131,27 @@
       width: Math.max(1, Math.round(frame.width)),
       height: Math.max(1, Math.round(frame.height)),
       rotation: rotation,
-      image_width: entry.width,
-      image_height: entry.height,
+      image_width: size.width,
+      image_height: size.height,
     });
   }
 
   // The framed part, drawn from the browser's own copy at the slot's size: what the slot shows
   // while the photo uploads. Without a frame, the chosen photo itself.
+  function pickOf(slot) {
+    const entry = picked[slot];
+    return entry ? entry.pick : 0;
+  }
+
   async function framedPreview(slot, outWidth, outHeight) {
     const entry = picked[slot];
     if (!entry) {
-      return "";
+      return { url: "", pick: 0 };
     }
+    return { url: await drawFrame(entry, outWidth, outHeight), pick: entry.pick };
+  }
+
+  async function drawFrame(entry, outWidth, outHeight) {
     if (!frame || !entry.url) {
       return entry.url;
     }
@@ -325,6 +346,6 @@
     document.documentElement.setAttribute("data-camera", "yes");
   }
 
-  window.photoPicker = { choose, files, localUrl, framed, turned, framing, framedPreview, forget, focusSlot,
+  window.photoPicker = { choose, files, localUrl, framed, shown, turned, framing, framedPreview, pickOf, forget, focusSlot,
     handOver, startCamera, stopCamera, closeCamera, capture, retake, useCamera };
 })();

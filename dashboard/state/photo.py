@@ -77,6 +77,8 @@ class PhotoSlot(rx.State, mixin=True):
     _saved_url: str = ""
     #: The photo job (database row) this slot shows (backend only).
     _photo_job_id: int = 0
+    #: The browser's latest choice whose upload was handled (its local preview is then stale).
+    _handled_pick: int = 0
 
     @rx.var
     def busy(self) -> bool:
@@ -121,16 +123,19 @@ class PhotoSlot(rx.State, mixin=True):
             self._move(SlotEvent.PROGRESS, f"Uploading… {self.progress}%")
 
     @rx.event
-    def show_local(self, url: str):
-        """Show the browser's own copy of the photo being sent (an object URL) until the upload ends."""
-        if isinstance(url, str) and url.startswith("blob:"):
+    def show_local(self, shown: dict):
+        """Show the browser's own copy of the photo being sent (``{"url": "blob:…", "pick": n}``) until
+        the upload ends; a copy arriving after its upload was handled is ignored."""
+        url, pick = str((shown or {}).get("url") or ""), int((shown or {}).get("pick") or 0)
+        if url.startswith("blob:") and pick > self._handled_pick:
             self.photo_url, self.progress = url, 0
             self._move(SlotEvent.PROGRESS, "Uploading… 0%")
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile], framing: str = ""):
+    async def handle_upload(self, files: list[rx.UploadFile], framing: str = "", pick: int = 0):
         """Store the chosen file under the account (cut to its ``framing``, the crop dialog's, if any),
-        show its preview at once, then run the workflow."""
+        show its preview at once, then run the workflow. ``pick`` numbers the browser's choice."""
+        self._handled_pick = max(self._handled_pick, int(pick or 0))
         account = await self._account()
         if account is None:
             yield self._to_login()
@@ -156,6 +161,11 @@ class PhotoSlot(rx.State, mixin=True):
             self._reject(f"Upload failed: {err}")
             yield rx.toast.error(self.message)
             return
+        async for event in self._started(job):
+            yield event
+
+    async def _started(self, job: PhotoJob):
+        """A new job's original is stored: show its preview, run its workflow, follow it."""
         self._photo_job_id = job.id or 0
         await follow_leases.remember_client(
             get_settings().redis_url, self._photo_job_id, self.router.session.client_token

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from .conftest import ARTIFACTS
-from .steps import RECORD_STATUS, decode, handle_of, new_username, sign_up
+from .steps import RECORD_STATUS, decode, file_status, handle_of, new_username, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -311,27 +311,61 @@ def test_a_photo_taken_with_the_camera_is_framed_and_saved(running_app, camera_b
     context.close()
 
 
-def test_a_heic_photo_from_a_phone_is_saved(running_app, browser, tmp_path):
+def heic_photo(path: Path) -> Path:
+    """A real HEIC (HEVC-coded, as a phone writes it) of a real photo: scikit-image's astronaut."""
     import pillow_heif
     from skimage import data as samples
 
     pillow_heif.register_heif_opener()
-    heic = tmp_path / "IMG_0042.HEIC"
-    Image.fromarray(samples.astronaut()).resize((1200, 900)).save(heic, "HEIF", quality=80)
+    # The astronaut's left half red-tinted, so a frame on that half is told from one on the right.
+    image = Image.fromarray(samples.astronaut()).resize((1200, 600))
+    image.paste(RED, (0, 0, 600, 600))
+    image.save(path, "HEIF", quality=80)
+    return path
+
+
+def test_a_heic_photo_from_a_phone_is_framed_on_the_servers_copy_and_saved(running_app, browser, tmp_path):
+    heic = heic_photo(tmp_path / "IMG_0042.HEIC")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_up(page, running_app, new_username("heic"))
-    page.locator("#avatar-upload input[type=file]").set_input_files(str(heic))
-    # Chromium cannot show HEIC, so it is sent as it is (no frame) and previewed as a JPEG.
+    # Chromium cannot show HEIC: it is stored first and the dialog frames the server's JPEG of it.
+    choose(page, "avatar", heic)
+    shown = page.get_attribute("#crop-dialog img", "src")
+    assert "output=format:jpg" in shown
+    assert page.evaluate("() => document.querySelector('#crop-dialog img').naturalWidth") == 1200
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#crop-dialog", state="detached", timeout=30_000)
     page.wait_for_function(
         "() => (document.getElementById('avatar-image').getAttribute('src') || '').includes('resize=')",
         timeout=60_000,
     )
     preview = decode(page.get_attribute("#avatar-image", "src"))
-    assert preview.format == "JPEG" and preview.size == (400, 400)
+    assert preview.format == "JPEG" and nearest(main_colour(preview)) == "red"
     page.wait_for_function(
         "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
     )
     final = decode(page.get_attribute("#avatar-image", "src"))
-    assert final.format == "JPEG" and final.size == (400, 400)
+    assert final.format == "JPEG" and final.size == (400, 400) and nearest(main_colour(final)) == "red"
+    # The stored HEIC is gone once its frame is cut.
+    assert file_status(running_app, handle_of(shown)) == 404
+    context.close()
+
+
+def test_cancelling_a_heic_deletes_what_was_stored(running_app, browser, tmp_path):
+    heic = heic_photo(tmp_path / "IMG_0043.HEIC")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("heicx"))
+    before = page.get_attribute("#avatar-image", "src")
+    choose(page, "avatar", heic)
+    stored = handle_of(page.get_attribute("#crop-dialog img", "src"))
+    assert file_status(running_app, stored) == 200
+    page.keyboard.press("Escape")
+    # The dialog closes once the cancel is handled, the stored file deleted by then.
+    page.wait_for_selector("#crop-dialog", state="detached")
+    assert page.get_attribute("#avatar-image", "src") == before
+    assert file_status(running_app, stored) == 404
     context.close()
