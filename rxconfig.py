@@ -17,6 +17,7 @@ config = rx.Config(
     db_url=settings.database_url,
     # With REDIS_URL set, Reflex keeps state in Redis and runs several backend workers.
     redis_url=settings.redis_url,
-    plugins=[rx.plugins.TailwindV4Plugin()],
+    # Radix Themes: the crop and camera dialogs (focus kept inside, Esc, focus given back).
+    plugins=[rx.plugins.TailwindV4Plugin(), rx.plugins.RadixThemesPlugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -2,7 +2,8 @@
 
 The photo itself and the frame stay in the browser (``dashboard/components/photo_picker.js``) until the
 person saves; this state only says which slot the dialog is for, what it shows and what
-to warn about. It can be opened on any image URL the browser can show.
+to warn about. It can also be opened on a photo already stored (:meth:`CropState.frame_stored`):
+it then shows an image URL, the CDN's JPEG of that file.
 """
 
 from __future__ import annotations
@@ -81,12 +82,6 @@ class CropState(SessionState):
         )
 
     @rx.event
-    def open_url(self, slot: str, url: str, width: int, height: int, name: str = ""):
-        """Frame an image the browser can load from ``url`` (of ``width`` × ``height`` pixels, upright)."""
-        if slot in (Slot.AVATAR.value, Slot.COVER.value) and isinstance(url, str):
-            self._show(slot, url, int(width), int(height), name)
-
-    @rx.event
     async def upload_to_frame(self, files: list[rx.UploadFile], slot: str):
         """Store a photo this browser cannot show, then open the dialog on the server's JPEG of it."""
         if slot not in (Slot.AVATAR.value, Slot.COVER.value):
@@ -112,12 +107,20 @@ class CropState(SessionState):
             slot_state._reject(f"Upload failed: {err}")
             yield rx.toast.error(slot_state.message)
             return
-        await self._drop_pending()
         slot_state.progress = 0
         slot_state._move(SlotEvent.LOADED, "Frame the photo, then save it.")
+        await self.frame_stored(pending)
+
+    async def frame_stored(self, pending: PendingPhoto) -> None:
+        """Open the dialog on a photo already stored under the owner's folder (one sent first because
+        this browser cannot show it, or one stored from a link): the dialog shows the CDN's JPEG of
+        it, Save cuts the frame from it and starts the slot's job, Cancel deletes it."""
+        await self._drop_pending()
         self._pending, self.pending = json.dumps(dataclasses.asdict(pending)), True
         width, height = pending.view_size
-        self._show(slot, photo_framing_jobs.framing_view_url(pending), width, height, filename)
+        self._show(
+            pending.slot, photo_framing_jobs.framing_view_url(pending), width, height, pending.filename
+        )
 
     @rx.event
     async def save_pending(self, framing: str):
