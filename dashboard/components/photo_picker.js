@@ -148,17 +148,31 @@
     if (!entry) {
       return { url: "", pick: 0 };
     }
-    return { url: await drawFrame(entry, outWidth, outHeight), pick: entry.pick };
-  }
-
-  async function drawFrame(entry, outWidth, outHeight) {
     if (!frame || !entry.url) {
-      return entry.url;
+      return { url: entry.url, pick: entry.pick };
     }
     const bitmap = await decode(entry.file);
-    if (!bitmap) {
-      return entry.url;
+    return { url: bitmap ? await drawFrame(bitmap, outWidth, outHeight) : entry.url, pick: entry.pick };
+  }
+
+  // The framed part of the image the dialog shows (a photo already stored, shown by its URL).
+  async function shownPreview(outWidth, outHeight) {
+    const image = document.querySelector("#crop-dialog img");
+    const chosen = framing("");
+    if (!image || !image.complete || !frame) {
+      return { url: "", pick: 0, framing: chosen };
     }
+    try {
+      const bitmap = await createImageBitmap(image);
+      return { url: await drawFrame(bitmap, outWidth, outHeight), pick: Date.now(), framing: chosen };
+    } catch (err) {
+      // An image the page may not read (no CORS): the server's preview follows instead.
+      return { url: "", pick: 0, framing: chosen };
+    }
+  }
+
+  // Draw the frame (turned like the dialog) from an upright bitmap at the slot's size; a blob: URL.
+  async function drawFrame(bitmap, outWidth, outHeight) {
     const quarter = rotation === 90 || rotation === 270;
     const turnedWidth = quarter ? bitmap.height : bitmap.width;
     const turnedHeight = quarter ? bitmap.width : bitmap.height;
@@ -173,12 +187,7 @@
     context.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
     bitmap.close();
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
-    if (!blob) {
-      return entry.url;
-    }
-    const url = URL.createObjectURL(blob);
-    entry.previews = (entry.previews || []).concat([url]);
-    return url;
+    return blob ? URL.createObjectURL(blob) : "";
   }
 
   function forget(slot) {
@@ -346,6 +355,6 @@
     document.documentElement.setAttribute("data-camera", "yes");
   }
 
-  window.photoPicker = { choose, files, localUrl, framed, shown, turned, framing, framedPreview, pickOf, forget, focusSlot,
+  window.photoPicker = { choose, files, localUrl, framed, shown, turned, framing, framedPreview, shownPreview, pickOf, forget, focusSlot,
     handOver, startCamera, stopCamera, closeCamera, capture, retake, useCamera };
 })();

@@ -123,24 +123,31 @@ class CropState(SessionState):
         )
 
     @rx.event
-    async def save_pending(self, framing: str):
-        """Save the frame of the stored photo: cut it on the server and start the slot's job."""
+    async def save_pending(self, shown: dict):
+        """Save pressed on a stored photo. ``shown`` is ``photoPicker.shownPreview``'s answer: the
+        browser's framed copy (shown in the slot at once, as ``PhotoSlot.show_local`` takes it) and
+        the frame; the server then cuts the frame from the stored file and starts the slot's job."""
         pending = self._take_pending()
         self.is_open = False
         if pending is None:
             return
+        shown = shown if isinstance(shown, dict) else {}
         slot_state = await self._slot_state(pending.slot)
+        slot_state.show_local(shown)
+        yield
         account = await self._account()
         if account is None:
             yield self._to_login()
             return
         try:
-            job = await photo_framing_jobs.adopt(account.account_id, pending, parse_framing(framing))
+            framing = parse_framing(str(shown.get("framing") or ""))
+            job = await photo_framing_jobs.adopt(account.account_id, pending, framing)
         except (FramingRejected, FilestackError) as err:
             await photo_framing_jobs.discard(pending)
             slot_state._reject(f"The photo could not be framed: {err}")
             yield rx.toast.error(slot_state.message)
             return
+        slot_state._handled_pick = max(slot_state._handled_pick, int(shown.get("pick") or 0))
         async for event in slot_state._started(job):
             yield event
 

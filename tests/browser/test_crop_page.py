@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import io
 from pathlib import Path
 
 import pytest
@@ -32,27 +32,45 @@ RECORD_SOURCES = """
 """
 
 
-def server_preview(page, running_app, username: str, image_id: str) -> str:
-    """The server's preview URL (a ``resize=`` transformation) the page was given for the latest job.
+MEAN_COLOUR = """
+async (src) => {
+  const bitmap = await createImageBitmap(await (await fetch(src)).blob());
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width; canvas.height = bitmap.height;
+  const context = canvas.getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  const w = bitmap.width, h = bitmap.height;
+  const data = context.getImageData(Math.floor(w / 4), Math.floor(h / 4), Math.floor(w / 2), Math.floor(h / 2)).data;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) { sum[0] += data[i]; sum[1] += data[i + 1]; sum[2] += data[i + 2]; }
+  const n = data.length / 4;
+  return sum.map((value) => Math.round(value / n));
+}
+"""
 
-    Read from the job's row: a quick workflow can replace the preview before the page paints it.
-    When the page did paint it, it is the same URL.
-    """
-    page.wait_for_function(
-        "(id) => /Processing|Saved/.test(document.getElementById(id).textContent)",
-        arg=image_id.replace("-image", "-status"),
-        timeout=60_000,
-    )
-    with sqlite3.connect(Path(running_app.log).parent / "dashboard.db") as db:
-        row = db.execute(
-            "SELECT j.preview_url FROM photojob j JOIN account a ON a.id = j.owner_id"
-            " WHERE a.username = ? ORDER BY j.id DESC",
-            (username,),
-        ).fetchone()
-    assert row is not None and "resize=" in row[0], row
-    painted = [src for src in page.evaluate("(id) => window.__sources[id]", image_id) if "resize=" in src]
-    assert painted in ([], [row[0]]), painted
-    return str(row[0])
+
+def watch_previews(page, image_id: str) -> dict[str, bytes]:
+    """Record what the slot paints: its sources, and the bodies of the server previews it loads."""
+    page.evaluate(RECORD_SOURCES, image_id)
+    bodies: dict[str, bytes] = {}
+
+    def keep(response) -> None:
+        if "resize=" in response.url and response.status == 200:
+            bodies[response.url] = response.body()
+
+    page.on("response", keep)
+    return bodies
+
+
+def previews_shown(page, image_id: str, bodies: dict[str, bytes]) -> list[str]:
+    """The nearest named colour of every preview the slot painted: the browser's own framed copy
+    (``blob:``) and the server's (``resize=``). A quick workflow may replace the server's preview
+    before it is painted; the browser's copy is painted first, while the photo uploads."""
+    painted = page.evaluate("(id) => window.__sources[id]", image_id)
+    colours = [nearest(tuple(page.evaluate(MEAN_COLOUR, src))) for src in painted if src.startswith("blob:")]
+    colours += [nearest(main_colour(Image.open(io.BytesIO(body)))) for body in bodies.values()]
+    assert colours, painted
+    return colours
 
 
 def three_bands(path: Path, size: tuple[int, int] = (1500, 500)) -> Path:
@@ -92,10 +110,9 @@ def choose(page, slot: str, path: Path) -> None:
 def test_framing_with_the_keyboard_saves_what_was_framed(running_app, browser, tmp_path, artifacts):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    username = new_username("frame")
-    sign_up(page, running_app, username)
+    sign_up(page, running_app, new_username("frame"))
     page.evaluate(RECORD_STATUS, "avatar-status")
-    page.evaluate(RECORD_SOURCES, "avatar-image")
+    bodies = watch_previews(page, "avatar-image")
     choose(page, "avatar", three_bands(tmp_path / "bands.jpg"))
     # The frame opens centred on the green band, with the keyboard in the frame.
     assert page.evaluate("() => !!document.activeElement.closest('#crop-frame')")
@@ -106,14 +123,12 @@ def test_framing_with_the_keyboard_saves_what_was_framed(running_app, browser, t
     page.wait_for_selector("#crop-dialog", state="detached", timeout=30_000)
     # Focus is back on the slot.
     assert page.evaluate("() => document.activeElement.id") == "avatar-upload"
-    preview = server_preview(page, running_app, username, "avatar-image")
-    assert nearest(main_colour(decode(preview))) == "red", main_colour(decode(preview))
     page.wait_for_function(
         "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
     )
-    final = page.get_attribute("#avatar-image", "src")
-    assert handle_of(final) != handle_of(preview)
-    saved = decode(final)
+    # What the slot showed while the photo was sent and processed was the framed band.
+    assert set(previews_shown(page, "avatar-image", bodies)) == {"red"}
+    saved = decode(page.get_attribute("#avatar-image", "src"))
     assert saved.size == (400, 400)
     assert nearest(main_colour(saved)) == "red", main_colour(saved)
     context.close()
@@ -370,9 +385,8 @@ def test_a_heic_photo_from_a_phone_is_framed_on_the_servers_copy_and_saved(runni
     heic = heic_photo(tmp_path / "IMG_0042.HEIC")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    username = new_username("heic")
-    sign_up(page, running_app, username)
-    page.evaluate(RECORD_SOURCES, "avatar-image")
+    sign_up(page, running_app, new_username("heic"))
+    bodies = watch_previews(page, "avatar-image")
     # Chromium cannot show HEIC: it is stored first and the dialog frames the server's JPEG of it.
     choose(page, "avatar", heic)
     shown = page.get_attribute("#crop-dialog img", "src")
@@ -382,13 +396,13 @@ def test_a_heic_photo_from_a_phone_is_framed_on_the_servers_copy_and_saved(runni
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     page.wait_for_selector("#crop-dialog", state="detached", timeout=30_000)
-    preview = decode(server_preview(page, running_app, username, "avatar-image"))
-    assert preview.format == "JPEG" and nearest(main_colour(preview)) == "red"
     page.wait_for_function(
         "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
     )
     final = decode(page.get_attribute("#avatar-image", "src"))
     assert final.format == "JPEG" and final.size == (400, 400) and nearest(main_colour(final)) == "red"
+    # Chromium has no copy of its own to show: the slot showed the server's preview, a JPEG.
+    assert set(previews_shown(page, "avatar-image", bodies)) == {"red"}
     # The stored HEIC is gone once its frame is cut.
     assert file_status(running_app, handle_of(shown)) == 404
     context.close()
