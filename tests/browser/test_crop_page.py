@@ -147,6 +147,12 @@ def test_escape_cancels_without_an_upload(running_app, browser, tmp_path):
     for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:
         page.keyboard.press(key)
         assert page.evaluate("() => !!document.activeElement.closest('#crop-dialog')"), key
+    # The wheel zooms the photo under the frame.
+    frame = page.locator("#crop-frame").bounding_box()
+    assert frame is not None
+    page.mouse.move(frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function("() => Number(document.getElementById('crop-zoom').value) > 1")
     page.keyboard.press("Escape")
     page.wait_for_selector("#crop-dialog", state="detached", timeout=30_000)
     assert page.evaluate("() => document.activeElement.id") == "avatar-upload"
@@ -248,6 +254,12 @@ def test_cover_frame_on_a_phone_zoom_keys_and_rotate(running_app, browser, tmp_p
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
     assert page.locator("#crop-confirm").is_visible()
     page.screenshot(path=str(artifacts / "crop-dialog-375.png"), animations="disabled")
+    # axe-core finds nothing serious in the open dialog.
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context="#crop-dialog").response
+    serious = [v["id"] for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    assert serious == [], serious
     zoom = "() => Number(document.getElementById('crop-zoom').value)"
     assert page.evaluate(zoom) == 1
     page.keyboard.press("+")
