@@ -64,8 +64,9 @@ from dashboard.local_filestack.ingest.receive import StoreOptions, describe
 from dashboard.local_filestack.ingest.screenshot import Screenshots
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
-from dashboard.local_filestack.storage.files import FileNotFound
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = CDN_PREFIX
 #: Workflow answers are about a moment; they are never cached.
@@ -122,10 +123,11 @@ class WorkflowGateway(Protocol):
         """Raise ``WorkflowNotFound`` unless every id names a workflow."""
         ...
 
-    async def start_on_stored(
-        self, workflow_ids: list[str], handle: str, *, base_url: str
+    async def file_arrived(
+        self, stored: StoredFile, arrival: Arrival, named: list[str], *, base_url: str
     ) -> list[dict[str, str]]:
-        """Start the named workflows on a just-stored file: ``[{"id", "jobid"}, ...]``."""
+        """A file was stored: start the ``named`` workflows and those whose upload trigger
+        matches it, each once per file: ``[{"id", "jobid"}, ...]``."""
         ...
 
 
@@ -246,6 +248,9 @@ class Cdn:
                 self.gate.check_api_key(source.apikey, required=False)
         if not creds.has_policy and any(source.handle is not None for source in sources):
             creds = auth.from_query(request)
+        for source in sources:
+            if source.handle is not None:  # a held file is out of public reach, rendered or not
+                await asyncio.to_thread(self.storage.quarantine.check, source.handle)
         chain = tuple(task for task in parsed.tasks if task.name not in _CONTROL_TASKS)
         fallback = next((task for task in chain if task.name == "fallback"), None)
         chain = tuple(task for task in chain if task.name != "fallback")
@@ -444,6 +449,7 @@ class Cdn:
         seconds = fallback.params.get("cache", FALLBACK_CACHE_S)
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_EXPIRY:
             raise ServiceError(400, f"fallback: parameter 'cache' must be seconds from 1 to {MAX_EXPIRY}")
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         try:
             stored = await asyncio.to_thread(self.storage.get, handle)
             data = await asyncio.to_thread(self.storage.read, handle)
@@ -495,10 +501,9 @@ class Cdn:
         stored = await asyncio.to_thread(self.storage.put, new)
         hosts = public_hosts(request, PREFIX, self.public_url)
         body = store_result(stored, hosts.file_url(stored.handle))
-        if workflows:
-            body["workflows"] = await self.workflows.start_on_stored(
-                workflows, stored.handle, base_url=hosts.cdn
-            )
+        started = await self.workflows.file_arrived(stored, Arrival.CDN_STORE, workflows, base_url=hosts.cdn)
+        if started:
+            body["workflows"] = started
         body.update(store_extra or {})
         return JSONResponse(body)
 

@@ -43,6 +43,7 @@ from dashboard.local_filestack.ingest.multipart import (
 )
 from dashboard.local_filestack.ingest.receive import check_declared_length, is_form, read_body, store_bytes
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = UPLOAD_PREFIX
 REGION = "local"
@@ -235,10 +236,9 @@ class UploadApi:
         }
         if body.upload_tags is not None:
             answer["upload_tags"] = body.upload_tags
-        if workflows:
-            answer["workflows"] = await self.workflows.start_on_stored(
-                workflows, stored.handle, base_url=hosts.cdn
-            )
+        started = await self.workflows.file_arrived(stored, Arrival.MULTIPART, workflows, base_url=hosts.cdn)
+        if started:
+            answer["workflows"] = started
         return JSONResponse(answer)
 
     def routes(self) -> list[BaseRoute]:

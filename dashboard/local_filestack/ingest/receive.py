@@ -37,10 +37,11 @@ _FORM_OVERHEAD = 64 * 1024
 
 
 class Incoming(BaseModel):
-    """The bytes of an upload and the name the client gave it, if any."""
+    """The bytes of an upload, the name the client gave it, if any, and whether they came from a URL."""
 
     data: bytes
     filename: str | None = None
+    from_url: bool = False
 
 
 class Described(BaseModel):
@@ -113,7 +114,7 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
         if isinstance(url, str) and url.strip():
             url = url.strip()
             data, _declared_type = await fetching.fetch(url)
-            return Incoming(data=data, filename=url_filename(url))
+            return Incoming(data=data, filename=url_filename(url), from_url=True)
     raise BadUpload(
         f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'"
     )

@@ -25,14 +25,16 @@ from dashboard.local_filestack.storage.files import (
     is_handle,
 )
 from dashboard.local_filestack.storage.index import FileIndex
+from dashboard.local_filestack.storage.quarantine import Quarantine
 
 
 class Storage:
-    """Stored files by handle."""
+    """Stored files by handle, and the ones held in quarantine (:attr:`quarantine`)."""
 
     def __init__(self, blobs: BlobStore, index: FileIndex) -> None:
         self.blobs = blobs
         self.index = index
+        self.quarantine = Quarantine(index.db)
 
     def get(self, handle: str) -> StoredFile:
         """The metadata of ``handle``; :class:`FileNotFound` if there is none."""
@@ -103,6 +105,7 @@ class Storage:
         if blob is None:
             return False
         self.blobs.remove(blob)
+        self.quarantine.release(handle)
         return True
 
     def close(self) -> None:
