@@ -104,7 +104,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     app_dir = _app_dir(base)
     port = free_port()
     state = base / "state.json"
-    env = {**os.environ, "QUEUE_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S)}
+    # The cluster may fetch from itself (store from a URL), and from no other private address.
+    env = {
+        **os.environ,
+        "QUEUE_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
+        "FETCH_ALLOWED_HOSTS": f"127.0.0.1:{port}",
+    }
     for key in ("DATA_DIR", "STORAGE_URL", "FILESTACK_API_KEY"):
         env.pop(key, None)
     output = (base / "cluster.out").open("wb")
