@@ -4,6 +4,7 @@ import reflex as rx
 
 from dashboard.components.flow_graph import flow_graph
 from dashboard.components.job_tasks import task_run_list
+from dashboard.components.quarantine_panel import quarantine_panel
 from dashboard.components.studio_shell import (
     CARD,
     DANGER,
@@ -22,9 +23,10 @@ from dashboard.components.studio_shell import (
 from dashboard.state.jobs import STATUSES, TIME_WINDOWS
 from dashboard.state.jobs import JobDetailState as Detail
 from dashboard.state.jobs import JobListState as Jobs
+from dashboard.state.quarantine import QuarantineState
 from dashboard.state.studio import StudioState
 
-LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page]
+LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page, QuarantineState.load_quarantine]
 DETAIL_ROUTE = "/jobs/[job_uuid]"
 DETAIL_ON_LOAD = [StudioState.check_access, Detail.load_page]
 
@@ -194,6 +196,7 @@ def jobs_page() -> rx.Component:
                 empty_state("inbox", "No jobs", "No job matches these filters."),
             ),
         ),
+        quarantine_panel(),
     )
 
 
