@@ -266,3 +266,86 @@ async def test_the_rest_api_names_a_bad_trigger(tmp_path: Path) -> None:
         workflow_id = await _create(running.client, THUMB_WORKFLOW)
         shown = (await running.client.get(f"{REST}/workflows/{workflow_id}", auth=AUTH)).json()
         assert shown["triggers"] == [INCOMING]
+
+
+# -- a multipart upload interrupted ----------------------------------------------
+
+
+async def _begin_multipart(client: httpx.AsyncClient, data: bytes, store: dict[str, Any]) -> dict[str, Any]:
+    """Start an upload and send its one part; the ``complete`` body to send."""
+    start = await client.post(
+        "/upload/multipart/start",
+        json={
+            "apikey": API_KEY,
+            "filename": "pic.png",
+            "mimetype": "image/png",
+            "size": len(data),
+            "store": store,
+        },
+    )
+    begun = start.json()
+    md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+    session = {
+        "apikey": API_KEY,
+        "uri": begun["uri"],
+        "region": begun["region"],
+        "upload_id": begun["upload_id"],
+    }
+    target = await client.post(
+        "/upload/multipart/upload", json={**session, "part": 1, "size": len(data), "md5": md5, "store": store}
+    )
+    put = await client.put(target.json()["url"], content=data, headers=target.json()["headers"])
+    assert put.status_code == 200, put.text
+    return {
+        **session,
+        "filename": "pic.png",
+        "mimetype": "image/png",
+        "size": len(data),
+        "store": store,
+        "parts": [{"part_number": 1, "etag": put.headers["etag"]}],
+    }
+
+
+async def test_a_restart_between_the_parts_and_complete_starts_one_job(tmp_path: Path) -> None:
+    store = {"location": "s3", "path": "incoming/"}
+    async with running_workflows(tmp_path) as running:
+        workflow_id = await _create(running.client, THUMB_WORKFLOW)
+        complete = await _begin_multipart(running.client, image_bytes(300, 200, "PNG"), store)
+    async with running_workflows(tmp_path) as running:  # the service restarted mid-upload
+        done = await running.client.post("/upload/multipart/complete", json=complete)
+        assert done.status_code == 200, done.text
+        [started] = done.json()["workflows"]
+        await running.workflows.wait_for_job(started["jobid"])
+        assert [job["uuid"] for job in await _jobs_of(running.client, workflow_id)] == [started["jobid"]]
+
+
+async def test_a_complete_repeated_after_a_failure_stores_one_file_and_starts_one_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = {"location": "s3", "path": "incoming/"}
+    async with running_workflows(tmp_path) as running:
+        client = running.client
+        workflow_id = await _create(client, THUMB_WORKFLOW)
+        complete = await _begin_multipart(client, image_bytes(300, 200, "PNG"), store)
+        multipart = running.service.multipart
+        discard = multipart.discard
+        failures = ["the process died before the session was cleared"]
+
+        def dying_discard(upload_id: str) -> None:
+            if failures:
+                raise OSError(failures.pop())
+            discard(upload_id)
+
+        monkeypatch.setattr(multipart, "discard", dying_discard)
+        first = await client.post("/upload/multipart/complete", json=complete)
+        again = await client.post("/upload/multipart/complete", json=complete)
+
+        assert first.status_code == 500
+        assert again.status_code == 200, again.text
+        [started] = again.json()["workflows"]
+        await running.workflows.wait_for_job(started["jobid"])
+        assert [job["uuid"] for job in await _jobs_of(client, workflow_id)] == [started["jobid"]]
+        keys = [str(row[0]) for row in running.workflows.storage.index.db.query("SELECT key FROM files")]
+        assert len([key for key in keys if key.startswith("incoming/")]) == 1
+        gone = await client.post("/upload/multipart/complete", json=complete)
+        assert gone.status_code in (400, 404)

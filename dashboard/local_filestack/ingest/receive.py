@@ -18,7 +18,7 @@ from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff
 from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchOptions, url_filename
-from dashboard.local_filestack.storage.files import NewFile, StoredFile
+from dashboard.local_filestack.storage.files import HandleInUse, NewFile, StoredFile
 from dashboard.local_filestack.storage.store import Storage
 
 #: Storage providers Filestack accepts, and how the service records them.
@@ -209,12 +209,17 @@ async def store_bytes(
     *,
     filename: str | None,
     options: StoreOptions,
+    handle: str | None = None,
 ) -> StoredFile:
-    """Sniff, measure and store ``data`` as a new file."""
+    """Sniff, measure and store ``data`` as a new file (under ``handle`` when given: a file
+    already stored there is answered as it is, so storing again after a retry stores nothing)."""
     if not data:
         raise BadUpload("file is empty")
     described = await describe(data, limits)
     new = options.new_file(
         data, filename=filename, mimetype=described.mimetype, width=described.width, height=described.height
     )
-    return await asyncio.to_thread(storage.put, new)
+    try:
+        return await asyncio.to_thread(storage.put, new, handle=handle)
+    except HandleInUse:
+        return await asyncio.to_thread(storage.get, handle or "")
