@@ -136,3 +136,37 @@ async def test_a_flagged_upload_is_held_instead_of_deleted(tmp_path: Path) -> No
             and "quarantine (flagged as not safe for work)" in answer.json()["error"]
         )
         assert running.workflows.storage.get(flagged).size > 0
+
+
+def test_the_openapi_document_describes_quarantine_triggers_and_pipes() -> None:
+    from dashboard.local_filestack.workflows.api.openapi import openapi_document
+
+    document = openapi_document()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+
+    assert set(paths["/quarantine"]) == {"get"}
+    assert set(paths["/quarantine/{handle}/release"]) == {"post"}
+    assert set(paths["/quarantine/{handle}"]) == {"delete"}
+    assert paths["/quarantine/{handle}"]["delete"]["parameters"][0]["name"] == "handle"
+    assert (
+        "triggers" in schemas["Workflow"]["properties"]
+        and "triggers" in schemas["WorkflowResource"]["properties"]
+    )
+    assert set(schemas["Trigger"]["properties"]) == {"event", "constraints"}
+    assert "input" in schemas["Task"]["properties"]
+    assert "trigger" in schemas["JobResource"]["properties"]
+    assert {"arrival", "handle", "file", "trigger", "constraints"} <= set(schemas["JobTrigger"]["properties"])
+
+
+async def test_release_and_delete_answers_match_their_documented_models(tmp_path: Path) -> None:
+    from dashboard.local_filestack.workflows.api.openapi import QuarantineDeleted, Released
+
+    async with running_workflows(tmp_path) as running:
+        first = await uploaded_handle(running.client, image_bytes(50, 50))
+        second = await uploaded_handle(running.client, image_bytes(50, 50))
+        await _run(running, HOLD, first)
+        await _run(running, HOLD, second)
+        released = await running.client.post(f"{REST}/quarantine/{first}/release", auth=AUTH)
+        deleted = await running.client.delete(f"{REST}/quarantine/{second}", auth=AUTH)
+    Released.model_validate(released.json())
+    QuarantineDeleted.model_validate(deleted.json())
