@@ -166,3 +166,43 @@ def test_each_arrival_path_starts_one_job_on_a_match_and_none_otherwise(cluster:
         assert job["results"]["thumb"]["data"]["width"] == 24
     recorded = cluster.sql("SELECT handle, job_uuid FROM arrival_jobs WHERE workflow_id = %s", (workflow_id,))
     assert sorted(recorded) == sorted((matched[name], started[name]) for name in ARRIVALS)
+
+
+def test_a_file_held_by_a_queue_workers_job_is_refused_on_the_cluster_until_released(
+    cluster: Cluster,
+) -> None:
+    auth = (cluster.api_key, cluster.app_secret)
+    holding = {
+        "name": "Hold uploads to review/",
+        "triggers": [
+            {"event": "upload", "constraints": [{"type": "includes", "value": "review/", "path": ["path"]}]}
+        ],
+        "tasks": [{"id": "hold", "action": "quarantine", "params": {"reason": "to be reviewed"}}],
+    }
+    with client(cluster) as http:
+        created = http.post("/workflows-beta/workflows", json=holding, auth=auth)
+        assert created.status_code == 201, created.text
+        stored = _simple(http, cluster, "review/")
+        handle, [started] = stored["handle"], stored["workflows"]
+
+        def ended() -> bool:
+            return (
+                http.get(f"/workflows-beta/jobs/{started['jobid']}", auth=auth).json()["status"]["type"]
+                == "done"
+            )
+
+        wait_until(ended, 120, message="the holding job ending")
+        read = scoped_security(cluster.app_secret, calls=["read"], handle=handle)
+        url = f"/cdn/security=p:{read.policy},s:{read.signature}/{handle}"
+        held = [http.get(url, headers={"Connection": "close"}) for _ in range(8)]
+        listed = http.get("/workflows-beta/quarantine", auth=auth).json()["files"]
+        released = http.post(f"/workflows-beta/quarantine/{handle}/release", auth=auth)
+        served = [http.get(url, headers={"Connection": "close"}) for _ in range(8)]
+
+    assert {answer.status_code for answer in held} == {403}
+    assert all("is in quarantine (to be reviewed)" in answer.json()["error"] for answer in held)
+    assert [entry["handle"] for entry in listed] == [handle]
+    assert released.status_code == 200
+    assert {answer.status_code for answer in served} == {200}
+    holds = cluster.sql("SELECT job FROM quarantine WHERE handle = %s", (handle,))
+    assert holds == []
