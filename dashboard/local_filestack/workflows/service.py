@@ -190,16 +190,6 @@ class WorkflowService:
         default_base = f"{self.public_url}{CDN_PREFIX}" if self.public_url else None
         return await self.engine.submit(workflow, job_source, base_url=base_url or default_base)
 
-    async def start_jobs(
-        self, workflow_ids: list[str], handle: str, *, base_url: str | None = None
-    ) -> list[JobRecord]:
-        """Start each named workflow on a just-stored file (workflows named at upload time).
-
-        Every workflow is looked up first, so an unknown id starts none of them.
-        """
-        await self.check_workflows(workflow_ids)
-        return [await self.start_job(workflow_id, handle, base_url=base_url) for workflow_id in workflow_ids]
-
     async def file_arrived(
         self,
         facts: FileFacts,
