@@ -129,3 +129,56 @@ async def test_a_non_admin_sees_no_held_file_and_releases_nothing(studio, admin)
 
     assert panel.held == [] and panel.confirm_delete == ""
     assert await _cdn_status(studio, handle) == 403
+
+
+def test_the_console_says_which_upload_and_trigger_started_a_job() -> None:
+    from dashboard.trigger_text import started_by
+
+    triggered = {
+        "event": "upload",
+        "arrival": "multipart",
+        "handle": "H" * 20,
+        "file": {},
+        "trigger": 0,
+        "constraints": [
+            {"type": "includes", "value": "image/", "path": ["mimetype"]},
+            {"type": "lt", "value": 1000, "path": ["size"]},
+        ],
+    }
+
+    assert started_by(None) == ""
+    assert started_by(triggered) == (
+        f"Started by a multipart upload (handle {'H' * 20}), matching trigger 1: "
+        'mimetype includes "image/", size < 1000'
+    )
+    named = {**triggered, "arrival": "cdn_store", "trigger": None, "constraints": []}
+    assert (
+        started_by(named)
+        == f"Started by a file stored by the CDN's store task (handle {'H' * 20}), named at upload"
+    )
+
+
+async def test_a_triggered_jobs_page_says_what_started_it(studio, admin) -> None:
+    from dashboard.state.jobs import JobDetailState
+
+    definition = {
+        "name": "on upload",
+        "triggers": [
+            {"event": "upload", "constraints": [{"type": "includes", "value": "in/", "path": ["path"]}]}
+        ],
+        "tasks": [{"id": "thumb", "action": "process", "params": {"tasks": "resize=width:40"}}],
+    }
+    async with studio.open_client() as fs:
+        await fs.workflows_api.create_workflow(definition)
+        stored = await fs.upload(SAMPLE.read_bytes(), filename="coffee.jpg", path="in/")
+        [job] = (await fs.workflows_api.list_jobs()).jobs
+        await wait_until_finished(fs.workflows_api.get_job, job.uuid)
+    detail = admin.state(JobDetailState)
+
+    async for _ in detail.load(job.uuid):
+        pass
+
+    assert detail.found and detail.source == stored.handle
+    assert detail.started_by == (
+        f'Started by a file stored (handle {stored.handle}), matching trigger 1: path includes "in/"'
+    )

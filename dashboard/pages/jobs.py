@@ -454,6 +454,15 @@ def job_detail_page() -> rx.Component:
                         ),
                         status_reason(),
                         lineage(),
+                        rx.cond(
+                            Detail.started_by != "",
+                            rx.el.p(
+                                rx.icon("upload", class_name="mt-0.5 h-3.5 w-3.5 shrink-0"),
+                                rx.el.span(Detail.started_by, class_name="wrap-anywhere"),
+                                id="job-trigger",
+                                class_name="mt-3 flex gap-1.5 text-xs text-slate-600",
+                            ),
+                        ),
                         class_name=f"{CARD} p-4",
                     ),
                     rx.el.section(
