@@ -424,7 +424,7 @@ def job_detail_page() -> rx.Component:
                                         class_name="h-16 w-16 rounded-md object-cover",
                                     ),
                                     rx.el.span(
-                                        "Source no longer stored",
+                                        "Source deleted or held",
                                         hidden=True,
                                         class_name="flex h-16 w-16 items-center justify-center rounded-md bg-slate-100 "
                                         "p-1 text-center text-[11px] leading-tight text-slate-600",
