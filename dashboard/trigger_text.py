@@ -39,3 +39,17 @@ def started_by(trigger: Mapping[str, Any] | None) -> str:
     constraints = [constraint_text(c) for c in trigger.get("constraints") or [] if isinstance(c, Mapping)]
     matched = f"matching trigger {position + 1}"
     return f"{head}, {matched}: {', '.join(constraints)}" if constraints else f"{head}, {matched}"
+
+
+def runs_on_uploads(triggers: list[dict[str, Any]]) -> str:
+    """What a workflow's triggers say about when it runs (``""`` without an upload trigger):
+    ``Runs on uploads where path includes "in/" and size < 1000`` (``; or where …`` for more)."""
+    clauses = []
+    for trigger in triggers:
+        if not isinstance(trigger, Mapping) or trigger.get("event") != "upload":
+            continue
+        constraints = [constraint_text(c) for c in trigger.get("constraints") or [] if isinstance(c, Mapping)]
+        if not constraints:
+            return "Runs on every upload"
+        clauses.append(" and ".join(constraints))
+    return "Runs on uploads where " + "; or where ".join(clauses) if clauses else ""

@@ -182,3 +182,16 @@ async def test_a_triggered_jobs_page_says_what_started_it(studio, admin) -> None
     assert detail.started_by == (
         f'Started by a file stored (handle {stored.handle}), matching trigger 1: path includes "in/"'
     )
+
+
+def test_the_workflow_list_says_which_uploads_start_a_workflow() -> None:
+    from dashboard.trigger_text import runs_on_uploads
+
+    size = {"type": "lt", "value": 10, "path": ["size"]}
+    image = {"type": "includes", "value": "image/", "path": ["mimetype"]}
+
+    assert runs_on_uploads([]) == ""
+    assert runs_on_uploads([{"event": "upload", "constraints": []}]) == "Runs on every upload"
+    assert runs_on_uploads(
+        [{"event": "upload", "constraints": [size, image]}, {"event": "upload", "constraints": [size]}]
+    ) == ('Runs on uploads where size < 10 and mimetype includes "image/"; or where size < 10')
