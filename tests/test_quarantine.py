@@ -170,3 +170,27 @@ async def test_release_and_delete_answers_match_their_documented_models(tmp_path
         deleted = await running.client.delete(f"{REST}/quarantine/{second}", auth=AUTH)
     Released.model_validate(released.json())
     QuarantineDeleted.model_validate(deleted.json())
+
+
+async def test_without_a_valid_policy_the_answer_says_nothing_of_quarantine(tmp_path: Path) -> None:
+    from local_service import policy
+
+    async with running_workflows(tmp_path, require_security=True) as running:
+        client = running.client
+        store = policy(call=["store"])
+        stored = await client.post(
+            "/www/api/store/S3", params={"key": API_KEY, **store.as_query()}, content=image_bytes(60, 40)
+        )
+        handle = stored.json()["handle"]
+        await _run(running, HOLD, handle)
+        read = policy(call=["read", "convert", "stat"], handle=handle)
+
+        unsigned = await client.get(f"/cdn/{handle}")
+        unsigned_file = await client.get(f"/www/api/file/{handle}")
+        signed = await client.get(f"/cdn/{read.as_task()}/{handle}")
+        signed_file = await client.get(f"/www/api/file/{handle}", params=read.as_query())
+
+    for answer in (unsigned, unsigned_file):
+        assert answer.status_code in (401, 403) and "quarantine" not in answer.text
+    for answer in (signed, signed_file):
+        assert answer.status_code == 403 and "is in quarantine (under review)" in answer.json()["error"]

@@ -248,9 +248,6 @@ class Cdn:
                 self.gate.check_api_key(source.apikey, required=False)
         if not creds.has_policy and any(source.handle is not None for source in sources):
             creds = auth.from_query(request)
-        for source in sources:
-            if source.handle is not None:  # a held file is out of public reach, rendered or not
-                await asyncio.to_thread(self.storage.quarantine.check, source.handle)
         chain = tuple(task for task in parsed.tasks if task.name not in _CONTROL_TASKS)
         fallback = next((task for task in chain if task.name == "fallback"), None)
         chain = tuple(task for task in chain if task.name != "fallback")
@@ -294,6 +291,7 @@ class Cdn:
                 self._authorize(creds, "convert" if converting else "read", source)
             if store is not None:  # storing a source as it is needs only the store call
                 store_policy = self._authorize(creds, "store", source)
+        await self._check_not_held(sources)
         cache = parsed.task("cache")
         head = image_tasks[0].name if image_tasks else None
         if head in MULTI_SOURCE_TASKS:
@@ -349,6 +347,13 @@ class Cdn:
         )
         return JSONResponse(body, headers=NO_STORE)
 
+    async def _check_not_held(self, sources: list[Source]) -> None:
+        """A file in quarantine is out of public reach, rendered or not (checked once the request is
+        authorized, so the answer tells nothing to someone who may not read the file anyway)."""
+        for source in sources:
+            if source.handle is not None:
+                await asyncio.to_thread(self.storage.quarantine.check, source.handle)
+
     # -- metadata ----------------------------------------------------------
 
     async def _metadata(self, request: Request, source: Source, creds: auth.Credentials) -> Response:
@@ -358,6 +363,7 @@ class Cdn:
         fields = requested_fields(request.query_params)
         if "exif" in fields:
             self._authorize(creds, "exif", source)
+        await self._check_not_held([source])
         stored = await asyncio.to_thread(self.storage.get, source.handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
