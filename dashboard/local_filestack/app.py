@@ -138,7 +138,7 @@ def build_service(
         allow_private=allow_private_fetch,
         allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts),
     )
-    storage = open_storage(data_dir, settings.deployment)
+    storage = open_storage(data_dir, settings.deployment, quota_bytes=settings.limits.storage_quota_bytes)
     aliases = open_aliases(settings.aliases, settings.deployment)
     cache = TransformCache(data_dir / "cache", max_bytes=settings.limits.transform_cache_max_bytes)
     multipart = MultipartStore(data_dir / "multipart")

@@ -69,7 +69,9 @@ class JobRunner:
         credentials = resolve_credentials(settings)
         self.loop = asyncio.new_event_loop()
         self.store = open_job_store(settings.data_dir, deployment, threads=STORE_THREADS)
-        self.storage = open_storage(settings.data_dir, deployment)
+        self.storage = open_storage(
+            settings.data_dir, deployment, quota_bytes=settings.limits.storage_quota_bytes
+        )
         self.queue = CeleryQueue(deployment, settings.workflows.queue_size)
         self.leases = JobLeases(self.store, LeaseTerms(lease_s=settings.workflows.lease_s))
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-cpu")
