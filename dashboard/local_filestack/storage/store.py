@@ -18,6 +18,8 @@ All methods are synchronous and thread-safe; callers on an event loop use ``asyn
 
 from __future__ import annotations
 
+import logging
+
 from dashboard.local_filestack.storage.blobs import BlobMissing, BlobStore, blob_name
 from dashboard.local_filestack.storage.files import (
     FileNotFound,
@@ -30,6 +32,8 @@ from dashboard.local_filestack.storage.files import (
     is_handle,
 )
 from dashboard.local_filestack.storage.index import FileIndex
+
+logger = logging.getLogger(__name__)
 
 
 class Storage:
@@ -142,6 +146,7 @@ class Storage:
         try:
             found = self.index.get(handle)
         except Exception:  # the database is away too
+            logger.warning("cannot tell whether the overwrite of %s was recorded", handle, exc_info=True)
             return None
         return found is not None and found[1] == blob
 
