@@ -7,6 +7,7 @@ times given, not by waiting.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
@@ -161,3 +162,25 @@ async def _lease_until_at_least(store: SqlJobStore, job_id: str, at: int) -> boo
         store.db.query, f"SELECT lease_until FROM jobs WHERE uuid = {store.dialect.mark}", (job_id,)
     )
     return rows[0][0] is not None and rows[0][0] >= at
+
+
+async def test_a_lease_of_a_dead_process_of_this_host_is_taken_at_once(store: SqlJobStore) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    job_id = await a_job(store)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    dead_holder = f"{socket.gethostname()}:{int(gone.stdout)}/run"
+    now = now_ns()
+    assert await store.take_lease(job_id, dead_holder, TERMS.until(now), now)
+    async with JobLeases(store, TERMS).hold(job_id) as held:
+        assert held, "the redelivered job waited for the dead process's lease to run out"
+    # a live holder (this very process) is respected
+    other = await a_job(store)
+    live_holder = f"{socket.gethostname()}:{os.getpid()}/run"
+    assert await store.take_lease(other, live_holder, TERMS.until(now), now)
+    async with JobLeases(store, TERMS).hold(other) as held:
+        assert not held

@@ -2,7 +2,8 @@
 
 A queue worker takes a lease on a job before running it (:meth:`JobLeases.hold`) and renews it
 on a heartbeat while the job runs; a delivery of a job someone else holds a live lease on is
-dropped (the holder is running it). When a worker vanishes without a goodbye (its machine lost,
+dropped (the holder is running it), unless that holder was a process of this host that is gone
+(a prefork process killed mid-job, whose task the broker hands back at once). When a worker vanishes without a goodbye (its machine lost,
 its process group killed) its lease runs out, and any sweeper (:func:`requeue_expired`, run by
 every queue worker) clears it -- one conditional statement, so exactly one sweeper wins -- and
 puts the job on the queue again. The next run finds the tasks already done and the outputs
@@ -40,6 +41,10 @@ class LeaseStore(Protocol):
 
     async def renew_lease(self, job_id: str, owner: str, until: int) -> bool: ...
 
+    async def lease_owner(self, job_id: str) -> str | None: ...
+
+    async def take_lease_from(self, job_id: str, holder: str, owner: str, until: int) -> bool: ...
+
     async def release_lease(self, job_id: str, owner: str) -> None: ...
 
     async def reclaim_expired_leases(self, now: int) -> list[str]: ...
@@ -48,6 +53,22 @@ class LeaseStore(Protocol):
 def worker_identity() -> str:
     """This process, as lease owners name it: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def died_on_this_host(holder: str) -> bool:
+    """Whether the lease owner ``holder`` (``host:pid/run``) was a process of this host that is gone
+    (a prefork process killed mid-job, whose task the broker redelivered at once)."""
+    identity = holder.split("/", 1)[0]
+    host, _, pid = identity.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 class JobLeases:
@@ -64,7 +85,12 @@ class JobLeases:
         taken (``False``: the job ended, or another worker holds a live lease on it)."""
         owner = f"{worker_identity()}/{uuid4().hex[:12]}"
         now = self.clock()
-        if not await self.store.take_lease(job_id, owner, self.terms.until(now), now):
+        taken = await self.store.take_lease(job_id, owner, self.terms.until(now), now)
+        if not taken:
+            holder = await self.store.lease_owner(job_id)
+            if holder is not None and died_on_this_host(holder):
+                taken = await self.store.take_lease_from(job_id, holder, owner, self.terms.until(now))
+        if not taken:
             yield False
             return
         heartbeat = asyncio.create_task(self._renew(job_id, owner), name=f"lease-{job_id}")

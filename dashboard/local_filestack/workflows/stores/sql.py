@@ -428,6 +428,31 @@ class SqlJobStore:
         )
         return counts[0] > 0
 
+    async def lease_owner(self, job_id: str) -> str | None:
+        """Who holds a lease on the job (expired or not), if anyone."""
+        found = await self._call(
+            self.db.query, f"SELECT lease_owner FROM jobs WHERE uuid = {self._mark}", (job_id,)
+        )
+        return found[0][0] if found else None
+
+    async def take_lease_from(self, job_id: str, holder: str, owner: str, until: int) -> bool:
+        """Take the unfinished job's lease from ``holder`` (known dead) if it still holds it."""
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    (
+                        f"UPDATE jobs SET lease_owner = {mark}, lease_until = {mark} WHERE uuid = {mark} "
+                        f"AND lease_owner = {mark} AND {unfinished}"
+                    ),
+                    (owner, until, job_id, holder, *params),
+                )
+            ],
+        )
+        return counts[0] > 0
+
     async def release_lease(self, job_id: str, owner: str) -> None:
         """Give up ``owner``'s lease (the run ended, whatever its outcome)."""
         mark = self._mark
