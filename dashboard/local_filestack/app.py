@@ -141,7 +141,7 @@ def build_service(
     storage = open_storage(data_dir, settings.deployment, quota_bytes=settings.limits.storage_quota_bytes)
     aliases = open_aliases(settings.aliases, settings.deployment)
     cache = TransformCache(data_dir / "cache", max_bytes=settings.limits.transform_cache_max_bytes)
-    multipart = MultipartStore(data_dir / "multipart")
+    multipart = MultipartStore(storage.blobs, storage.index.db)
     renderer = Renderer(settings.transform_workers, limits, face_boxes)
     workflows = WorkflowService(
         settings=settings.workflows,
