@@ -3,8 +3,14 @@ with a clear JSON message, 507 while deleting files would make room, 413 for a f
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from dashboard.local_filestack import __main__ as service_main
 from tests.local_service import API_KEY, SECRET, image_bytes, make_config, policy, running_service, upload
 
 
@@ -59,3 +65,20 @@ async def test_without_a_quota_nothing_is_counted(tmp_path: Path) -> None:
         assert service.storage.quota_bytes is None
         for _ in range(3):
             assert (await upload(client, image_bytes(200, 150))).status_code == 200
+
+
+def test_the_quota_and_the_cache_cap_come_from_the_environment_or_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(service_main.uvicorn, "run", lambda app, **kwargs: served.update(app=app))
+    monkeypatch.setenv("TRANSFORM_CACHE_MAX_BYTES", "123456")
+    monkeypatch.setenv("STORAGE_QUOTA_BYTES", "999")
+    with contextlib.redirect_stdout(io.StringIO()):
+        service_main.main(["--data-dir", str(tmp_path), "--storage-quota-bytes", "5000"])
+    service = served["app"].state.service
+    assert service.storage.quota_bytes == 5000  # the flag wins over the variable
+    assert service.cache.max_bytes == 123456
+    monkeypatch.setenv("STORAGE_QUOTA_BYTES", "0")
+    with pytest.raises(SystemExit, match="STORAGE_QUOTA_BYTES"):
+        service_main.main(["--data-dir", str(tmp_path)])
