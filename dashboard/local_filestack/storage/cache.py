@@ -106,7 +106,8 @@ class TransformCache:
             if max_age_s is not None and time.time() - meta.stored_at > max_age_s:
                 return None  # older than the request allows: computed again, and replaced
             data = data_path.read_bytes()
-            os.utime(data_path)  # used now: the last to be evicted
+            with contextlib.suppress(OSError):
+                os.utime(data_path)  # used now: the last to be evicted
         except (FileNotFoundError, ValidationError):
             return None
         return CachedResult(data=data, **meta.model_dump(exclude={"stored_at"}))
@@ -135,9 +136,11 @@ class TransformCache:
             entries: list[tuple[float, int, Path, Path]] = []
             total = 0
             for folder in self.cache_dir.iterdir():
-                if not folder.is_dir():
+                try:
+                    paths = list(folder.iterdir()) if folder.is_dir() else []
+                except FileNotFoundError:  # purged meanwhile (its source was deleted)
                     continue
-                for path in folder.iterdir():
+                for path in paths:
                     if is_stale_temp(path):
                         with contextlib.suppress(FileNotFoundError):
                             path.unlink()
