@@ -96,7 +96,7 @@ def seconds_text(seconds: float | None, *, mark: str = "") -> str:
         return f"{mark}{seconds:.2f} s"
     if seconds < 60:
         return f"{mark}{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return f"{mark}{minutes} min {rest} s"
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 from enum import Enum
 from pathlib import Path
-from typing import Union
 
 from clamav_client.clamd import (
     BufferTooLongError,
@@ -132,7 +131,7 @@ class ScanResult(BaseModel):
         return list(self.viruses)
 
 
-Client = Union[ClamdUnixSocket, ClamdNetworkSocket]
+Client = ClamdUnixSocket | ClamdNetworkSocket
 
 
 class Scanner:
