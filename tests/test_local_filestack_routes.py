@@ -340,18 +340,20 @@ async def test_public_url_is_used_in_returned_urls(tmp_path: Path) -> None:
 
 async def test_url_sources(tmp_path: Path) -> None:
     png = image_bytes(400, 200, "PNG")
-    async with LoopbackServer({"/img.png": CannedResponse(png)}) as server:
-        async with running_service(make_config(tmp_path), allow_private_fetch=True) as (_service, client):
-            url = server.url("/img.png")
-            transformed = await client.get(f"/cdn/{API_KEY}/resize=width:100/{url}")
-            assert transformed.status_code == 200, transformed.text
-            assert decoded_size(transformed.content) == (100, 50)
-            without_key = await client.get(f"/cdn/resize=width:100/{url}")
-            assert without_key.status_code == 400
-            alias = await client.get(f"/cdn/{API_KEY}/resize=width:100/src://photos/a.png")
-            assert alias.json() == {"error": "storage aliases are not configured"}
-            wf = await client.get(f"/cdn/{API_KEY}/run_workflow=id:abc/{url}")
-            assert (wf.status_code, wf.json()) == (404, {"error": "workflow not found"})
+    async with (
+        LoopbackServer({"/img.png": CannedResponse(png)}) as server,
+        running_service(make_config(tmp_path), allow_private_fetch=True) as (_service, client),
+    ):
+        url = server.url("/img.png")
+        transformed = await client.get(f"/cdn/{API_KEY}/resize=width:100/{url}")
+        assert transformed.status_code == 200, transformed.text
+        assert decoded_size(transformed.content) == (100, 50)
+        without_key = await client.get(f"/cdn/resize=width:100/{url}")
+        assert without_key.status_code == 400
+        alias = await client.get(f"/cdn/{API_KEY}/resize=width:100/src://photos/a.png")
+        assert alias.json() == {"error": "storage aliases are not configured"}
+        wf = await client.get(f"/cdn/{API_KEY}/run_workflow=id:abc/{url}")
+        assert (wf.status_code, wf.json()) == (404, {"error": "workflow not found"})
 
 
 async def test_overwrite_replaces_content_and_transforms(tmp_path: Path) -> None:

@@ -93,7 +93,8 @@ POSTGRES = Dialect(
 class Cursor(Protocol):
     """What a transaction's cursor offers."""
 
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 

@@ -143,7 +143,7 @@ def rest_job(job: JobRecord, replays: list[str] | None = None) -> dict[str, Any]
     job this one replays, ``cancelledBy`` who cancelled it, and ``replays`` (given for
     one job) the jobs replaying it.
     """
-    body = {
+    body: dict[str, Any] = {
         "handle": job.source_handle or job.source.value,
         "results": results(job),
         "status": {"type": job.status.value, "text": job.status_text},

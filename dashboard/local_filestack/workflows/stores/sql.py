@@ -157,8 +157,10 @@ class SqlJobStore:
             self.db.execute,
             [
                 (
-                    f"INSERT INTO workflows (id, body, created_at, updated_at) VALUES ({self._marks(4)}) "
-                    "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                    (
+                        f"INSERT INTO workflows (id, body, created_at, updated_at) VALUES ({self._marks(4)}) "
+                        "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at"
+                    ),
                     (str(workflow.id), workflow.model_dump_json(), workflow.created_at, workflow.updated_at),
                 )
             ],
@@ -215,8 +217,10 @@ class SqlJobStore:
             self.db.execute,
             [
                 (
-                    f"UPDATE jobs SET status = {mark}, started_at = COALESCE(started_at, {mark}), "
-                    f"updated_at = {mark}, runs = runs + 1 WHERE uuid = {mark} AND {unfinished}",
+                    (
+                        f"UPDATE jobs SET status = {mark}, started_at = COALESCE(started_at, {mark}), "
+                        f"updated_at = {mark}, runs = runs + 1 WHERE uuid = {mark} AND {unfinished}"
+                    ),
                     (JobStatus.RUNNING.value, at, at, job_id, *params),
                 )
             ],
@@ -262,8 +266,10 @@ class SqlJobStore:
             self.db.execute,
             [
                 (
-                    f"UPDATE jobs SET status = {mark}, status_text = {mark}, updated_at = {mark}, "
-                    f"finished_at = {mark} WHERE uuid = {mark} AND {unfinished}",
+                    (
+                        f"UPDATE jobs SET status = {mark}, status_text = {mark}, updated_at = {mark}, "
+                        f"finished_at = {mark} WHERE uuid = {mark} AND {unfinished}"
+                    ),
                     (status.value, text, at, at, job_id, *params),
                 )
             ],
@@ -548,10 +554,12 @@ class SqlJobStore:
 
     def _task_upsert(self, job_id: str, task_id: str, outcome: TaskOutcome) -> Statement:
         return (
-            f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
-            "ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
-            "state = excluded.state, result = excluded.result, reason = excluded.reason, "
-            "started_at = excluded.started_at, finished_at = excluded.finished_at",
+            (
+                f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
+                "ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
+                "state = excluded.state, result = excluded.result, reason = excluded.reason, "
+                "started_at = excluded.started_at, finished_at = excluded.finished_at"
+            ),
             rows.task_values(job_id, task_id, outcome),
         )
 

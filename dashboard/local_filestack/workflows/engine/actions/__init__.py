@@ -93,6 +93,7 @@ class ActionRegistry:
 def default_registry() -> ActionRegistry:
     """A registry holding the built-in implementations: process, store, delete, sfw, ocr, tags, copyright."""
     registry = ActionRegistry()
-    for action in (ProcessAction(), StoreAction(), DeleteAction(), *intelligence_actions()):
+    actions: list[Action] = [ProcessAction(), StoreAction(), DeleteAction(), *intelligence_actions()]
+    for action in actions:
         registry.register(action)
     return registry
