@@ -23,7 +23,7 @@ def takeover(settings: Any) -> Takeover:
     return Takeover(app=None, settings=settings)  # type: ignore[arg-type]
 
 
-async def test_an_upload_whose_workflow_never_started_is_started_by_the_takeover(env) -> None:  # noqa: F811
+async def test_an_upload_whose_workflow_never_started_is_started_by_the_takeover(env) -> None:
     settings, _service, http = env
     ada = Person("ada")
     abandoned = await photo_jobs.upload(ada.id, "avatar", image_bytes(800, 600), "me.jpg", settings)
@@ -42,7 +42,7 @@ async def test_an_upload_whose_workflow_never_started_is_started_by_the_takeover
     assert await scanner.scan() == 0  # started once
 
 
-async def test_after_a_restart_every_unstarted_upload_is_started(env) -> None:  # noqa: F811
+async def test_after_a_restart_every_unstarted_upload_is_started(env) -> None:
     settings, _service, _http = env
     ada = Person("ada")
     job = await photo_jobs.upload(ada.id, "avatar", image_bytes(640, 480), "me.jpg", settings)
@@ -51,7 +51,7 @@ async def test_after_a_restart_every_unstarted_upload_is_started(env) -> None:  
     assert resumed.status == "finished" and resumed.original_deleted
 
 
-async def test_a_claimed_but_unsent_deletion_of_the_original_is_retried_once(env, monkeypatch) -> None:  # noqa: F811
+async def test_a_claimed_but_unsent_deletion_of_the_original_is_retried_once(env, monkeypatch) -> None:
     settings, service, _http = env
     ada = Person("ada")
     job = await photo_jobs.run_workflow(

@@ -166,14 +166,14 @@ async def _lease_until_at_least(store: SqlJobStore, job_id: str, at: int) -> boo
 
 async def test_a_lease_of_a_dead_process_of_this_host_is_taken_at_once(store: SqlJobStore) -> None:
     import socket
-    import subprocess
     import sys
 
     job_id = await a_job(store)
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    gone = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import os; print(os.getpid())", stdout=asyncio.subprocess.PIPE
     )
-    dead_holder = f"{socket.gethostname()}:{int(gone.stdout)}/run"
+    printed, _ = await gone.communicate()
+    dead_holder = f"{socket.gethostname()}:{int(printed)}/run"
     now = now_ns()
     assert await store.take_lease(job_id, dead_holder, TERMS.until(now), now)
     async with JobLeases(store, TERMS).hold(job_id) as held:

@@ -169,7 +169,7 @@ def kept_for(task: Task | None) -> tuple[bool, float | None]:
     if control == NOT_CACHED:
         return False, None
     expiry = task.params.get("expiry") if task is not None else None
-    if expiry is None or expiry == "max":
+    if not isinstance(expiry, int) or isinstance(expiry, bool):  # none, or "max"
         return True, None
     return (expiry > 0), float(expiry)
 

@@ -226,7 +226,8 @@ class MultipartStore:
 
     def _rows(self, upload_id: str, part: int | None = None) -> list[tuple[int, int, str, int, str]]:
         """(part, chunk_offset, blob, size, md5) of the session's parts, by part and offset."""
-        where, params = f"upload_id = {self._mark}", [upload_id]
+        where = f"upload_id = {self._mark}"
+        params: list[str | int] = [upload_id]
         if part is not None:
             where += f" AND part = {self._mark}"
             params.append(part)
