@@ -26,7 +26,10 @@ class WorkflowSettings(BaseSettings):
     * ``webhook_attempts`` / ``webhook_base_delay_s`` / ``webhook_max_delay_s`` -- delivery
       retries with exponential backoff (``base * 2**(attempt-1)``, capped);
     * ``webhook_timeout_s`` -- the time one delivery attempt may take;
-    * ``store_threads`` -- threads the job store runs its statements on.
+    * ``store_threads`` -- threads the job store runs its statements on;
+    * ``lease_s`` -- with queue workers, how long a worker's lease on a running job lasts without
+      a renewal (renewed every third of it); a job whose lease ran out (its worker vanished) is
+      queued again for another worker.
     """
 
     model_config = settings_config(env_prefix="WORKFLOW_")
@@ -43,6 +46,7 @@ class WorkflowSettings(BaseSettings):
     webhook_max_delay_s: float = Field(default=300.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     store_threads: int = Field(default=4, ge=1, le=64)
+    lease_s: float = Field(default=10.0, ge=1, le=3600)
 
     @property
     def pool_size(self) -> int:

@@ -40,7 +40,12 @@ JOB_COLUMNS: tuple[str, ...] = (
 )
 #: Columns the ``jobs`` table gained after its first version, with their types; an older table
 #: gets them when the store opens it.
-ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (("replay_of", "TEXT"), ("cancelled_by", "TEXT"))
+ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("replay_of", "TEXT"),
+    ("cancelled_by", "TEXT"),
+    ("lease_owner", "TEXT"),
+    ("lease_until", "BIGINT"),
+)
 #: Job states that are not terminal.
 UNFINISHED: tuple[str, ...] = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 #: The ``webhook_attempts`` columns, in the order of :func:`attempt_values`.
