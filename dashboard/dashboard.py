@@ -24,10 +24,10 @@ settings = get_settings()
 guard = upload_limit(settings.max_upload_bytes)
 if settings.embedded:
     embedded = EmbeddedService(settings.embedded_service)
-    app = rx.App(api_transformer=[guard, embedded.mount])
+    app = rx.App(api_transformer=[guard, embedded.mount])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
     app.register_lifespan_task(embedded.lifespan)
 else:
-    app = rx.App(api_transformer=guard)
+    app = rx.App(api_transformer=guard)  # type: ignore[arg-type]  # an ASGI app typed by dict scopes
 
 # Saved profile text is pushed into every open window of it through this app's state manager.
 live_profile.attach(app)
@@ -43,7 +43,7 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
     if settings.redis_url:
         from dashboard.takeover import Takeover
 
-        resume = asyncio.create_task(Takeover(app, settings).run())
+        resume: asyncio.Task[object] = asyncio.create_task(Takeover(app, settings).run())
     else:
         resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
     try:

@@ -19,7 +19,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -126,7 +126,7 @@ class FilestackClient:
         )
         self._workflows_api = WorkflowsApi(self._sender, config)
 
-    async def __aenter__(self) -> FilestackClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

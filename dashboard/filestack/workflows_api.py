@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,7 +35,7 @@ from .workflow_models import (
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-WorkflowBody = Union[WorkflowSpec, Mapping[str, Any]]
+WorkflowBody = WorkflowSpec | Mapping[str, Any]
 
 
 def rfc3339_ms(moment: datetime) -> str:
@@ -141,9 +141,7 @@ class WorkflowsApi:
 
     # -- jobs ----------------------------------------------------------------
 
-    async def start_job(
-        self, workflow_id: str, *, handle: str | None = None, url: str | None = None
-    ) -> Job:
+    async def start_job(self, workflow_id: str, *, handle: str | None = None, url: str | None = None) -> Job:
         """``POST /jobs`` on a stored file (``handle``) or an external ``url``; sent once."""
         if (handle is None) == (url is None):
             raise ValueError("give exactly one of handle and url")

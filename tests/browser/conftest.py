@@ -120,7 +120,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": str(ARTIFACTS),
         # The studio's and the scans' tests sign up these admins (the first account of a run is one too,
         # but which test signs up first must not matter).
-        "ADMIN_USERNAMES": ",".join((STUDIO_ADMIN, A11Y_ADMIN, TOUCH_ADMIN, QUARANTINE_ADMIN)),
+        "ADMIN_USERNAMES": f"{STUDIO_ADMIN},{A11Y_ADMIN},{TOUCH_ADMIN},{QUARANTINE_ADMIN}",
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"

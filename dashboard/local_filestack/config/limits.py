@@ -12,9 +12,11 @@ setting               variable                     default  when it is hit
 ``task_timeout_s``    ``WORKFLOW_TASK_TIMEOUT_S``  60 s     the task fails: "timed out after N s"
 ``job_timeout_s``     ``WORKFLOW_JOB_TIMEOUT_S``   90 s     the job fails: "job timed out after N s"
 ``queue_size``        ``WORKFLOW_QUEUE_SIZE``      1000     429 "job queue is full, retry later"
+``transform_cache_``  ``TRANSFORM_CACHE_MAX_BYTES``  1 GiB  least recently used results evicted
+``storage_quota_``    ``STORAGE_QUOTA_BYTES``      none     507 (413 for one upload over it)
 ====================  ===========================  =======  =====================================
 
-The first three are :class:`ServiceLimits`; the workflow ones live with the other workflow
+The first three and the last two are :class:`ServiceLimits`; the workflow ones live with the other workflow
 settings (:class:`~dashboard.local_filestack.config.workflows.WorkflowSettings`).
 """
 
@@ -52,6 +54,11 @@ class ServiceLimits(ImageLimits, BaseSettings):
 
     #: Largest upload (simple, form, multipart or fetched from a URL), in bytes.
     max_upload_bytes: int = Field(default=25 * MIB, gt=0)
+    #: Most bytes the transform cache keeps on disk; past it the least recently used results go.
+    transform_cache_max_bytes: int = Field(default=1024 * MIB, gt=0)
+    #: Most bytes of files stored under one API key (``None``: no quota). A store that would pass it
+    #: is refused with 507, or 413 when the one file alone is larger than the quota.
+    storage_quota_bytes: int | None = Field(default=None, gt=0)
 
     @property
     def image(self) -> ImageLimits:

@@ -28,6 +28,9 @@ class WorkflowSettings(BaseSettings):
       retries with exponential backoff (``base * 2**(attempt-1)``, capped);
     * ``webhook_timeout_s`` -- the time one delivery attempt may take;
     * ``store_threads`` -- threads the job store runs its statements on;
+    * ``lease_s`` -- with queue workers, how long a worker's lease on a running job lasts without
+      a renewal (renewed every third of it); a job whose lease ran out (its worker vanished) is
+      queued again for another worker;
     * ``clamd_socket`` / ``clamd_host`` / ``clamd_port`` -- where the ``virus_scan`` action
       finds ClamAV's clamd: its unix socket (default ``.cluster/clamav/clamd.sock``, where
       ``scripts/ensure-clamav.sh start`` puts it; relative to the project), or a TCP address
@@ -50,6 +53,8 @@ class WorkflowSettings(BaseSettings):
     webhook_max_delay_s: float = Field(default=300.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     store_threads: int = Field(default=4, ge=1, le=64)
+    lease_s: float = Field(default=10.0, ge=1, le=3600)
+
     clamd_socket: Path = Path(".cluster/clamav/clamd.sock")
     clamd_host: str | None = Field(default=None, min_length=1)
     clamd_port: int = Field(default=3310, ge=1, le=65535)

@@ -163,6 +163,19 @@ def cache_control(task: Task | None, default: str) -> str:
     return f"public, max-age={expiry}"
 
 
+def kept_for(task: Task | None) -> tuple[bool, float | None]:
+    """Whether a ``cache`` task lets the rendered result be kept in the transform cache, and for how
+    long at most (``None``: until evicted): ``cache=false`` and ``cache=expiry:0`` keep nothing,
+    ``cache=expiry:N`` keeps it N seconds."""
+    control = cache_control(task, "")
+    if control == NOT_CACHED:
+        return False, None
+    expiry = task.params.get("expiry") if task is not None else None
+    if not isinstance(expiry, int) or isinstance(expiry, bool):  # none, or "max"
+        return True, None
+    return (expiry > 0), float(expiry)
+
+
 def negotiated(tasks: tuple[Task, ...], accept: str) -> tuple[tuple[Task, ...], bool]:
     """``auto_image`` replaced by ``output=format:webp`` for clients that accept WebP (else dropped);
     whether the answer depends on ``Accept``."""
@@ -303,7 +316,8 @@ class Cdn:
         else:
             validate_tasks(image_tasks)
             loaded = await self.sources.load(sources[0])
-            result = await self._result(loaded, image_tasks, cached=cache_control(cache, "") != NOT_CACHED)
+            keep, max_age_s = kept_for(cache)
+            result = await self._result(loaded, image_tasks, cached=keep, max_age_s=max_age_s)
         if analysis is not None:
             body = await self.renderer.run(analyse, analysis.name, result.data, self.limits)
             return JSONResponse(body)
@@ -373,7 +387,9 @@ class Cdn:
         """The stored files the tasks name (a watermark, a collage's files)."""
         return {handle: await self.sources.read_handle(handle) for handle in referenced_files(tasks)}
 
-    async def _result(self, loaded: Loaded, tasks: tuple[Task, ...], *, cached: bool) -> _Result:
+    async def _result(
+        self, loaded: Loaded, tasks: tuple[Task, ...], *, cached: bool, max_age_s: float | None = None
+    ) -> _Result:
         if not tasks:
             data = await self.sources.read(loaded)
             return _Result(data, loaded.mimetype, loaded.sha256, loaded.width, loaded.height, loaded.filename)
@@ -387,7 +403,7 @@ class Cdn:
         key = cache_key(loaded.source.text, tasks, loaded.sha256 + asset_hashes)
         group = loaded.source.handle or loaded.source.text
         if cached:
-            result = await self.cache.get_or_compute(group, key, compute)
+            result = await self.cache.get_or_compute(group, key, compute, max_age_s=max_age_s)
         else:
             data, mimetype, width, height = await compute()
             result = CachedResult(

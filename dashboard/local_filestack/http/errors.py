@@ -22,7 +22,7 @@ from dashboard.local_filestack.imaging import ImagingError
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchError
 from dashboard.local_filestack.storage.aliases import AliasError
-from dashboard.local_filestack.storage.files import FileNotFound, StorageFull
+from dashboard.local_filestack.storage.files import FileNotFound, FileOverQuota, StorageFull
 from dashboard.local_filestack.storage.quarantine import FileQuarantined
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
@@ -79,7 +79,9 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 400, str(exc)
     if isinstance(exc, ImagingError):
         return exc.status, str(exc) or "image processing failed"
-    if isinstance(exc, StorageFull):
+    if isinstance(exc, FileOverQuota):  # one file larger than the whole quota: it can never fit
+        return 413, str(exc)
+    if isinstance(exc, StorageFull):  # a full disk or a reached quota (QuotaExceeded)
         return 507, str(exc)
     if isinstance(exc, FetchError):
         return exc.status, exc.message

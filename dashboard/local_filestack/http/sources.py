@@ -131,6 +131,7 @@ class SourceLoader:
                 height=stored.height,
                 stored=stored,
             )
+        name: str | None
         if source.alias is not None:
             read = await asyncio.to_thread(self.aliases.read, source.alias, self.fetching.max_bytes)
             data, name = read.data, read.filename

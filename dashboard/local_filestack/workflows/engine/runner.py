@@ -257,9 +257,8 @@ class WorkflowEngine:
         async def write() -> bool:
             nonlocal ended
             ended = await self.store.cancel(job.id, text, by, now_ns(), unstarted)
-            if ended:
-                if not await self.stop_job(job.id):
-                    await self.queue.stop_running(job.id)
+            if ended and not await self.stop_job(job.id):
+                await self.queue.stop_running(job.id)
             return ended
 
         record = await self._end(job.id, write)

@@ -145,7 +145,7 @@ def rest_job(job: JobRecord, replays: list[str] | None = None) -> dict[str, Any]
     started it, and ``replays`` (given for
     one job) the jobs replaying it.
     """
-    body = {
+    body: dict[str, Any] = {
         "handle": job.source_handle or job.source.value,
         "results": results(job),
         "status": {"type": job.status.value, "text": job.status_text},

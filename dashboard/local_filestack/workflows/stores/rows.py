@@ -45,6 +45,8 @@ JOB_COLUMNS: tuple[str, ...] = (
 ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (
     ("replay_of", "TEXT"),
     ("cancelled_by", "TEXT"),
+    ("lease_owner", "TEXT"),
+    ("lease_until", "BIGINT"),
     ("triggered_by", "TEXT"),
 )
 #: Job states that are not terminal.

@@ -95,7 +95,14 @@ def default_registry() -> ActionRegistry:
     """A registry holding the built-in implementations: process, store, delete, sfw, ocr, tags, copyright,
     quarantine and virus_scan."""
     registry = ActionRegistry()
-    actions = (ProcessAction(), StoreAction(), DeleteAction(), QuarantineAction(), VirusScanAction())
-    for action in (*actions, *intelligence_actions()):
+    actions: list[Action] = [
+        ProcessAction(),
+        StoreAction(),
+        DeleteAction(),
+        QuarantineAction(),
+        VirusScanAction(),
+        *intelligence_actions(),
+    ]
+    for action in actions:
         registry.register(action)
     return registry
