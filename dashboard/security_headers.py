@@ -10,7 +10,8 @@ that brings its own ``Content-Security-Policy`` (a sandboxed SVG download, the A
 
 The policy lets the page do what it does and nothing else: its own scripts (Reflex and React
 Router put their boot data in inline scripts, so ``'unsafe-inline'`` stays for scripts and for
-the styles Tailwind and Radix inject), the websocket and uploads to the backend, images from the
+the styles Tailwind and Radix inject; Reflex's client runs the scripts its backend sends with
+``eval``, hence ``'unsafe-eval'``), the websocket and uploads to the backend, images from the
 backend (the embedded service's CDN) or Filestack's CDN and ``blob:``/``data:`` previews, and no
 framing by anyone (``frame-ancestors 'none'``).
 """
@@ -55,7 +56,8 @@ def content_security_policy(backend_url: str, image_urls: Iterable[str] = ()) ->
     images = " ".join(sorted({origin(url) for url in image_urls} | {backend}))
     directives = {
         "default-src": "'self'",
-        "script-src": "'self' 'unsafe-inline'",
+        # Reflex's client runs the scripts its backend sends (built-in events, call_script) with eval.
+        "script-src": "'self' 'unsafe-inline' 'unsafe-eval'",
         "style-src": "'self' 'unsafe-inline'",
         "img-src": f"'self' data: blob: {images}",
         "media-src": f"'self' blob: {backend}",
@@ -115,14 +117,24 @@ def security_headers(headers: Mapping[str, str]) -> Callable[[ASGIApp], ASGIApp]
 
 
 def add_to_vite_config(config: str, headers: Mapping[str, str]) -> str:
-    """``vite.config.js`` with ``headers`` on the dev server and the preview server (once)."""
-    config = re.sub(rf"\n    {re.escape(VITE_MARKER)}\n    headers: .*,", "", config)  # an earlier set
-    block = f"\n    {VITE_MARKER}\n    headers: {json.dumps(dict(headers))},"
-    for section in ("server: {", "preview: {"):
-        if section not in config:
-            raise ValueError(f"vite.config.js has no '{section}' section to add the security headers to")
-        config = config.replace(section, section + block, 1)
-    return config
+    """``vite.config.js`` with a plugin setting ``headers`` on every answer of the dev and preview servers.
+
+    Vite's own ``server.headers`` misses the pages: React Router's dev middleware answers them. A
+    middleware added in ``configureServer`` runs before both. An earlier set is replaced.
+    """
+    config = re.sub(rf"\n[^\n]*{re.escape(VITE_MARKER)}[^\n]*", "", config)
+    if "plugins: [" not in config:
+        raise ValueError("vite.config.js has no 'plugins: [' list to add the security headers to")
+    middleware = (
+        f"(server) => {{ server.middlewares.use((req, res, next) => {{ "
+        f"for (const [name, value] of Object.entries({json.dumps(dict(headers))})) res.setHeader(name, value); "
+        f"next(); }}); }}"
+    )
+    plugin = (
+        f'    {{ name: "security-headers", configureServer: {middleware}, '
+        f"configurePreviewServer: {middleware} }}, {VITE_MARKER}"
+    )
+    return config.replace("plugins: [", f"plugins: [\n{plugin}", 1)
 
 
 class SecurityHeadersPlugin(rx.plugins.Plugin):

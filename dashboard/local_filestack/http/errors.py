@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from dashboard.filestack_protocol.grammar import GrammarError
 from dashboard.filestack_protocol.security import PolicyError
+from dashboard.local_filestack.http.rate_limits import RateLimited
 from dashboard.local_filestack.imaging import ImagingError
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchError
@@ -91,6 +92,8 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 404, "workflow not found"
     if isinstance(exc, JobNotFound):
         return 404, "job not found"
+    if isinstance(exc, RateLimited):
+        return 429, str(exc)
     if isinstance(exc, QueueFull):
         return 429, QUEUE_FULL_MESSAGE
     if isinstance(exc, JobAlreadyFinished):
@@ -112,6 +115,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if status == 500:
         logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = exc.headers if isinstance(exc, HTTPException) else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     if isinstance(exc, HTTPException) and status in (204, 304):
         return Response(status_code=status, headers=headers)
     return error_response(status, message, headers)
