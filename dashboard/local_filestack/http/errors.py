@@ -24,12 +24,15 @@ from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, U
 from dashboard.local_filestack.ingest.netguard import FetchError
 from dashboard.local_filestack.storage.aliases import AliasError
 from dashboard.local_filestack.storage.files import FileNotFound, StorageFull
+from dashboard.local_filestack.storage.pg import PostgresUnavailable
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
+    QUEUE_UNAVAILABLE_MESSAGE,
     InvalidSource,
     JobAlreadyFinished,
     JobNotFound,
     QueueFull,
+    QueueUnavailable,
     UnknownCursor,
     WorkflowNotFound,
 )
@@ -94,6 +97,10 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 404, "job not found"
     if isinstance(exc, RateLimited):
         return 429, str(exc)
+    if isinstance(exc, QueueUnavailable):
+        return 503, QUEUE_UNAVAILABLE_MESSAGE
+    if isinstance(exc, PostgresUnavailable):
+        return 503, "the database is unavailable, retry later"
     if isinstance(exc, QueueFull):
         return 429, QUEUE_FULL_MESSAGE
     if isinstance(exc, JobAlreadyFinished):
@@ -117,6 +124,8 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     headers = exc.headers if isinstance(exc, HTTPException) else None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after_s)}
+    elif isinstance(exc, (QueueUnavailable, PostgresUnavailable)):
+        headers = {"Retry-After": "1"}
     if isinstance(exc, HTTPException) and status in (204, 304):
         return Response(status_code=status, headers=headers)
     return error_response(status, message, headers)
