@@ -41,6 +41,7 @@ from dashboard.local_filestack.http import cdn, file_api, process, upload
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.cors import cors_middleware
 from dashboard.local_filestack.http.errors import exception_handlers
+from dashboard.local_filestack.http.rate_limits import KeyRateLimiter
 from dashboard.local_filestack.http.rendering import Renderer
 from dashboard.local_filestack.http.urls import PROCESS_PREFIX
 from dashboard.local_filestack.ingest.multipart import MultipartStore
@@ -130,7 +131,8 @@ def build_service(
     ``registry``, ``store`` and ``queue`` replace the built-in actions, job store and queue.
     """
     credentials = resolve_credentials(settings)
-    gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security)
+    rates = KeyRateLimiter(settings.rate_limits, settings.deployment.redis_url)
+    gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security, rates)
     data_dir = settings.data_dir
     limits = settings.limits.image
     fetching = FetchOptions(

@@ -103,6 +103,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         conn.execute(f'CREATE DATABASE "{database}"')
     database_url = f"{pg_base.rsplit('/', 1)[0]}/{database}"
     redis_url = _free_redis_db(redis_base)
+    try:
+        with running_cluster(base, database_url, redis_url) as started:
+            yield started
+    finally:
+        with contextlib.suppress(psycopg.Error), psycopg.connect(pg_base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(redis_url).flushdb()
+
+
+@contextlib.contextmanager
+def running_cluster(base: Path, database_url: str, redis_url: str) -> Iterator[Cluster]:
+    """``scripts/cluster.py`` in ``base`` on a free port with these servers; stopped (SIGINT) at the end."""
     app_dir = _app_dir(base)
     port = free_port()
     state = base / "state.json"
@@ -171,10 +184,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         output.close()
-        with contextlib.suppress(psycopg.Error), psycopg.connect(pg_base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        with contextlib.suppress(redis.RedisError):
-            redis.Redis.from_url(redis_url).flushdb()
 
 
 def _free_redis_db(base: str) -> str:

@@ -64,3 +64,39 @@ class ServiceLimits(ImageLimits, BaseSettings):
     def image(self) -> ImageLimits:
         """Only the caps the imaging pipeline checks."""
         return ImageLimits(max_pixels=self.max_pixels, max_frames=self.max_frames)
+
+
+class RateLimits(BaseSettings):
+    """Calls one API key may make per window (a moving window); 0 turns a limit off.
+
+    Past a limit the call is answered 429 with ``Retry-After``. The app uses one key for everyone,
+    so these cap the whole installation; each person's uploads have their own, smaller limit
+    (``UPLOAD_RATE_LIMIT``, in the app's settings).
+    """
+
+    model_config = settings_config(env_prefix="key_")
+
+    #: The window, in seconds (``KEY_RATE_WINDOW_S``).
+    rate_window_s: float = Field(default=60.0, gt=0)
+    #: Upload API uploads (``start``) per window (``KEY_UPLOAD_RATE_LIMIT``).
+    upload_rate_limit: int = Field(default=1200, ge=0)
+    #: File API stores and CDN ``store`` tasks per window (``KEY_STORE_RATE_LIMIT``).
+    store_rate_limit: int = Field(default=1200, ge=0)
+    #: ``run_workflow`` calls, REST jobs and replays per window (``KEY_RUN_WORKFLOW_RATE_LIMIT``).
+    run_workflow_rate_limit: int = Field(default=1200, ge=0)
+
+    @property
+    def window_s(self) -> float:
+        return self.rate_window_s
+
+    @property
+    def upload(self) -> int:
+        return self.upload_rate_limit
+
+    @property
+    def store(self) -> int:
+        return self.store_rate_limit
+
+    @property
+    def run_workflow(self) -> int:
+        return self.run_workflow_rate_limit

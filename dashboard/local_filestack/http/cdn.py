@@ -47,6 +47,7 @@ from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.analysis import ANALYSES, analyse
 from dashboard.local_filestack.http.delivery import IMMUTABLE, REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError, status_and_message
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.rendering import Renderer
 from dashboard.local_filestack.http.sources import Loaded, Source, SourceLoader, resolve_sources
 from dashboard.local_filestack.http.urls import CDN_PREFIX, public_hosts
@@ -305,6 +306,8 @@ class Cdn:
             if store is not None:  # storing a source as it is needs only the store call
                 store_policy = self._authorize(creds, "store", source)
         await self._check_not_held(sources)
+        if store is not None:
+            self.gate.spend(Action.STORE)
         cache = parsed.task("cache")
         head = image_tasks[0].name if image_tasks else None
         if head in MULTI_SOURCE_TASKS:
@@ -354,6 +357,7 @@ class Cdn:
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = self._single(resolve_sources(parsed, query, self.gate.api_key))
         self._authorize(creds, "runWorkflow", source)
+        self.gate.spend(Action.RUN_WORKFLOW)
         body = await self.workflows.run_workflow(
             task_param(parsed, "run_workflow", "id"),
             source.handle or source.url or source.text,

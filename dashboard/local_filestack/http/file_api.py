@@ -24,6 +24,7 @@ from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.cdn import WorkflowGateway
 from dashboard.local_filestack.http.delivery import REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import API_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload
@@ -111,6 +112,7 @@ class FileApi:
             raise ServiceError(400, str(err.errors()[0]["msg"]).removeprefix("Value error, ")) from err
         policy = self._authorize(request, "store")
         auth.check_store_target(policy, path=options.path, container=options.container)
+        self.gate.spend(Action.STORE)
         incoming = await self._receive(request)
         if policy is not None:
             self._authorize(request, "store", size=len(incoming.data))

@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.cdn import WorkflowGateway
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
@@ -124,6 +125,7 @@ class UploadApi:
         body = StartRequest.model_validate(await read_payload(request))
         self._check(body, size=body.size, opening=True)
         self._check_size(body.size)
+        self.gate.spend(Action.UPLOAD)
         session = await asyncio.to_thread(
             self.multipart.start,
             filename=body.filename,

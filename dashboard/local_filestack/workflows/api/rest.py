@@ -38,6 +38,7 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.errors import ServiceError, first_problem
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import public_hosts
 from dashboard.local_filestack.storage.files import StoredFile
 from dashboard.local_filestack.storage.quarantine import Hold
@@ -190,6 +191,7 @@ class WorkflowsRestApi:
             order = JobRequest.model_validate(raw)
         except ValidationError as exc:
             raise ServiceError(400, first_problem(exc)) from exc
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.start_job(
             order.workflow, order.source, base_url=self._cdn_base(request), api=JobApi.REST
         )
@@ -215,6 +217,7 @@ class WorkflowsRestApi:
 
     async def job_replay(self, request: Request) -> Response:
         """``POST /jobs/{uuid}/replay``."""
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.replay_job(request.path_params["job_id"])
         return JSONResponse(rest_job(job, []), status_code=201)
 

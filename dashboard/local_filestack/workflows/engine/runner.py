@@ -52,7 +52,7 @@ from dashboard.local_filestack.workflows.model.dag import (
     next_steps,
     validate_workflow,
 )
-from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull
+from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull, QueueUnavailable
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
@@ -164,7 +164,8 @@ class WorkflowEngine:
         replay_of: UUID | None = None,
     ) -> JobRecord:
         """Record a job (a replay of ``replay_of``, if given) and queue it; :class:`QueueFull`
-        when too many jobs wait already."""
+        when too many jobs wait already, :class:`QueueUnavailable` when the broker cannot be
+        reached (the job is not kept either way)."""
         created = now_ns()
         job = JobRecord(
             uuid=uuid4(),
@@ -179,7 +180,7 @@ class WorkflowEngine:
         await self.store.create_job(job)
         try:
             await self.queue.put(job.id)
-        except QueueFull:
+        except (QueueFull, QueueUnavailable):
             await self.store.discard_job(job.id)
             raise
         return job
