@@ -191,6 +191,7 @@ def build_service(
                 limits=limits,
                 max_upload_bytes=settings.limits.max_upload_bytes,
                 public_url=public_url,
+                workflows=gateway,
             ).routes(),
             middleware=guard,
         ),

@@ -119,10 +119,12 @@ def running_cluster(base: Path, database_url: str, redis_url: str) -> Iterator[C
     app_dir = _app_dir(base)
     port = free_port()
     state = base / "state.json"
+    # The cluster may fetch from itself (store from a URL), and from no other private address.
     env = {
         **os.environ,
         "QUEUE_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
         "WORKFLOW_LEASE_S": str(LEASE_S),
+        "FETCH_ALLOWED_HOSTS": f"127.0.0.1:{port}",
     }
     for key in ("DATA_DIR", "STORAGE_URL", "FILESTACK_API_KEY"):
         env.pop(key, None)

@@ -65,8 +65,9 @@ from dashboard.local_filestack.ingest.receive import StoreOptions, describe
 from dashboard.local_filestack.ingest.screenshot import Screenshots
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
-from dashboard.local_filestack.storage.files import FileNotFound
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = CDN_PREFIX
 #: Workflow answers are about a moment; they are never cached.
@@ -123,10 +124,11 @@ class WorkflowGateway(Protocol):
         """Raise ``WorkflowNotFound`` unless every id names a workflow."""
         ...
 
-    async def start_on_stored(
-        self, workflow_ids: list[str], handle: str, *, base_url: str
+    async def file_arrived(
+        self, stored: StoredFile, arrival: Arrival, named: list[str], *, base_url: str
     ) -> list[dict[str, str]]:
-        """Start the named workflows on a just-stored file: ``[{"id", "jobid"}, ...]``."""
+        """A file was stored: start the ``named`` workflows and those whose upload trigger
+        matches it, each once per file: ``[{"id", "jobid"}, ...]``."""
         ...
 
 
@@ -303,6 +305,7 @@ class Cdn:
                 self._authorize(creds, "convert" if converting else "read", source)
             if store is not None:  # storing a source as it is needs only the store call
                 store_policy = self._authorize(creds, "store", source)
+        await self._check_not_held(sources)
         if store is not None:
             self.gate.spend(Action.STORE)
         cache = parsed.task("cache")
@@ -362,6 +365,13 @@ class Cdn:
         )
         return JSONResponse(body, headers=NO_STORE)
 
+    async def _check_not_held(self, sources: list[Source]) -> None:
+        """A file in quarantine is out of public reach, rendered or not (checked once the request is
+        authorized, so the answer tells nothing to someone who may not read the file anyway)."""
+        for source in sources:
+            if source.handle is not None:
+                await asyncio.to_thread(self.storage.quarantine.check, source.handle)
+
     # -- metadata ----------------------------------------------------------
 
     async def _metadata(self, request: Request, source: Source, creds: auth.Credentials) -> Response:
@@ -371,6 +381,7 @@ class Cdn:
         fields = requested_fields(request.query_params)
         if "exif" in fields:
             self._authorize(creds, "exif", source)
+        await self._check_not_held([source])
         stored = await asyncio.to_thread(self.storage.get, source.handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
@@ -464,6 +475,7 @@ class Cdn:
         seconds = fallback.params.get("cache", FALLBACK_CACHE_S)
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_EXPIRY:
             raise ServiceError(400, f"fallback: parameter 'cache' must be seconds from 1 to {MAX_EXPIRY}")
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         try:
             stored = await asyncio.to_thread(self.storage.get, handle)
             data = await asyncio.to_thread(self.storage.read, handle)
@@ -515,10 +527,9 @@ class Cdn:
         stored = await asyncio.to_thread(self.storage.put, new)
         hosts = public_hosts(request, PREFIX, self.public_url)
         body = store_result(stored, hosts.file_url(stored.handle))
-        if workflows:
-            body["workflows"] = await self.workflows.start_on_stored(
-                workflows, stored.handle, base_url=hosts.cdn
-            )
+        started = await self.workflows.file_arrived(stored, Arrival.CDN_STORE, workflows, base_url=hosts.cdn)
+        if started:
+            body["workflows"] = started
         body.update(store_extra or {})
         return JSONResponse(body)
 

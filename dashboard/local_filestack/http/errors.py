@@ -24,6 +24,7 @@ from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, U
 from dashboard.local_filestack.ingest.netguard import FetchError
 from dashboard.local_filestack.storage.aliases import AliasError
 from dashboard.local_filestack.storage.files import FileNotFound, FileOverQuota, StorageFull
+from dashboard.local_filestack.storage.quarantine import FileQuarantined
 from dashboard.local_filestack.storage.pg import PostgresUnavailable
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
@@ -31,6 +32,7 @@ from dashboard.local_filestack.workflows.model.errors import (
     InvalidSource,
     JobAlreadyFinished,
     JobNotFound,
+    NotQuarantined,
     QueueFull,
     QueueUnavailable,
     UnknownCursor,
@@ -75,6 +77,8 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 403, str(exc)
     if isinstance(exc, FileNotFound):
         return 404, "file not found"
+    if isinstance(exc, FileQuarantined):
+        return 403, str(exc)
     if isinstance(exc, GrammarError):
         return 400, str(exc)
     if isinstance(exc, ImagingError):
@@ -97,6 +101,8 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 404, "workflow not found"
     if isinstance(exc, JobNotFound):
         return 404, "job not found"
+    if isinstance(exc, NotQuarantined):
+        return 404, str(exc)
     if isinstance(exc, RateLimited):
         return 429, str(exc)
     if isinstance(exc, QueueUnavailable):

@@ -40,6 +40,13 @@ STALE_AFTER_S = 24 * 3600
 _UPLOAD_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+def upload_handle(upload_id: str) -> str:
+    """The handle an upload's file is stored under, the same at every ``complete`` of it: a retried
+    or repeated ``complete`` (after a timeout, a restart) finds the file instead of storing another."""
+    digest = hashlib.sha256(b"multipart-handle:" + upload_id.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:20]
+
+
 def _parse_store(value: Any) -> Any:
     if isinstance(value, str):
         try:

@@ -32,16 +32,18 @@ from dashboard.local_filestack.storage.files import (
     is_handle,
 )
 from dashboard.local_filestack.storage.index import FileIndex
+from dashboard.local_filestack.storage.quarantine import Quarantine
 
 logger = logging.getLogger(__name__)
 
 
 class Storage:
-    """Stored files by handle."""
+    """Stored files by handle, and the ones held in quarantine (:attr:`quarantine`)."""
 
     def __init__(self, blobs: BlobStore, index: FileIndex, *, quota_bytes: int | None = None) -> None:
         self.blobs = blobs
         self.index = index
+        self.quarantine = Quarantine(index.db)
         self.quota_bytes = quota_bytes
 
     def check_quota(self, size: int, *, replacing: int = 0) -> None:
@@ -158,6 +160,7 @@ class Storage:
         if blob is None:
             return False
         self.blobs.remove(blob)
+        self.quarantine.release(handle)
         return True
 
     def close(self) -> None:

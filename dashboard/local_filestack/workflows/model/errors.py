@@ -59,3 +59,11 @@ class JobAlreadyFinished(Exception):
         )
         self.job_id = job_id
         self.status = status
+
+
+class NotQuarantined(LookupError):
+    """The file is not held in quarantine (404)."""
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"file {handle} is not in quarantine")
+        self.handle = handle

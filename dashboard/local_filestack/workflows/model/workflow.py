@@ -103,8 +103,19 @@ class Requirement(BaseModel):
     condition: Condition | None = None
 
 
+class TaskInput(BaseModel):
+    """Where a task reads its file: ``{"task": "avatar"}`` is the file task ``avatar`` produced.
+
+    A task without an input reads the job's source file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: str = Field(min_length=1)
+
+
 class Task(BaseModel):
-    """One step of a workflow: an action, its params and its requirements.
+    """One step of a workflow: an action, its params, its requirements and its input.
 
     ``id`` is optional and defaults to the action name; see :attr:`task_id`.
     """
@@ -115,11 +126,47 @@ class Task(BaseModel):
     action: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
     requires: list[Requirement] = Field(default_factory=list)
+    input: TaskInput | None = None
 
     @property
     def task_id(self) -> str:
         """The id other tasks use to require this one: ``id``, else the action."""
         return self.id if self.id is not None else self.action
+
+
+TriggerEvent = Literal["upload"]
+"""What can start a workflow by itself: a file arriving (stored through any upload path)."""
+
+FILE_FACTS = ("mimetype", "size", "width", "height", "filename", "path")
+"""What a trigger's constraints can test of the new file (the first element of their path)."""
+
+
+class Trigger(BaseModel):
+    """An event that starts the workflow on its own, when every constraint holds on the file.
+
+    Constraints use the grammar of requirement conditions; their ``path`` starts with
+    one of :data:`FILE_FACTS`: ``{"type": "gt", "value": 1000, "path": ["size"]}``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: TriggerEvent
+    constraints: list[Condition] = Field(default_factory=list)
+
+    @field_validator("constraints")
+    @classmethod
+    def _check_paths(cls, constraints: list[Condition]) -> list[Condition]:
+        """A constraint names the file fact it tests."""
+        known = ", ".join(FILE_FACTS)
+        for position, constraint in enumerate(constraints):
+            if not constraint.path:
+                raise ValueError(f"constraint {position} needs a path naming one of: {known}")
+            if constraint.path[0] not in FILE_FACTS:
+                raise ValueError(
+                    f"constraint {position} tests {constraint.path[0]!r}, which is not a fact of "
+                    f"an uploaded file; use one of: {known}"
+                )
+        return constraints
 
 
 class Workflow(BaseModel):
@@ -135,6 +182,7 @@ class Workflow(BaseModel):
     name: str
     tasks: list[Task] = Field(min_length=1)
     webhook: str | None = None
+    triggers: list[Trigger] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

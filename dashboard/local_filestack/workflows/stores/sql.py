@@ -76,7 +76,8 @@ def schema(dialect: Dialect) -> tuple[str, ...]:
         replay_of     TEXT,
         cancelled_by  TEXT,
         lease_owner   TEXT,
-        lease_until   {big}
+        lease_until   {big},
+        triggered_by  TEXT
     )""",
         "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_workflow ON jobs (workflow_id, created_at)",
@@ -113,6 +114,13 @@ def schema(dialect: Dialect) -> tuple[str, ...]:
         duration_ms {dialect.real} NOT NULL
     )""",
         "CREATE INDEX IF NOT EXISTS webhook_attempts_by_job ON webhook_attempts (job_uuid, attempt)",
+        # One job per (file, workflow) started by a file's arrival, whatever retries or restarts.
+        """CREATE TABLE IF NOT EXISTS arrival_jobs (
+        handle      TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        job_uuid    TEXT NOT NULL,
+        PRIMARY KEY (handle, workflow_id)
+    )""",
     )
 
 
@@ -199,6 +207,29 @@ class SqlJobStore:
             self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items()
         )
         await self._call(self.db.execute, statements)
+
+    async def create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
+        return await self._call(self._create_arrival_job, job, handle)
+
+    def _create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
+        mark = self._mark
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO arrival_jobs (handle, workflow_id, job_uuid) VALUES ({self._marks(3)}) "
+                "ON CONFLICT (handle, workflow_id) DO NOTHING",
+                (handle, job.workflow_id, job.id),
+            )
+            if not cursor.rowcount:
+                cursor.execute(
+                    f"SELECT job_uuid FROM arrival_jobs WHERE handle = {mark} AND workflow_id = {mark}",
+                    (handle, job.workflow_id),
+                )
+                return str(cursor.fetchone()[0]), False
+            cursor.execute(
+                f"INSERT INTO jobs (workflow_id, {_JOB_COLUMNS}) VALUES ({self._marks(len(rows.JOB_COLUMNS) + 1)})",
+                rows.job_values(job),
+            )
+        return job.id, True
 
     async def discard_job(self, job_id: str) -> None:
         await self._call(self.db.execute, self._job_deletes([job_id]))
