@@ -24,8 +24,8 @@ from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, U
 from dashboard.local_filestack.ingest.netguard import FetchError
 from dashboard.local_filestack.storage.aliases import AliasError
 from dashboard.local_filestack.storage.files import FileNotFound, FileOverQuota, StorageFull
-from dashboard.local_filestack.storage.quarantine import FileQuarantined
 from dashboard.local_filestack.storage.pg import PostgresUnavailable
+from dashboard.local_filestack.storage.quarantine import FileQuarantined
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
     QUEUE_UNAVAILABLE_MESSAGE,

@@ -100,6 +100,8 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[tuple[Any, ...]]: ...
 
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
 
 class Database(ABC):
     """A database the stores can use: statements alone or in a transaction, on connections of its own."""
