@@ -224,7 +224,10 @@ class SqlJobStore:
                     f"SELECT job_uuid FROM arrival_jobs WHERE handle = {mark} AND workflow_id = {mark}",
                     (handle, job.workflow_id),
                 )
-                return str(cursor.fetchone()[0]), False
+                existing = cursor.fetchone()
+                if existing is None:  # the row that refused the insert is in the same transaction's view
+                    raise RuntimeError(f"arrival of {handle} for {job.workflow_id} is recorded and missing")
+                return str(existing[0]), False
             cursor.execute(
                 f"INSERT INTO jobs (workflow_id, {_JOB_COLUMNS}) VALUES ({self._marks(len(rows.JOB_COLUMNS) + 1)})",
                 rows.job_values(job),
