@@ -21,6 +21,7 @@ import sqlalchemy
 import sqlmodel
 from reflex.model import create_all, get_engine, migrate
 
+from dashboard import replaced_photos
 from dashboard.models import OPEN_STATUSES, SLOTS, JobStatus, PhotoJob, Profile, Slot
 
 #: PostgreSQL advisory lock held while the schema is brought up to date, so app workers
@@ -296,6 +297,7 @@ def owned_handles(owner_id: int) -> list[str]:
             handles.append(job.final_handle)
             if not job.original_deleted:
                 handles.append(job.original_handle)
+    handles += replaced_photos.waiting_handles(owner_id)
     return list(dict.fromkeys(h for h in handles if h))
 
 
@@ -303,5 +305,6 @@ def delete_owner_rows(owner_id: int) -> None:
     """The owner's photo jobs and profile (their files are deleted first, through the client)."""
     with rx.session() as session:
         session.exec(sqlmodel.delete(PhotoJob).where(PhotoJob.owner_id == owner_id))  # type: ignore[call-overload]
+        replaced_photos.delete_rows_of(session, owner_id)
         session.exec(sqlmodel.delete(Profile).where(Profile.owner_id == owner_id))  # type: ignore[call-overload]
         session.commit()

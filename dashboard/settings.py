@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     #: Photo uploads one account may make per window.
     upload_rate_limit: int = 30
     upload_rate_window_s: float = 600.0
+    #: After a photo is saved or removed, Undo is offered this long; the old file is deleted after it.
+    photo_undo_window_s: float = 10.0
     #: Usernames, comma-separated, that are admins besides the first account (the studio, the console).
     admin_usernames: str = ""
 

@@ -35,6 +35,9 @@ class SlotEvent(enum.StrEnum):
     FINISHED = "finished"  # the final file is saved
     FAILED = "failed"  # the upload or its processing failed; the previous photo stays
     REJECTED = "rejected"  # the file was refused before anything was uploaded
+    FETCHING = "fetching"  # the file service is taking the photo from a link
+    REMOVED = "removed"  # the photo was removed: the placeholder shows (undo is offered)
+    UNDONE = "undone"  # undo put the previous photo (or the placeholder) back
 
 
 _TARGET: dict[SlotEvent, SlotPhase] = {
@@ -44,6 +47,9 @@ _TARGET: dict[SlotEvent, SlotPhase] = {
     SlotEvent.FINISHED: SlotPhase.DONE,
     SlotEvent.FAILED: SlotPhase.FAILED,
     SlotEvent.REJECTED: SlotPhase.REJECTED,
+    SlotEvent.FETCHING: SlotPhase.UPLOADING,
+    SlotEvent.REMOVED: SlotPhase.IDLE,
+    SlotEvent.UNDONE: SlotPhase.IDLE,
 }
 
 

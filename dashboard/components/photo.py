@@ -4,6 +4,12 @@ from typing import Any
 
 import reflex as rx
 
+from dashboard.components.photo_sources import (
+    AVATAR_PLACEHOLDER,
+    COVER_PLACEHOLDER,
+    initials,
+    placeholder_style,
+)
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotPhase
@@ -72,8 +78,8 @@ def task_chip(task: TaskRow) -> rx.Component:
     )
 
 
-def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
-    """The slot's status, upload progress, task states and retry button."""
+def job_panel(state: Any, label: str, status_id: str, *extra: rx.Component) -> rx.Component:
+    """The slot's status, upload progress, task states and retry button (then ``extra``)."""
     return rx.el.div(
         rx.el.div(
             rx.el.h3(label, class_name="text-sm font-semibold text-slate-900"),
@@ -114,6 +120,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
                 ),
             ),
         ),
+        *extra,
         class_name="flex flex-col gap-2 rounded-xl border border-slate-200 bg-white p-4 shadow-sm",
     )
 
@@ -129,6 +136,7 @@ def cover_picture(url: rx.Var, name: rx.Var) -> rx.Component:
             id="cover-image",
             role="img",
             aria_label="Default cover: a soft gradient",
+            style=placeholder_style(COVER_PLACEHOLDER),
             class_name="h-full w-full bg-gradient-to-br from-indigo-400 via-sky-400 to-emerald-300",
         ),
     )
@@ -145,11 +153,12 @@ def avatar_picture(url: rx.Var, name: rx.Var) -> rx.Component:
             class_name="h-full w-full object-cover",
         ),
         rx.el.div(
-            rx.el.span(name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
+            rx.el.span(initials(name), class_name="text-4xl font-semibold text-white"),
             id="avatar-image",
             role="img",
             aria_label="Default profile picture: initials",
-            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
+            style=placeholder_style(AVATAR_PLACEHOLDER),
+            class_name="flex h-full w-full items-center justify-center bg-indigo-600",
         ),
     )
 

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard import follow_leases, photo_jobs, photo_links, photo_undo, profile_store
 from dashboard.accounts import store
 from dashboard.filestack import FilestackError
 from dashboard.models import JobStatus, PhotoJob, Slot
@@ -24,6 +24,7 @@ from dashboard.photo_checks import RejectedPhoto
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotEvent, SlotPhase, advance
 from dashboard.state.activity import ActivityState
+from dashboard.state.photo_undo import PhotoUndoState
 from dashboard.state.rows import TaskRow
 from dashboard.state.session import SessionState
 
@@ -170,6 +171,57 @@ class PhotoSlot(rx.State, mixin=True):
         yield type(self).follow_job
 
     @rx.event
+    async def take_from_link(self, form: dict):
+        """Store the photo a link names (the file service fetches it), then process it like an upload."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        self.progress, self.tasks, self.can_retry = 0, [], False
+        self._move(SlotEvent.FETCHING, "Taking the photo from the link…")
+        yield
+        try:
+            job = await photo_links.store_from_link(account.account_id, self.slot, str(form.get("url") or ""))
+        except (photo_links.LinkRefused, photo_jobs.UploadLimitReached) as err:
+            self._reject(str(err))
+            return
+        self._photo_job_id = job.id or 0
+        await follow_leases.remember_client(
+            get_settings().redis_url, self._photo_job_id, self.router.session.client_token
+        )
+        self.photo_url = job.preview_url
+        self.progress = 100
+        self._move(SlotEvent.PROCESSING, "Processing…")
+        yield rx.set_value(f"{self.slot}-url", "")
+        async for event in self._run_then_follow(job):
+            yield event
+
+    @rx.event
+    async def remove_photo(self):
+        """Back to the placeholder; the photo is kept for the undo window, then deleted."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        if self.busy:
+            return
+        try:
+            await photo_undo.remove(account.account_id, self.slot)
+        except photo_undo.NothingToRemove as err:
+            self._move(SlotEvent.LOADED, str(err))
+            return
+        self._saved_url = self.photo_url = ""
+        self.tasks, self.can_retry = [], False
+        self._move(SlotEvent.REMOVED, "Photo removed.")
+        yield PhotoUndoState.offer(self.slot, f"{photo_jobs.slot_spec(self.slot).label} removed.")
+
+    def show_undone(self, url: str) -> None:
+        """The slot after Undo: the photo put back (or the placeholder)."""
+        self._saved_url = self.photo_url = url
+        self.tasks, self.can_retry = [], False
+        self._move(SlotEvent.UNDONE, "Undone: the previous photo is back." if url else "Undone.")
+
+    @rx.event
     def on_rejected(self, rejections: list[dict]):
         """The browser refused the file (type or size): say why; nothing changes."""
         reasons = [
@@ -263,7 +315,7 @@ class PhotoSlot(rx.State, mixin=True):
             show_job_end(self, job)
         if job.status == JobStatus.FINISHED:
             yield ActivityState.refresh
-            yield rx.toast.success(f"{photo_jobs.slot_spec(self.slot).label} updated.")
+            yield PhotoUndoState.offer(self.slot, f"{photo_jobs.slot_spec(self.slot).label} saved.")
         elif job.status == JobStatus.FAILED:
             yield ActivityState.refresh
             yield rx.toast.error(f"Processing failed: {job.error}. Your previous photo is kept.")
@@ -292,3 +344,8 @@ class CoverState(PhotoSlot, SessionState):
     """The cover photo."""
 
     slot: ClassVar[Slot] = Slot.COVER
+
+
+def slot_state_class(slot: str) -> type[PhotoSlot]:
+    """The state class of ``avatar`` or ``cover``."""
+    return AvatarState if Slot(slot) == Slot.AVATAR else CoverState
