@@ -121,7 +121,9 @@ def graph_of(
     return nodes, edges
 
 
-def _node(node_id: str, action: str | None, implicit: bool, state: str, x: float, y: float) -> dict[str, Any]:
+def _node(
+    node_id: str, action: str | None, implicit: bool, state: str, x: float, y: float
+) -> dict[str, Any]:
     colours = STATE_STYLES.get(state, STATE_STYLES[""])
     second = "built-in, runs implicitly" if implicit else (action if action != node_id else "")
     if state:

@@ -140,7 +140,9 @@ class WorkflowsApi:
 
     # -- jobs ----------------------------------------------------------------
 
-    async def start_job(self, workflow_id: str, *, handle: str | None = None, url: str | None = None) -> Job:
+    async def start_job(
+        self, workflow_id: str, *, handle: str | None = None, url: str | None = None
+    ) -> Job:
         """``POST /jobs`` on a stored file (``handle``) or an external ``url``; sent once."""
         if (handle is None) == (url is None):
             raise ValueError("give exactly one of handle and url")
