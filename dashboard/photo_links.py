@@ -16,8 +16,7 @@ import asyncio
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from dashboard import photo_jobs, profile_store
-from dashboard.connection import open_client
+from dashboard import connection, photo_jobs, profile_store
 from dashboard.filestack import FilestackError
 from dashboard.filestack.errors import FilestackConnectionError, FilestackHTTPError, FilestackTimeout
 from dashboard.models import PhotoJob
@@ -85,7 +84,7 @@ async def store_from_link(owner_id: int, slot: str, link: str, settings: Setting
     link = check_link(link)
     await asyncio.to_thread(photo_jobs.check_upload_rate, owner_id, settings)
     filename = link_filename(link)
-    async with open_client(settings) as fs:
+    async with connection.open_client(settings) as fs:
         try:
             stored = await fs.upload_url(link, path=photo_jobs.storage_path(owner_id, slot))
         except FilestackError as err:

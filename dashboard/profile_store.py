@@ -207,6 +207,22 @@ def claim_original_delete(owner_id: int, photo_job_id: int, claimed: bool = True
         return bool(result.rowcount)
 
 
+def dismiss_failed_job(owner_id: int, photo_job_id: int) -> bool:
+    """Hide one of the owner's failed jobs from the page (the row and its kept original stay)."""
+    with rx.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            sqlmodel.update(PhotoJob)
+            .where(
+                PhotoJob.id == photo_job_id,
+                PhotoJob.owner_id == owner_id,
+                PhotoJob.status == JobStatus.FAILED,
+            )
+            .values(dismissed=True)
+        )
+        session.commit()
+        return bool(result.rowcount)
+
+
 def get_job(owner_id: int, photo_job_id: int) -> PhotoJob | None:
     """One of the owner's job rows, or ``None`` (also for someone else's job)."""
     with rx.session() as session:

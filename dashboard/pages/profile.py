@@ -5,6 +5,7 @@ import reflex as rx
 from dashboard.components.activity import activity_panel
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
+from dashboard.components.photo_controls import cancel_button, dismiss_button, leave_guard
 from dashboard.components.photo_sources import link_form, remove_button, undo_toast
 from dashboard.components.profile_text import bio_block, name_block
 from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState, SessionState
@@ -53,6 +54,8 @@ def profile_page() -> rx.Component:
                     AvatarState,
                     "Profile picture",
                     "avatar-status",
+                    cancel_button(AvatarState, "avatar", "avatar-upload"),
+                    dismiss_button(AvatarState, "avatar"),
                     link_form(AvatarState, "avatar"),
                     remove_button(AvatarState, "avatar"),
                 ),
@@ -60,6 +63,8 @@ def profile_page() -> rx.Component:
                     CoverState,
                     "Cover photo",
                     "cover-status",
+                    cancel_button(CoverState, "cover", "cover-upload"),
+                    dismiss_button(CoverState, "cover"),
                     link_form(CoverState, "cover"),
                     remove_button(CoverState, "cover"),
                 ),
@@ -69,4 +74,5 @@ def profile_page() -> rx.Component:
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
         undo_toast(),
+        leave_guard(),
     )
