@@ -70,6 +70,10 @@ class Failure:
     kind: FailureKind
     text: str
 
+    def said_in_slot(self, had_photo: bool) -> str:
+        """The text in a slot, which says its photo is unchanged when it had one."""
+        return f"{self.text} Your previous photo is kept." if had_photo else self.text
+
     @property
     def retryable(self) -> bool:
         """Whether Retry could help (only for the service's failures)."""
@@ -96,19 +100,13 @@ def describe_failure(error: str) -> Failure:
         return Failure(
             FailureKind.THE_FILE,
             "This photo could not be read: the file seems damaged or is not a photo we can use. "
-            "Your previous photo is kept; choose another one.",
+            "Choose another one.",
         )
     if "did not finish" in text or "timed out" in text:
-        return Failure(
-            FailureKind.THE_SERVICE, "Processing took too long. Your previous photo is kept; try again."
-        )
+        return Failure(FailureKind.THE_SERVICE, "Processing took too long. Try again.")
     if "could not start" in text:
-        return Failure(
-            FailureKind.THE_SERVICE, "Processing could not start. Your previous photo is kept; try again."
-        )
-    return Failure(
-        FailureKind.THE_SERVICE, "Processing did not finish. Your previous photo is kept; try again."
-    )
+        return Failure(FailureKind.THE_SERVICE, "Processing could not start. Try again.")
+    return Failure(FailureKind.THE_SERVICE, "Processing did not finish. Try again.")
 
 
 def task_label(task_id: str) -> str:

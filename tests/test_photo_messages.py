@@ -57,7 +57,8 @@ def test_only_failures_a_retry_could_fix_are_retryable(error: str, retryable: bo
     assert failure.retryable is retryable
     for developer_word in ("task '", "image/jpeg", "HTTP", "truncated", "workflow"):
         assert developer_word not in failure.text
-    assert "previous photo is kept" in failure.text
+    assert "previous photo" not in failure.text
+    assert failure.said_in_slot(True).endswith("Your previous photo is kept.")
 
 
 def test_tasks_are_named_by_what_they_do() -> None:

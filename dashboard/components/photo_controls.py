@@ -17,6 +17,7 @@ import reflex as rx
 from reflex.vars import Var
 
 from dashboard.slot_phase import SlotPhase
+from dashboard.state.photo_notice import INTERRUPTED_KEY, InterruptedUploadState
 
 FOCUS_RING = (
     "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-600 focus-visible:ring-offset-1"
@@ -25,7 +26,8 @@ FOCUS_RING = (
 #: Marks an element present only while a file is being sent (the "leave the page?" guard looks for it).
 SENDING_MARK = "data-photo-sending"
 
-#: Asks before leaving the page while a photo is being sent (registered once per page load).
+#: Asks before leaving the page while a photo is being sent, and notes a left upload so the next
+#: page can say so (registered once per page load).
 LEAVE_GUARD = f"""
 if (!window.__photoLeaveGuard) {{
   window.__photoLeaveGuard = true;
@@ -33,6 +35,12 @@ if (!window.__photoLeaveGuard) {{
     if (document.querySelector("[{SENDING_MARK}]")) {{
       event.preventDefault();
       event.returnValue = "";
+    }}
+  }});
+  window.addEventListener("pagehide", () => {{
+    const sending = document.querySelector("[{SENDING_MARK}]");
+    if (sending) {{
+      window.sessionStorage.setItem({json.dumps(INTERRUPTED_KEY)}, sending.getAttribute("{SENDING_MARK}"));
     }}
   }});
 }}
@@ -74,7 +82,7 @@ def cancel_button(state: Any, slot: str, upload_id: str) -> rx.Component:
             id=f"{slot}-cancel",
             type="button",
             on_click=[rx.call_script(abort_slot_uploads(upload_id)), state.cancel_upload],
-            custom_attrs={SENDING_MARK: "true"},
+            custom_attrs={SENDING_MARK: slot},
             class_name=(
                 "self-start rounded-md px-3 py-1.5 text-xs font-semibold text-slate-700 ring-1 ring-slate-300 "
                 "hover:bg-slate-50 " + FOCUS_RING
@@ -101,8 +109,28 @@ def dismiss_button(state: Any, slot: str) -> rx.Component:
 
 
 def leave_guard() -> rx.Component:
-    """The "leave the page?" prompt while a photo is being sent."""
-    return rx.script(LEAVE_GUARD)
+    """The "leave the page?" prompt while a photo is being sent, and the notice after an upload was left."""
+    return rx.fragment(
+        rx.script(LEAVE_GUARD),
+        rx.cond(
+            InterruptedUploadState.interrupted_text != "",
+            rx.el.div(
+                rx.el.p(InterruptedUploadState.interrupted_text, class_name="text-sm"),
+                rx.el.button(
+                    "OK",
+                    id="interrupted-dismiss",
+                    type="button",
+                    on_click=InterruptedUploadState.dismiss,
+                    class_name="shrink-0 rounded-md px-3 py-1 text-sm font-semibold ring-1 ring-amber-300 "
+                    "hover:bg-amber-100 " + FOCUS_RING,
+                ),
+                id="upload-interrupted",
+                role="status",
+                class_name="mb-4 flex items-center justify-between gap-3 rounded-xl bg-amber-50 px-4 py-3 "
+                "text-amber-900 ring-1 ring-amber-200",
+            ),
+        ),
+    )
 
 
 def name_file_input(zone: rx.Component, label: str) -> rx.Component:

@@ -37,6 +37,7 @@ def public_link() -> rx.Component:
 def profile_page() -> rx.Component:
     """The page at ``/profile``."""
     return page(
+        leave_guard(),
         cover(),
         rx.el.div(
             rx.el.div(avatar(), class_name="-mt-14 sm:-mt-20"),
@@ -74,5 +75,4 @@ def profile_page() -> rx.Component:
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
         undo_toast(),
-        leave_guard(),
     )

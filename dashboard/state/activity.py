@@ -85,6 +85,8 @@ def _thumb(job: PhotoJob) -> str:
     """The job's final file, else its kept original's preview; never an expired signed URL from the row."""
     if job.final_handle:
         return photo_jobs.photo_url(job.final_handle)
+    if job.status == JobStatus.FAILED and not describe_failure(job.error).retryable:
+        return ""  # the kept original is unreadable: no preview of it can be drawn
     if not job.original_deleted and job.original_handle:
         return photo_jobs.preview_url(job.slot, job.original_handle)
     return ""

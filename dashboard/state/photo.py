@@ -175,7 +175,9 @@ class PhotoSlot(rx.State, mixin=True):
             self.photo_url = self._saved_url
             log.warning("photo job %s did not start: %s", job.id, err)
             self.can_retry = True
-            self._move(SlotEvent.FAILED, describe_failure("could not start").text)
+            self._move(
+                SlotEvent.FAILED, describe_failure("could not start").said_in_slot(bool(self._saved_url))
+            )
             yield rx.toast.error(self.message)
             return
         yield type(self).follow_job
@@ -346,7 +348,7 @@ class PhotoSlot(rx.State, mixin=True):
                 self.photo_url = self._saved_url
                 log.warning("lost track of photo job %s: %s", photo_job_id, err)
                 self.can_retry = True
-                self._move(SlotEvent.FAILED, describe_failure("lost").text)
+                self._move(SlotEvent.FAILED, describe_failure("lost").said_in_slot(bool(self._saved_url)))
             yield rx.toast.error(describe_failure("lost").text)
             return
         async with self:
@@ -376,7 +378,7 @@ def show_job_end(slot: PhotoSlot, job: PhotoJob) -> None:
         failure = describe_failure(job.error)
         slot.photo_url = slot._saved_url
         slot.can_retry = failure.retryable and not job.original_deleted
-        slot._move(SlotEvent.FAILED, failure.text)
+        slot._move(SlotEvent.FAILED, failure.said_in_slot(bool(slot._saved_url)))
 
 
 class AvatarState(PhotoSlot, SessionState):

@@ -252,3 +252,33 @@ def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser,
     page.click("#cover-cancel")
     _wait_status(page, "cover", "Upload cancelled")
     context.close()
+
+
+def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_app, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("reload"))
+    page.click("#profile-name")
+    slow_uploads(context, page)
+    page.locator("#cover-upload input[type=file]").set_input_files(
+        str(noisy_photo(tmp_path / "big.jpg", (1500, 500), (200, 30, 30)))
+    )
+    page.wait_for_selector("#cover-cancel")
+    page.screenshot(path=str(ARTIFACTS / "photo-uploading-375.png"), full_page=True)
+    asked: list[str] = []
+
+    def leave(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.accept()  # leave anyway
+
+    page.on("dialog", leave)
+    page.reload()
+    notice = page.wait_for_selector("#upload-interrupted", timeout=60_000)
+    assert asked == ["beforeunload"]
+    assert "cover photo you were uploading was not saved" in notice.inner_text()
+    page.click("#interrupted-dismiss")
+    page.wait_for_selector("#upload-interrupted", state="detached")
+    page.reload()
+    page.wait_for_selector("#cover-status")
+    assert page.locator("#upload-interrupted").count() == 0
+    context.close()
