@@ -92,7 +92,6 @@ def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "photo-uploading-1280.png"), full_page=True)
     page.wait_for_timeout(150)
     files.set_input_files(str(second))
-    page.wait_for_timeout(50)
     fast_uploads(cdp)
     try:
         _wait_status(page, "avatar", "Saved", 30_000)
