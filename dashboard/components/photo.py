@@ -37,7 +37,10 @@ def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str, 
             child,
             type="button",
             aria_label=label,
-            class_name="block h-full w-full rounded-[inherit] text-left focus:outline-none",
+            class_name=(
+                "block h-full w-full rounded-[inherit] text-left outline-none focus-visible:outline-solid "
+                "focus-visible:outline-4 focus-visible:-outline-offset-4 focus-visible:outline-indigo-500"
+            ),
         ),
         id=upload_id,
         accept=DROPZONE_ACCEPT,

@@ -281,3 +281,16 @@ def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_a
     page.wait_for_selector("#cover-status")
     assert page.locator("#upload-interrupted").count() == 0
     context.close()
+
+
+def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("keys"))
+    page.focus("[aria-label='Change profile picture']")
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(photo(tmp_path / "me.jpg", (800, 800), "#224466")))
+    _wait_status(page, "avatar", "Saved", 90_000)
+    assert decode(page.get_attribute("#avatar-image", "src")).size == (400, 400)
+    context.close()
