@@ -118,5 +118,6 @@ def undo_toast() -> rx.Component:
         id="undo-toast",
         role="status",
         aria_live="polite",
-        class_name="pointer-events-none fixed inset-x-0 bottom-4 z-50 flex justify-center px-4",
+        # On a phone at the top, clear of the notifications at the bottom; below the photos elsewhere.
+        class_name="pointer-events-none fixed inset-x-0 top-3 z-50 flex justify-center px-4 sm:top-auto sm:bottom-4",
     )

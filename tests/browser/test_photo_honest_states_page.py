@@ -294,3 +294,38 @@ def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_pat
     _wait_status(page, "avatar", "Saved", 90_000)
     assert decode(page.get_attribute("#avatar-image", "src")).size == (400, 400)
     context.close()
+
+
+def test_each_state_on_a_phone_is_stated_and_fits_the_screen(running_app, browser, tmp_path):
+    """Processing, saved, refused and failed at 375 px on a touch screen, each photographed for review."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    sign_up(page, running_app, new_username("phone"))
+    assert "drop" not in _status(page, "avatar").lower()
+    files = page.locator("#avatar-upload input[type=file]")
+
+    def shot(state: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"photo-{state}-375.png"), full_page=True)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"{state}: the page is {width}px wide"
+
+    page.evaluate(RECORD_STATUS, "avatar-status")
+    files.set_input_files(str(photo(tmp_path / "me.jpg", (900, 900), "#446688")))
+    _wait_status(page, "avatar", "Processing")
+    shot("processing")
+    _wait_status(page, "avatar", "Saved", 90_000)
+    page.wait_for_selector("#undo-button")
+    shot("saved")
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + b"0" * 500)
+    files.set_input_files(str(pdf))
+    _wait_status(page, "avatar", "not a photo we can use")
+    shot("refused")
+    data = photo(tmp_path / "whole.jpg", (900, 900), "#664422").read_bytes()
+    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 4])
+    files.set_input_files(str(tmp_path / "cut.jpg"))
+    _wait_status(page, "avatar", "could not be read", 90_000)
+    assert "Your previous photo is kept." in _status(page, "avatar")
+    assert page.get_by_text("Retry processing").count() == 0
+    shot("failed")
+    context.close()
