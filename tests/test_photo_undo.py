@@ -159,8 +159,8 @@ async def test_deleting_the_account_deletes_the_files_kept_for_undo(env) -> None
     assert replaced_photos.waiting_handles(ada.id) == []
 
 
-def test_the_migration_gives_the_tables_the_models_describe(tmp_path) -> None:
-    """``alembic upgrade head`` on a database of the previous revision: nothing left for autogenerate to add."""
+def _upgrade_and_compare(url: str) -> None:
+    """``alembic upgrade head`` from the previous revision (a failed job in it): nothing left for autogenerate."""
     import sqlalchemy as sa
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -168,18 +168,33 @@ def test_the_migration_gives_the_tables_the_models_describe(tmp_path) -> None:
 
     from dashboard.models import DashboardTable
 
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'before.db'}")
-    with engine.connect() as connection:
-        _alembic_upgrade(connection, "c31f0a7d9b42")
-        connection.execute(
-            sa.text(
-                "INSERT INTO photojob (slot, original_handle, filename, workflow_id, jobid, status, preview_url,"
-                " final_url, final_handle, error, original_deleted, tasks_json, created_at)"
-                " VALUES ('avatar', 'ORIGINAL000000000000', 'me.jpg', '', 'j', 'failed', '', '', '', '', 0, '{}', 0)"
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            _alembic_upgrade(connection, "c31f0a7d9b42")
+            connection.execute(
+                sa.text(
+                    "INSERT INTO photojob (slot, original_handle, filename, workflow_id, jobid, status, preview_url,"
+                    " final_url, final_handle, error, original_deleted, tasks_json, created_at)"
+                    " VALUES ('avatar', 'ORIGINAL000000000000', 'me.jpg', '', 'j', 'failed', '', '', '', '',"
+                    " false, '{}', 0)"
+                )
             )
-        )
-        connection.commit()
-        _alembic_upgrade(connection, "head")
-        connection.commit()
-        assert connection.execute(sa.text("SELECT dismissed FROM photojob")).all() == [(0,)]
-        assert compare_metadata(MigrationContext.configure(connection), DashboardTable.metadata) == []
+            connection.commit()
+            _alembic_upgrade(connection, "head")
+            connection.commit()
+            assert connection.execute(sa.text("SELECT dismissed FROM photojob")).scalars().all() == [False]
+            assert compare_metadata(MigrationContext.configure(connection), DashboardTable.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_migration_gives_the_tables_the_models_describe(tmp_path) -> None:
+    _upgrade_and_compare(f"sqlite:///{tmp_path / 'before.db'}")
+
+
+def test_the_migration_on_postgresql() -> None:
+    from scale_support import postgres_schema
+
+    with postgres_schema() as dsn:
+        _upgrade_and_compare("postgresql+psycopg://" + dsn.split("://", 1)[1])
