@@ -13,7 +13,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -44,7 +44,7 @@ class PhotoServer:
         served = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            def do_GET(self) -> None:  # the standard library's name
                 served.requests.append(self.path)
                 if self.path == "/huge.jpg":
                     self.send_response(200)
@@ -70,7 +70,7 @@ class PhotoServer:
         self.base = f"http://{LINK_HOST}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> PhotoServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
