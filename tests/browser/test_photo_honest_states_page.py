@@ -245,7 +245,8 @@ def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser,
 
     page.on("dialog", answer)
     page.close(run_before_unload=True)
-    page.wait_for_event("dialog", timeout=10_000) if not asked else None
+    if not asked:
+        page.wait_for_event("dialog", timeout=10_000)
     assert asked == ["beforeunload"]
     # Still there, still uploading; Cancel stops it and says so.
     page.click("#cover-cancel")
