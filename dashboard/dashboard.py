@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 
-from dashboard import photo_jobs, profile_store
+from dashboard import photo_jobs, photo_undo, profile_store
 from dashboard.embedded import EmbeddedService
 from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
@@ -37,7 +37,8 @@ live_profile.attach(app)
 
 @contextlib.asynccontextmanager
 async def photo_jobs_lifespan() -> AsyncIterator[None]:
-    """Create missing tables, then finish jobs a restart left open (in the background).
+    """Create missing tables, then finish jobs a restart left open and delete replaced photos whose
+    undo window ended (in the background).
 
     With several app workers (Redis), each one keeps taking over jobs whose follower is gone.
     """
@@ -48,12 +49,15 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
         resume: asyncio.Task[object] = asyncio.create_task(Takeover(app, settings).run())
     else:
         resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
+    # Files whose undo window ended (also while the app was down) are deleted by every worker.
+    deleter = asyncio.create_task(photo_undo.run_deleter(settings))
     try:
         yield
     finally:
-        resume.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await resume
+        for task in (resume, deleter):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 app.register_lifespan_task(photo_jobs_lifespan)

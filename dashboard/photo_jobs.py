@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from dashboard import profile_store
+from dashboard import profile_store, replaced_photos
 from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
     FilestackError,
@@ -320,7 +320,15 @@ async def finish(
     if job.status == JobStatus.PROCESSING:
         latest = await asyncio.to_thread(profile_store.latest_job, owner_id, job.slot)
         if latest is not None and latest.id == job.id:
-            await asyncio.to_thread(profile_store.set_photo, owner_id, job.slot, final_url, final_handle)
+            # The photo it replaces is kept for the undo window, then deleted (dashboard.photo_undo).
+            await asyncio.to_thread(
+                replaced_photos.replace_photo,
+                owner_id,
+                job.slot,
+                final_url,
+                final_handle,
+                settings.photo_undo_window_s,
+            )
         else:
             fields["status"] = JobStatus.SUPERSEDED
     job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)

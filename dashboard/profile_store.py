@@ -21,6 +21,7 @@ import sqlalchemy
 import sqlmodel
 from reflex.model import create_all, get_engine, migrate
 
+from dashboard import replaced_photos
 from dashboard.models import OPEN_STATUSES, SLOTS, JobStatus, PhotoJob, Profile, Slot
 
 #: PostgreSQL advisory lock held while the schema is brought up to date, so app workers
@@ -246,6 +247,22 @@ def unsent_original_deletions(now: float | None = None) -> list[PhotoJob]:
         return jobs
 
 
+def dismiss_failed_job(owner_id: int, photo_job_id: int) -> bool:
+    """Hide one of the owner's failed jobs from the page (the row and its kept original stay)."""
+    with rx.session() as session:
+        result = session.exec(  # type: ignore[call-overload]
+            sqlmodel.update(PhotoJob)
+            .where(
+                PhotoJob.id == photo_job_id,
+                PhotoJob.owner_id == owner_id,
+                PhotoJob.status == JobStatus.FAILED,
+            )
+            .values(dismissed=True)
+        )
+        session.commit()
+        return bool(result.rowcount)
+
+
 def get_job(owner_id: int, photo_job_id: int) -> PhotoJob | None:
     """One of the owner's job rows, or ``None`` (also for someone else's job)."""
     with rx.session() as session:
@@ -336,6 +353,7 @@ def owned_handles(owner_id: int) -> list[str]:
             handles.append(job.final_handle)
             if not job.original_deleted:
                 handles.append(job.original_handle)
+    handles += replaced_photos.waiting_handles(owner_id)
     return list(dict.fromkeys(h for h in handles if h))
 
 
@@ -343,5 +361,6 @@ def delete_owner_rows(owner_id: int) -> None:
     """The owner's photo jobs and profile (their files are deleted first, through the client)."""
     with rx.session() as session:
         session.exec(sqlmodel.delete(PhotoJob).where(PhotoJob.owner_id == owner_id))  # type: ignore[call-overload]
+        replaced_photos.delete_rows_of(session, owner_id)
         session.exec(sqlmodel.delete(Profile).where(Profile.owner_id == owner_id))  # type: ignore[call-overload]
         session.commit()

@@ -28,6 +28,8 @@ A11Y_ADMIN = "axe-admin"
 TOUCH_ADMIN = "touch-admin"
 #: The admin who releases held files in the jobs console's quarantine panel.
 QUARANTINE_ADMIN = "quarantine-admin"
+#: A loopback address the app's file service may fetch from (``FETCH_ALLOWED_HOSTS``): tests serve photos there.
+LINK_HOST = "127.0.0.2"
 
 
 def _free_port() -> int:
@@ -121,6 +123,7 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         # The studio's and the scans' tests sign up these admins (the first account of a run is one too,
         # but which test signs up first must not matter).
         "ADMIN_USERNAMES": f"{STUDIO_ADMIN},{A11Y_ADMIN},{TOUCH_ADMIN},{QUARANTINE_ADMIN}",
+        "FETCH_ALLOWED_HOSTS": LINK_HOST,
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"
