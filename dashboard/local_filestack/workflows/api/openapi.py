@@ -13,7 +13,7 @@ when the page is used.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobRequest, ListQuery
+from dashboard.local_filestack.workflows.model.contracts import ACTIONS
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
 from dashboard.local_filestack.workflows.model.workflow import TaskState, Workflow
 
@@ -47,6 +48,15 @@ class ErrorBody(_Answer):
     """Every error: a message naming what is wrong."""
 
     error: str
+
+
+class ActionContractBody(_Answer):
+    """An action a task may run: what it accepts and what it records."""
+
+    name: str
+    description: str
+    params: dict[str, Any] = Field(description="the JSON schema of the action's params")
+    output: dict[str, Any] = Field(description="the JSON schema of the result the action records")
 
 
 class WorkflowResource(_Answer):
@@ -143,7 +153,13 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("get", "/tasks", "The action contracts (what each action accepts and records)", {200: None}),
+    Endpoint(
+        "get",
+        "/tasks",
+        "The action contracts (what each action accepts and records)",
+        {200: ActionContractBody},
+        list_of=True,
+    ),
     Endpoint("get", "/workflows", "Every workflow", {200: WorkflowResource}, list_of=True),
     Endpoint(
         "post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow
@@ -157,7 +173,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=Workflow,
     ),
     Endpoint(
-        "delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}
+        "delete",
+        "/workflows/{workflow_id}",
+        "Remove a workflow (started jobs keep running)",
+        {200: Deleted, 404: ErrorBody},
     ),
     Endpoint(
         "post",
@@ -166,7 +185,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody},
         body=JobRequest,
     ),
-    Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
+    Endpoint(
+        "get",
+        "/jobs",
+        "Recent jobs, newest first (400: a parameter is invalid or unknown, or the cursor job is gone)",
+        {200: JobResource, 400: ErrorBody},
+        query=ListQuery,
+        list_of=True,
+    ),
     Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
     Endpoint(
         "get",
@@ -191,8 +217,68 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+
+def operation_id(method: str, path: str) -> str:
+    """An operation's ``operationId``, from its method and path: ``POST /jobs/{job_id}/cancel`` is
+    ``postJobsJobIdCancel``."""
+    words = (word.title() for part in path.split("/") for word in part.strip("{}").split("_") if word)
+    return method + "".join(words)
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: what one answer gives another operation (a runtime expression per parameter
+    or request body field, e.g. ``$response.body#/id``), so clients -- and schemathesis's stateful
+    runs -- can follow created workflows and jobs."""
+
+    name: str
+    method: str
+    path: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    body: dict[str, str] | None = None
+
+    def as_openapi(self) -> dict[str, Any]:
+        """The Link Object."""
+        link: dict[str, Any] = {"operationId": operation_id(self.method, self.path)}
+        if self.parameters:
+            link["parameters"] = self.parameters
+        if self.body is not None:
+            link["requestBody"] = self.body
+        return link
+
+
+_WORKFLOW_ID = {"workflow_id": "$response.body#/id"}
+_JOB_ID = {"job_id": "$response.body#/uuid"}
+#: What an answer with a workflow leads to.
+_FROM_WORKFLOW = (
+    Link("GetWorkflow", "get", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("ReplaceWorkflow", "put", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("DeleteWorkflow", "delete", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("StartJob", "post", "/jobs", body={"workflow": "$response.body#/id"}),
+    Link("ListJobsOfWorkflow", "get", "/jobs", {"query.workflow": "$response.body#/id"}),
+)
+#: What an answer with a job leads to.
+_FROM_JOB = (
+    Link("GetJob", "get", "/jobs/{job_id}", _JOB_ID),
+    Link("GetJobWebhooks", "get", "/jobs/{job_id}/webhooks", _JOB_ID),
+    Link("CancelJob", "post", "/jobs/{job_id}/cancel", _JOB_ID),
+    Link("ReplayJob", "post", "/jobs/{job_id}/replay", _JOB_ID),
+    Link("GetJobWorkflow", "get", "/workflows/{workflow_id}", {"workflow_id": "$response.body#/workflow/id"}),
+)
+#: The links of each successful answer: (method, path, status) -> links.
+LINKS: dict[tuple[str, str, int], tuple[Link, ...]] = {
+    ("post", "/workflows", 201): _FROM_WORKFLOW,
+    ("get", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("put", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("post", "/jobs", 201): _FROM_JOB,
+    ("get", "/jobs/{job_id}", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/cancel", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/replay", 201): _FROM_JOB,
+}
+
 _MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody,
+    ActionContractBody,
     WorkflowResource,
     JobStatusBody,
     TaskProgress,
@@ -212,7 +298,11 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": endpoint.summary, "responses": {}}
+    operation: dict[str, Any] = {
+        "operationId": operation_id(endpoint.method, endpoint.path),
+        "summary": endpoint.summary,
+        "responses": {},
+    }
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in ("workflow_id", "job_id")
@@ -241,6 +331,9 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK",
             "content": {"application/json": {"schema": content}},
         }
+        links = LINKS.get((endpoint.method, endpoint.path, status), ())
+        if links:
+            operation["responses"][str(status)]["links"] = {link.name: link.as_openapi() for link in links}
     operation["responses"]["401"] = {
         "description": "HTTP basic auth with the API key and app secret is missing"
     }
@@ -253,6 +346,9 @@ def openapi_document() -> dict[str, Any]:
     _, definitions = models_json_schema(
         [(model, "validation") for model in _MODELS], ref_template="#/components/schemas/{model}"
     )
+    schemas = definitions.get("$defs", {})
+    # The model checks that an action is a name; the workflow's validation that it is registered.
+    schemas["Task"]["properties"]["action"]["enum"] = sorted(ACTIONS)
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
@@ -269,7 +365,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "."}],
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
         "security": [{"basic": []}],
