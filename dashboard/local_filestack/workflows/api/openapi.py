@@ -12,6 +12,7 @@ when the page is used.
 
 from __future__ import annotations
 
+import copy
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,6 +265,7 @@ _FROM_JOB = (
     Link("CancelJob", "post", "/jobs/{job_id}/cancel", _JOB_ID),
     Link("ReplayJob", "post", "/jobs/{job_id}/replay", _JOB_ID),
     Link("GetJobWorkflow", "get", "/workflows/{workflow_id}", {"workflow_id": "$response.body#/workflow/id"}),
+    Link("StartJobOfWorkflow", "post", "/jobs", body={"workflow": "$response.body#/workflow/id"}),
 )
 #: The links of each successful answer: (method, path, status) -> links.
 LINKS: dict[tuple[str, str, int], tuple[Link, ...]] = {
@@ -340,15 +342,39 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     return operation
 
 
+def _task_per_action(schemas: dict[str, Any], params_refs: dict[type[BaseModel], dict[str, Any]]) -> None:
+    """``Task`` as one variant per registered action (``GET /tasks``), each with that action's params
+    schema: the :class:`Workflow` model checks a task's shape, the workflow's validation that its
+    action exists and its params fit the action; the document says all of it."""
+    base = schemas["Task"]
+    variants: dict[str, str] = {}
+    for name, contract in sorted(ACTIONS.items()):
+        variant = copy.deepcopy(base)
+        variant["title"] = f"Task ({name})"
+        variant["properties"]["action"] = {"const": name, "title": "Action"}
+        variant["properties"]["params"] = params_refs[contract.params_model]
+        if contract.params_model.model_json_schema().get("required"):
+            variant["required"] = ["action", "params"]
+        schemas[f"Task_{name}"] = variant
+        variants[name] = f"#/components/schemas/Task_{name}"
+    schemas["Task"] = {
+        "title": "Task",
+        "description": base.get("description", ""),
+        "oneOf": [{"$ref": ref} for ref in variants.values()],
+        "discriminator": {"propertyName": "action", "mapping": variants},
+    }
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the Workflows REST API, generated from the models."""
-    _, definitions = models_json_schema(
-        [(model, "validation") for model in _MODELS], ref_template="#/components/schemas/{model}"
+    params_models = list(dict.fromkeys(contract.params_model for contract in ACTIONS.values()))
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in (*_MODELS, *params_models)],
+        ref_template="#/components/schemas/{model}",
     )
     schemas = definitions.get("$defs", {})
-    # The model checks that an action is a name; the workflow's validation that it is registered.
-    schemas["Task"]["properties"]["action"]["enum"] = sorted(ACTIONS)
+    _task_per_action(schemas, {model: refs[(model, "validation")] for model in params_models})
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)

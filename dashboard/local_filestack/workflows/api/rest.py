@@ -64,11 +64,19 @@ _RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 class JobRequest(BaseModel):
     """``POST /jobs``: a workflow id and exactly one source (a handle or a URL)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # what _one_source checks, in the schema
+            "oneOf": [
+                {"properties": {"handle": {"type": "string"}}, "required": ["handle"]},
+                {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+            ]
+        },
+    )
 
     workflow: str = Field(min_length=1)
     handle: str | None = Field(default=None, min_length=1)
-    url: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1, json_schema_extra={"format": "uri"})
 
     @model_validator(mode="after")
     def _one_source(self) -> JobRequest:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -64,7 +65,14 @@ class Condition(BaseModel):
     compared.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={  # what _check_value checks, in the schema
+            "if": {"properties": {"type": {"enum": ["gt", "lt"]}}, "required": ["type"]},
+            "then": {"properties": {"value": {"type": "number"}}, "required": ["value"]},
+        },
+    )
 
     type: ConditionType
     value: Any = None
@@ -131,10 +139,12 @@ class Workflow(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: UUID | None = None
-    name: str
+    # The API ignores an id sent in a body (so a workflow read back can be sent again): any value.
+    id: Annotated[UUID | None, WithJsonSchema({"description": "ignored: the server assigns the id"})] = None
+    # The validators below give the messages; json_schema_extra puts the same rules in the schema.
+    name: str = Field(json_schema_extra={"pattern": r"\S"})
     tasks: list[Task] = Field(min_length=1)
-    webhook: str | None = None
+    webhook: str | None = Field(default=None, json_schema_extra={"format": "uri"})
 
     @field_validator("name")
     @classmethod
