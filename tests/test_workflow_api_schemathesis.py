@@ -36,7 +36,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.config import HealthCheck as SchemathesisHealthCheck
 from schemathesis.core.failures import FailureGroup
 from service_process import ServiceProcess
-from workflow_support import REST
+from workflow_support import AUTH, REST, running_workflows
 
 from dashboard.local_filestack.config.credentials import CREDENTIALS_FILE, Credentials
 from dashboard.local_filestack.workflows.api.openapi import ENDPOINTS, LINKS, openapi_document, operation_id
@@ -221,3 +221,29 @@ def test_links_name_documented_operations() -> None:
             assert {name.split(".")[-1] for name in link.parameters} <= named
             if link.body is not None:
                 assert "requestBody" in target
+
+
+async def test_job_listing_takes_far_dates_and_refuses_numbers(tmp_path: Path) -> None:
+    """What the run found: a bound outside 1677-2262 was a 500, a number of seconds was taken."""
+    async with running_workflows(tmp_path) as running:
+        created = await running.client.post(f"{REST}/workflows", auth=AUTH, json=SEED_WORKFLOW)
+        workflow = created.json()["id"]
+        started = await running.client.post(
+            f"{REST}/jobs", auth=AUTH, json={"workflow": workflow, "url": NOWHERE}
+        )
+        assert started.status_code == 201, started.text
+
+        async def listed(**query: str) -> httpx.Response:
+            return await running.client.get(f"{REST}/jobs", auth=AUTH, params=query)
+
+        since_antiquity = await listed(createdAfter="0409-02-27T06:16:41Z")
+        before_antiquity = await listed(createdBefore="0409-02-27T06:16:41Z")
+        until_far_future = await listed(createdBefore="9999-12-31T23:59:59+14:00")
+        after_far_future = await listed(createdAfter="9999-12-31T23:59:59-12:00")
+        seconds = await listed(createdBefore="0.5")
+    for answer in (since_antiquity, before_antiquity, until_far_future, after_far_future):
+        assert answer.status_code == 200, answer.text
+    assert [job["uuid"] for job in since_antiquity.json()] == [started.json()["uuid"]]
+    assert [job["uuid"] for job in until_far_future.json()] == [started.json()["uuid"]]
+    assert before_antiquity.json() == [] and after_far_future.json() == []
+    assert seconds.status_code == 400 and "RFC 3339" in seconds.json()["error"]
