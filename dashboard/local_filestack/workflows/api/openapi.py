@@ -233,6 +233,7 @@ class Link:
     runs -- can follow created workflows and jobs."""
 
     name: str
+    description: str
     method: str
     path: str
     parameters: dict[str, str] = field(default_factory=dict)
@@ -240,7 +241,10 @@ class Link:
 
     def as_openapi(self) -> dict[str, Any]:
         """The Link Object."""
-        link: dict[str, Any] = {"operationId": operation_id(self.method, self.path)}
+        link: dict[str, Any] = {
+            "operationId": operation_id(self.method, self.path),
+            "description": self.description,
+        }
         if self.parameters:
             link["parameters"] = self.parameters
         if self.body is not None:
@@ -250,25 +254,49 @@ class Link:
 
 _WORKFLOW_ID = {"workflow_id": "$response.body#/id"}
 _JOB_ID = {"job_id": "$response.body#/uuid"}
+_JOB_WORKFLOW_ID = "$response.body#/workflow/id"
 #: What an answer with a workflow leads to.
 _FROM_WORKFLOW = (
-    Link("GetWorkflow", "get", "/workflows/{workflow_id}", _WORKFLOW_ID),
-    Link("ReplaceWorkflow", "put", "/workflows/{workflow_id}", _WORKFLOW_ID),
-    Link("DeleteWorkflow", "delete", "/workflows/{workflow_id}", _WORKFLOW_ID),
-    Link("StartJob", "post", "/jobs", body={"workflow": "$response.body#/id"}),
-    Link("ListJobsOfWorkflow", "get", "/jobs", {"query.workflow": "$response.body#/id"}),
+    Link("GetWorkflow", "Read this workflow", "get", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("ReplaceWorkflow", "Replace its definition", "put", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("DeleteWorkflow", "Remove it", "delete", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("StartJob", "Start a job of it", "post", "/jobs", body={"workflow": "$response.body#/id"}),
+    Link("ListJobsOfWorkflow", "Its jobs", "get", "/jobs", {"query.workflow": "$response.body#/id"}),
 )
 #: What an answer with a job leads to.
 _FROM_JOB = (
-    Link("GetJob", "get", "/jobs/{job_id}", _JOB_ID),
-    Link("GetJobWebhooks", "get", "/jobs/{job_id}/webhooks", _JOB_ID),
-    Link("CancelJob", "post", "/jobs/{job_id}/cancel", _JOB_ID),
-    Link("ReplayJob", "post", "/jobs/{job_id}/replay", _JOB_ID),
-    Link("GetJobWorkflow", "get", "/workflows/{workflow_id}", {"workflow_id": "$response.body#/workflow/id"}),
-    Link("StartJobOfWorkflow", "post", "/jobs", body={"workflow": "$response.body#/workflow/id"}),
+    Link("GetJob", "Read this job", "get", "/jobs/{job_id}", _JOB_ID),
+    Link("GetJobWebhooks", "Its webhook attempts", "get", "/jobs/{job_id}/webhooks", _JOB_ID),
+    Link("CancelJob", "Cancel it", "post", "/jobs/{job_id}/cancel", _JOB_ID),
+    Link("ReplayJob", "Run it again as a new job", "post", "/jobs/{job_id}/replay", _JOB_ID),
+    Link(
+        "GetJobWorkflow",
+        "Its workflow as it is now",
+        "get",
+        "/workflows/{workflow_id}",
+        {"workflow_id": _JOB_WORKFLOW_ID},
+    ),
+    Link(
+        "StartJobOfWorkflow",
+        "Start another job of its workflow",
+        "post",
+        "/jobs",
+        body={"workflow": _JOB_WORKFLOW_ID},
+    ),
+)
+#: What a list of workflows leads to (its first one).
+_FROM_WORKFLOWS = (
+    Link(
+        "StartJobOfFirst",
+        "Start a job of the first workflow",
+        "post",
+        "/jobs",
+        body={"workflow": "$response.body#/0/id"},
+    ),
 )
 #: The links of each successful answer: (method, path, status) -> links.
 LINKS: dict[tuple[str, str, int], tuple[Link, ...]] = {
+    ("get", "/workflows", 200): _FROM_WORKFLOWS,
     ("post", "/workflows", 201): _FROM_WORKFLOW,
     ("get", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
     ("put", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
