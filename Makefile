@@ -37,6 +37,7 @@ suite:
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest -q tests/browser $(PYTEST_ARGS)
 

@@ -15,6 +15,7 @@ from dashboard.embedded import EmbeddedService
 from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
+from dashboard.security_headers import app_page_headers, security_headers
 from dashboard.settings import get_settings
 from dashboard.state import live_profile
 from dashboard.upload_limit import upload_limit
@@ -22,12 +23,13 @@ from dashboard.upload_limit import upload_limit
 settings = get_settings()
 
 guard = upload_limit(settings.max_upload_bytes)
+headers = security_headers(app_page_headers(settings))  # outermost: every backend answer, pages included
 if settings.embedded:
     embedded = EmbeddedService(settings.embedded_service)
-    app = rx.App(api_transformer=[guard, embedded.mount])
+    app = rx.App(api_transformer=[guard, embedded.mount, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
     app.register_lifespan_task(embedded.lifespan)
 else:
-    app = rx.App(api_transformer=guard)
+    app = rx.App(api_transformer=[guard, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
 
 # Saved profile text is pushed into every open window of it through this app's state manager.
 live_profile.attach(app)
@@ -43,7 +45,7 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
     if settings.redis_url:
         from dashboard.takeover import Takeover
 
-        resume = asyncio.create_task(Takeover(app, settings).run())
+        resume: asyncio.Task[object] = asyncio.create_task(Takeover(app, settings).run())
     else:
         resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
     try:

@@ -138,6 +138,10 @@ class PhotoJob(DashboardTable, table=True):
     final_handle: str = ""
     error: str = ""
     original_deleted: bool = False
+    #: When an app worker claimed the original's deletion (``None``: nobody has). The claim is
+    #: set before the delete is sent and ``original_deleted`` after; a claim older than a minute
+    #: whose delete never got through (the worker died, the service refused) is claimed again.
+    original_delete_claimed_at: float | None = None
     #: JSON: {task_id: {"state": ..., "reason": ...}} as last reported by the job.
     tasks_json: str = "{}"
     created_at: float = sqlmodel.Field(default_factory=time.time, index=True)

@@ -420,7 +420,7 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
     third = len(data) // 3 + 1
     chunks = [data[i : i + third] for i in range(0, len(data), third)]
     assert len(chunks) == 3
-    async with running_service(make_config(tmp_path)) as (_service, client):
+    async with running_service(make_config(tmp_path)) as (service, client):
         start = await _start(client, len(data))
         assert start["uri"] == f"/{start['upload_id']}/big.jpg"
         assert start["location_url"] == "testserver/upload"
@@ -448,7 +448,7 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
         assert set(body) == {"handle", "url", "filename", "size", "mimetype", "key", "container", "status"}
         assert (body["status"], body["size"], body["mimetype"]) == ("Stored", len(data), "image/png")
         assert (await client.get(f"/cdn/{body['handle']}")).content == data
-        assert not (tmp_path / "multipart" / start["upload_id"]).exists()
+        assert service.multipart.db.query("SELECT COUNT(*) FROM multipart_parts") == [(0,)]  # parts removed
         again = await client.post(
             "/upload/multipart/complete",
             json={

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard import follow_leases, photo_jobs, profile_store, retry_limit
 from dashboard.accounts import store
 from dashboard.filestack import FilestackError
 from dashboard.models import JobStatus, PhotoJob, Slot
@@ -216,6 +216,11 @@ class PhotoSlot(rx.State, mixin=True):
             return
         if job.original_deleted or job.status != JobStatus.FAILED:
             yield rx.toast.error("There is nothing to retry: upload the photo again.")
+            return
+        try:
+            await asyncio.to_thread(retry_limit.spend_retry, account.account_id, get_settings())
+        except retry_limit.RetryLimitReached as err:
+            yield rx.toast.error(str(err))
             return
         self._photo_job_id = job.id or 0
         await follow_leases.remember_client(

@@ -148,8 +148,9 @@ class Scanner:
     def _client(self) -> Client:
         settings = self.settings
         if settings.host is not None:
-            return ClamdNetworkSocket(settings.host, settings.port, timeout=settings.timeout_s)
-        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)
+            # clamd annotates timeout as int; it is a socket timeout in seconds, a float
+            return ClamdNetworkSocket(settings.host, settings.port, timeout=settings.timeout_s)  # type: ignore[arg-type]
+        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)  # type: ignore[arg-type]
 
     def version(self) -> str:
         """clamd's ``VERSION`` answer (the signature set in use); :class:`ScanUnavailable` if none."""

@@ -28,7 +28,8 @@ from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobRequest, ListQuery
 from dashboard.local_filestack.workflows.model.contracts import ACTIONS
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
-from dashboard.local_filestack.workflows.model.workflow import TaskState, Workflow
+from dashboard.local_filestack.workflows.model.triggers import JobTrigger
+from dashboard.local_filestack.workflows.model.workflow import TaskState, Trigger, Workflow
 
 #: Where ``npm ci`` puts Swagger UI's files.
 ASSETS_DIR = Path(__file__).resolve().parent / "docs_ui" / "node_modules" / "swagger-ui-dist"
@@ -58,6 +59,9 @@ class ActionContractBody(_Answer):
     description: str
     params: dict[str, Any] = Field(description="the JSON schema of the action's params")
     output: dict[str, Any] = Field(description="the JSON schema of the result the action records")
+    producesFile: bool = Field(
+        description="its result names a stored file (handle, url) another task may take as its input"
+    )
 
 
 class WorkflowResource(_Answer):
@@ -66,8 +70,11 @@ class WorkflowResource(_Answer):
     id: str
     uuid: str
     name: str
-    tasks: list[dict[str, Any]] = Field(description="the tasks as defined (id, action, params, requires)")
+    tasks: list[dict[str, Any]] = Field(
+        description="the tasks as defined (id, action, params, requires, input)"
+    )
     webhook: str | None
+    triggers: list[Trigger] = Field(description="events that start the workflow by themselves (file uploads)")
     createdAt: str
     updatedAt: str
 
@@ -107,6 +114,9 @@ class JobResource(JobWebhookBody):
     tasks: dict[str, TaskProgress]
     replayOf: str | None = Field(description="the job this one replays, if any")
     cancelledBy: str | None = Field(description="who cancelled the job (it ended failed), if anyone")
+    trigger: JobTrigger | None = Field(
+        description="the file arrival that started the job (a trigger or workflows named at upload), if any"
+    )
     replays: list[str] | None = Field(
         default=None, description="jobs replaying this one (one job's answers only), newest last"
     )
@@ -136,6 +146,38 @@ class Deleted(_Answer):
     """A workflow removed."""
 
     id: str
+    deleted: bool
+
+
+class QuarantinedFile(_Answer):
+    """A file held in quarantine: out of public reach (403) until released; its bytes are kept."""
+
+    handle: str
+    reason: str
+    job: str | None = Field(description="the workflow job that quarantined it, if any")
+    quarantinedAt: str
+    filename: str | None
+    size: int | None
+    mimetype: str | None
+
+
+class QuarantineList(_Answer):
+    """The files held in quarantine, newest first."""
+
+    files: list[QuarantinedFile]
+
+
+class Released(_Answer):
+    """A held file made public again."""
+
+    handle: str
+    released: bool
+
+
+class QuarantineDeleted(_Answer):
+    """A held file deleted (its bytes, record and hold)."""
+
+    handle: str
     deleted: bool
 
 
@@ -215,6 +257,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/jobs/{job_id}/replay",
         "Run the job's workflow (as it ran) on the same sources as a new job; each call starts one",
         {201: JobResource, 404: ErrorBody, 429: ErrorBody},
+    ),
+    Endpoint("get", "/quarantine", "The files held in quarantine", {200: QuarantineList}),
+    Endpoint(
+        "post",
+        "/quarantine/{handle}/release",
+        "Release a held file: the CDN and File API serve it again",
+        {200: Released, 404: ErrorBody},
+    ),
+    Endpoint(
+        "delete",
+        "/quarantine/{handle}",
+        "Delete a held file (its bytes, record and hold)",
+        {200: QuarantineDeleted, 404: ErrorBody},
     ),
 )
 
@@ -317,6 +372,10 @@ _MODELS: tuple[type[BaseModel], ...] = (
     WebhookAttemptBody,
     JobWebhooks,
     Deleted,
+    QuarantinedFile,
+    QuarantineList,
+    Released,
+    QuarantineDeleted,
     Workflow,
     JobRequest,
     CancelRequest,
@@ -335,7 +394,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     }
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("workflow_id", "job_id")
+        for name in ("workflow_id", "job_id", "handle")
         if f"{{{name}}}" in endpoint.path
     ]
     if endpoint.query is not None:

@@ -18,6 +18,9 @@ Every request needs HTTP basic auth: user = API key, password = app secret.
                                       ends ``failed`` with "cancelled by …"; again: the same answer;
                                       409 for a job that ended otherwise
 * ``POST   /jobs/{uuid}/replay``       run the job's workflow on its source again, as a new job (201)
+* ``GET    /quarantine``               the files held in quarantine, newest first
+* ``POST   /quarantine/{handle}/release``  make a held file public again
+* ``DELETE /quarantine/{handle}``      delete a held file (bytes, record and hold)
 """
 
 from __future__ import annotations
@@ -44,10 +47,13 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.errors import ServiceError, first_problem
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import public_hosts
+from dashboard.local_filestack.storage.files import StoredFile
+from dashboard.local_filestack.storage.quarantine import Hold
 from dashboard.local_filestack.workflows.model.contracts import contracts_json
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
-from dashboard.local_filestack.workflows.model.jobs import JobApi, JobStatus
+from dashboard.local_filestack.workflows.model.jobs import JobApi, JobStatus, rfc3339_ms
 from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -216,6 +222,7 @@ class WorkflowsRestApi:
             order = JobRequest.model_validate(raw)
         except ValidationError as exc:
             raise ServiceError(400, first_problem(exc)) from exc
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.start_job(
             order.workflow, order.source, base_url=self._cdn_base(request), api=JobApi.REST
         )
@@ -241,6 +248,7 @@ class WorkflowsRestApi:
 
     async def job_replay(self, request: Request) -> Response:
         """``POST /jobs/{uuid}/replay``."""
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.replay_job(request.path_params["job_id"])
         return JSONResponse(rest_job(job, []), status_code=201)
 
@@ -254,6 +262,21 @@ class WorkflowsRestApi:
         return JSONResponse(
             {"jobid": job.id, "webhook": job.workflow.webhook, "attempts": [a.as_json() for a in attempts]}
         )
+
+    async def quarantine_list(self, request: Request) -> Response:
+        """``GET /quarantine``."""
+        held = await self.workflows.quarantined()
+        return JSONResponse({"files": [quarantined_file(hold, record) for hold, record in held]})
+
+    async def quarantine_release(self, request: Request) -> Response:
+        """``POST /quarantine/{handle}/release``."""
+        hold = await self.workflows.release_file(request.path_params["handle"])
+        return JSONResponse({"handle": hold.handle, "released": True})
+
+    async def quarantine_delete(self, request: Request) -> Response:
+        """``DELETE /quarantine/{handle}``."""
+        hold = await self.workflows.delete_quarantined(request.path_params["handle"])
+        return JSONResponse({"handle": hold.handle, "deleted": True})
 
     def _guarded(self, endpoint: Endpoint) -> Endpoint:
         async def guarded(request: Request) -> Response:
@@ -277,4 +300,21 @@ class WorkflowsRestApi:
             Route("/jobs/{job_id}/webhooks", guard(self.job_webhooks), methods=["GET"]),
             Route("/jobs/{job_id}/cancel", guard(self.job_cancel), methods=["POST"]),
             Route("/jobs/{job_id}/replay", guard(self.job_replay), methods=["POST"]),
+            Route("/quarantine", guard(self.quarantine_list), methods=["GET"]),
+            Route("/quarantine/{handle}/release", guard(self.quarantine_release), methods=["POST"]),
+            Route("/quarantine/{handle}", guard(self.quarantine_delete), methods=["DELETE"]),
         ]
+
+
+def quarantined_file(hold: Hold, record: StoredFile | None) -> dict[str, Any]:
+    """A held file as ``GET /quarantine`` lists it (``filename``, ``size`` and ``mimetype`` are
+    null when the file's record is gone)."""
+    return {
+        "handle": hold.handle,
+        "reason": hold.reason,
+        "job": hold.job,
+        "quarantinedAt": rfc3339_ms(hold.at),
+        "filename": record.filename if record is not None else None,
+        "size": record.size if record is not None else None,
+        "mimetype": record.mimetype if record is not None else None,
+    }
