@@ -12,8 +12,9 @@ when the page is used.
 
 from __future__ import annotations
 
+import copy
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobRequest, ListQuery
+from dashboard.local_filestack.workflows.model.contracts import ACTIONS
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
 from dashboard.local_filestack.workflows.model.triggers import JobTrigger
 from dashboard.local_filestack.workflows.model.workflow import TaskState, Trigger, Workflow
@@ -48,6 +50,18 @@ class ErrorBody(_Answer):
     """Every error: a message naming what is wrong."""
 
     error: str
+
+
+class ActionContractBody(_Answer):
+    """An action a task may run: what it accepts and what it records."""
+
+    name: str
+    description: str
+    params: dict[str, Any] = Field(description="the JSON schema of the action's params")
+    output: dict[str, Any] = Field(description="the JSON schema of the result the action records")
+    producesFile: bool = Field(
+        description="its result names a stored file (handle, url) another task may take as its input"
+    )
 
 
 class WorkflowResource(_Answer):
@@ -182,7 +196,13 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("get", "/tasks", "The action contracts (what each action accepts and records)", {200: None}),
+    Endpoint(
+        "get",
+        "/tasks",
+        "The action contracts (what each action accepts and records)",
+        {200: ActionContractBody},
+        list_of=True,
+    ),
     Endpoint("get", "/workflows", "Every workflow", {200: WorkflowResource}, list_of=True),
     Endpoint(
         "post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow
@@ -196,7 +216,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=Workflow,
     ),
     Endpoint(
-        "delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}
+        "delete",
+        "/workflows/{workflow_id}",
+        "Remove a workflow (started jobs keep running)",
+        {200: Deleted, 404: ErrorBody},
     ),
     Endpoint(
         "post",
@@ -205,7 +228,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody},
         body=JobRequest,
     ),
-    Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
+    Endpoint(
+        "get",
+        "/jobs",
+        "Recent jobs, newest first (400: a parameter is invalid or unknown, or the cursor job is gone)",
+        {200: JobResource, 400: ErrorBody},
+        query=ListQuery,
+        list_of=True,
+    ),
     Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
     Endpoint(
         "get",
@@ -243,8 +273,97 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
+
+def operation_id(method: str, path: str) -> str:
+    """An operation's ``operationId``, from its method and path: ``POST /jobs/{job_id}/cancel`` is
+    ``postJobsJobIdCancel``."""
+    words = (word.title() for part in path.split("/") for word in part.strip("{}").split("_") if word)
+    return method + "".join(words)
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: what one answer gives another operation (a runtime expression per parameter
+    or request body field, e.g. ``$response.body#/id``), so clients -- and schemathesis's stateful
+    runs -- can follow created workflows and jobs."""
+
+    name: str
+    description: str
+    method: str
+    path: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    body: dict[str, str] | None = None
+
+    def as_openapi(self) -> dict[str, Any]:
+        """The Link Object."""
+        link: dict[str, Any] = {
+            "operationId": operation_id(self.method, self.path),
+            "description": self.description,
+        }
+        if self.parameters:
+            link["parameters"] = self.parameters
+        if self.body is not None:
+            link["requestBody"] = self.body
+        return link
+
+
+_WORKFLOW_ID = {"workflow_id": "$response.body#/id"}
+_JOB_ID = {"job_id": "$response.body#/uuid"}
+_JOB_WORKFLOW_ID = "$response.body#/workflow/id"
+#: What an answer with a workflow leads to.
+_FROM_WORKFLOW = (
+    Link("GetWorkflow", "Read this workflow", "get", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("ReplaceWorkflow", "Replace its definition", "put", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("DeleteWorkflow", "Remove it", "delete", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("StartJob", "Start a job of it", "post", "/jobs", body={"workflow": "$response.body#/id"}),
+    Link("ListJobsOfWorkflow", "Its jobs", "get", "/jobs", {"query.workflow": "$response.body#/id"}),
+)
+#: What an answer with a job leads to.
+_FROM_JOB = (
+    Link("GetJob", "Read this job", "get", "/jobs/{job_id}", _JOB_ID),
+    Link("GetJobWebhooks", "Its webhook attempts", "get", "/jobs/{job_id}/webhooks", _JOB_ID),
+    Link("CancelJob", "Cancel it", "post", "/jobs/{job_id}/cancel", _JOB_ID),
+    Link("ReplayJob", "Run it again as a new job", "post", "/jobs/{job_id}/replay", _JOB_ID),
+    Link(
+        "GetJobWorkflow",
+        "Its workflow as it is now",
+        "get",
+        "/workflows/{workflow_id}",
+        {"workflow_id": _JOB_WORKFLOW_ID},
+    ),
+    Link(
+        "StartJobOfWorkflow",
+        "Start another job of its workflow",
+        "post",
+        "/jobs",
+        body={"workflow": _JOB_WORKFLOW_ID},
+    ),
+)
+#: What a list of workflows leads to (its first one).
+_FROM_WORKFLOWS = (
+    Link(
+        "StartJobOfFirst",
+        "Start a job of the first workflow",
+        "post",
+        "/jobs",
+        body={"workflow": "$response.body#/0/id"},
+    ),
+)
+#: The links of each successful answer: (method, path, status) -> links.
+LINKS: dict[tuple[str, str, int], tuple[Link, ...]] = {
+    ("get", "/workflows", 200): _FROM_WORKFLOWS,
+    ("post", "/workflows", 201): _FROM_WORKFLOW,
+    ("get", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("put", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("post", "/jobs", 201): _FROM_JOB,
+    ("get", "/jobs/{job_id}", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/cancel", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/replay", 201): _FROM_JOB,
+}
+
 _MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody,
+    ActionContractBody,
     WorkflowResource,
     JobStatusBody,
     TaskProgress,
@@ -268,7 +387,11 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": endpoint.summary, "responses": {}}
+    operation: dict[str, Any] = {
+        "operationId": operation_id(endpoint.method, endpoint.path),
+        "summary": endpoint.summary,
+        "responses": {},
+    }
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in ("workflow_id", "job_id", "handle")
@@ -297,18 +420,48 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK",
             "content": {"application/json": {"schema": content}},
         }
+        links = LINKS.get((endpoint.method, endpoint.path, status), ())
+        if links:
+            operation["responses"][str(status)]["links"] = {link.name: link.as_openapi() for link in links}
     operation["responses"]["401"] = {
         "description": "HTTP basic auth with the API key and app secret is missing"
     }
     return operation
 
 
+def _task_per_action(schemas: dict[str, Any], params_refs: dict[type[BaseModel], dict[str, Any]]) -> None:
+    """``Task`` as one variant per registered action (``GET /tasks``), each with that action's params
+    schema: the :class:`Workflow` model checks a task's shape, the workflow's validation that its
+    action exists and its params fit the action; the document says all of it."""
+    base = schemas["Task"]
+    variants: dict[str, str] = {}
+    for name, contract in sorted(ACTIONS.items()):
+        variant = copy.deepcopy(base)
+        variant["title"] = f"Task ({name})"
+        variant["properties"]["action"] = {"const": name, "title": "Action"}
+        variant["properties"]["params"] = params_refs[contract.params_model]
+        if contract.params_model.model_json_schema().get("required"):
+            variant["required"] = ["action", "params"]
+        schemas[f"Task_{name}"] = variant
+        variants[name] = f"#/components/schemas/Task_{name}"
+    schemas["Task"] = {
+        "title": "Task",
+        "description": base.get("description", ""),
+        "oneOf": [{"$ref": ref} for ref in variants.values()],
+        "discriminator": {"propertyName": "action", "mapping": variants},
+    }
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the Workflows REST API, generated from the models."""
-    _, definitions = models_json_schema(
-        [(model, "validation") for model in _MODELS], ref_template="#/components/schemas/{model}"
+    params_models = list(dict.fromkeys(contract.params_model for contract in ACTIONS.values()))
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in (*_MODELS, *params_models)],
+        ref_template="#/components/schemas/{model}",
     )
+    schemas = definitions.get("$defs", {})
+    _task_per_action(schemas, {model: refs[(model, "validation")] for model in params_models})
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
@@ -325,7 +478,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "."}],
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
         "security": [{"basic": []}],

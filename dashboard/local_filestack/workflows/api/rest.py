@@ -26,12 +26,21 @@ Every request needs HTTP basic auth: user = API key, password = app secret.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -53,16 +62,27 @@ REALM = "Filestack Workflows"
 MAX_LIST_LIMIT = 200
 DEFAULT_LIST_LIMIT = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_NS, _MAX_NS = -(2**63), 2**63 - 1
+#: How an RFC 3339 date-time starts (pydantic alone would also take a number of seconds).
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 class JobRequest(BaseModel):
     """``POST /jobs``: a workflow id and exactly one source (a handle or a URL)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # what _one_source checks, in the schema
+            "oneOf": [
+                {"properties": {"handle": {"type": "string"}}, "required": ["handle"]},
+                {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+            ]
+        },
+    )
 
     workflow: str = Field(min_length=1)
     handle: str | None = Field(default=None, min_length=1)
-    url: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1, json_schema_extra={"format": "uri"})
 
     @model_validator(mode="after")
     def _one_source(self) -> JobRequest:
@@ -88,6 +108,14 @@ class ListQuery(BaseModel):
     after: UUID | None = None
     limit: int = Field(default=DEFAULT_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
 
+    @field_validator("created_after", "created_before", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> Any:
+        """A date and time with its offset, as documented; not a number of seconds."""
+        if isinstance(value, str) and not _RFC3339_START.match(value):
+            raise ValueError(f"must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z, got {value!r}")
+        return value
+
 
 class CancelRequest(BaseModel):
     """``POST /jobs/{uuid}/cancel``: who asks (shown in the job's reason), optional."""
@@ -98,9 +126,12 @@ class CancelRequest(BaseModel):
 
 
 def _ns(moment: datetime | None) -> int | None:
+    """Nanoseconds since the epoch, held within what the job store keeps (64-bit: years 1677-2262);
+    a bound beyond that range selects what the range's end would."""
     if moment is None:
         return None
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+    ns = (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+    return max(_MIN_NS, min(_MAX_NS, ns))
 
 
 def _unauthorized() -> JSONResponse:

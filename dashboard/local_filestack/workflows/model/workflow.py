@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -64,7 +65,14 @@ class Condition(BaseModel):
     compared.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={  # what _check_value checks, in the schema
+            "if": {"properties": {"type": {"enum": ["gt", "lt"]}}, "required": ["type"]},
+            "then": {"properties": {"value": {"type": "number"}}, "required": ["value"]},
+        },
+    )
 
     type: ConditionType
     value: Any = None
@@ -141,6 +149,12 @@ FILE_FACTS = ("mimetype", "size", "width", "height", "filename", "path")
 """What a trigger's constraints can test of the new file (the first element of their path)."""
 
 
+def _constraints_name_facts(schema: dict[str, Any]) -> None:
+    """What ``Trigger._check_paths`` checks, in the schema: each constraint's path starts with a fact."""
+    facts = {"type": "array", "minItems": 1, "prefixItems": [{"enum": list(FILE_FACTS)}]}
+    schema["items"] = {"allOf": [schema["items"], {"required": ["path"], "properties": {"path": facts}}]}
+
+
 class Trigger(BaseModel):
     """An event that starts the workflow on its own, when every constraint holds on the file.
 
@@ -151,7 +165,7 @@ class Trigger(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event: TriggerEvent
-    constraints: list[Condition] = Field(default_factory=list)
+    constraints: list[Condition] = Field(default_factory=list, json_schema_extra=_constraints_name_facts)
 
     @field_validator("constraints")
     @classmethod
@@ -178,10 +192,12 @@ class Workflow(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: UUID | None = None
-    name: str
+    # The API ignores an id sent in a body (so a workflow read back can be sent again): any value.
+    id: Annotated[UUID | None, WithJsonSchema({"description": "ignored: the server assigns the id"})] = None
+    # The validators below give the messages; json_schema_extra puts the same rules in the schema.
+    name: str = Field(json_schema_extra={"pattern": r"\S"})
     tasks: list[Task] = Field(min_length=1)
-    webhook: str | None = None
+    webhook: str | None = Field(default=None, json_schema_extra={"format": "uri"})
     triggers: list[Trigger] = Field(default_factory=list)
 
     @field_validator("name")
