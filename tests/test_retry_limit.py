@@ -26,6 +26,8 @@ async def _failed_photo(person: Person, settings) -> int:
     await _drain(state.handle_upload(upload))
     job = await photo_jobs.follow(person.id, state._photo_job_id, settings=settings)
     assert job.status == "failed" and not job.original_deleted
+    # A damaged file is never offered a retry; make it a failure a retry could fix (a timeout).
+    profile_store.update_job(person.id, int(job.id), error="the workflow did not finish within 120 s")
     return int(job.id)
 
 
@@ -40,6 +42,7 @@ async def test_retries_past_the_limit_start_nothing(env, monkeypatch: pytest.Mon
     assert any("follow_job" in str(event) for event in events)
     again = await photo_jobs.follow(ada.id, job_id, settings=settings)  # and fails again
     assert again.status == "failed"
+    profile_store.update_job(ada.id, job_id, error="the workflow did not finish within 120 s")
     started = again.jobid
 
     events = await _drain(ada.state(AvatarState).retry_job(job_id))
