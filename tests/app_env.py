@@ -15,7 +15,15 @@ from dashboard import connection, photo_jobs, profile_store
 from dashboard.accounts import SignedIn, store
 from dashboard.filestack import ClientConfig, FilestackClient
 from dashboard.local_filestack.app import create_app
-from dashboard.models import Account, AuthSession, FirstAccount, PhotoJob, Profile, SignInFailure
+from dashboard.models import (
+    Account,
+    AuthSession,
+    FirstAccount,
+    PhotoJob,
+    Profile,
+    ReplacedPhoto,
+    SignInFailure,
+)
 from dashboard.settings import Settings
 from dashboard.state import SessionState
 
@@ -29,7 +37,7 @@ def clear_tables() -> None:
     """Every row of the app's tables deleted (the test database is a throwaway file)."""
     profile_store.ensure_schema()
     with rx.session() as session:
-        for table in (PhotoJob, Profile, AuthSession, SignInFailure, FirstAccount, Account):
+        for table in (ReplacedPhoto, PhotoJob, Profile, AuthSession, SignInFailure, FirstAccount, Account):
             for row in session.exec(sqlmodel.select(table)):
                 session.delete(row)
         session.commit()

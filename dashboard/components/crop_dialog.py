@@ -20,6 +20,7 @@ from reflex_base.vars.function import FunctionVar
 from reflex_components_core.core.upload import _on_drop_spec as DROP_SPEC
 
 from dashboard.components.easy_crop import Cropper
+from dashboard.components.photo_controls import fresh_upload_id
 from dashboard.photo_framing import SLOT_OUTPUTS
 from dashboard.settings import get_settings
 from dashboard.state import AvatarState, CoverState
@@ -93,7 +94,11 @@ def confirm_button(state: Any, slot: str) -> rx.Component:
                 callback=state.show_local,
             ),
             state.handle_upload(
-                PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot),
+                PickedUpload(
+                    upload_id=fresh_upload_id(f"{slot}-upload"),
+                    on_upload_progress=state.on_progress,
+                    slot=slot,
+                ),
                 Var(_js_expr=f"window.photoPicker.framing({slot!r})"),
                 Var(_js_expr=f"window.photoPicker.pickOf({slot!r})"),
             ),
@@ -111,7 +116,10 @@ def send_to_frame_button(state: Any, slot: str) -> rx.Component:
         tab_index=-1,
         aria_hidden="true",
         on_click=CropState.upload_to_frame(
-            PickedUpload(upload_id=f"{slot}-upload", on_upload_progress=state.on_progress, slot=slot), slot
+            PickedUpload(
+                upload_id=fresh_upload_id(f"{slot}-upload"), on_upload_progress=state.on_progress, slot=slot
+            ),
+            slot,
         ),
         class_name="hidden",
     )

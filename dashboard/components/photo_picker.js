@@ -201,9 +201,15 @@
 
   // Back to the slot the photo was chosen for, when the dialog closes.
   function focusSlot() {
-    const slot = lastSlot && document.getElementById(lastSlot + "-upload");
-    if (slot) {
-      slot.focus();
+    focusZone(lastSlot);
+  }
+
+  // A slot takes focus on its button (the dropzone itself is not focusable).
+  function focusZone(slot) {
+    const zone = slot && document.getElementById(slot + "-upload");
+    const target = zone && (zone.querySelector("button") || zone);
+    if (target) {
+      target.focus();
     }
   }
 
@@ -317,10 +323,7 @@
   // The camera dialog closed: the camera goes off and focus goes back to the slot.
   function closeCamera() {
     stopCamera();
-    const zone = cameraSlot && document.getElementById(cameraSlot + "-upload");
-    if (zone) {
-      zone.focus();
-    }
+    focusZone(cameraSlot);
   }
 
   function capture() {
