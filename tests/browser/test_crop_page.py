@@ -34,7 +34,10 @@ RECORD_SOURCES = """
 
 MEAN_COLOUR = """
 async (src) => {
-  const bitmap = await createImageBitmap(await (await fetch(src)).blob());
+  const image = new Image();
+  image.src = src;
+  await image.decode();
+  const bitmap = await createImageBitmap(image);
   const canvas = document.createElement('canvas');
   canvas.width = bitmap.width; canvas.height = bitmap.height;
   const context = canvas.getContext('2d');
