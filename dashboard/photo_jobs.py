@@ -21,6 +21,7 @@ from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
     FilestackClient,
     FilestackError,
+    FilestackHTTPError,
     FilestackNotFound,
     StoreResponse,
     Transformation,
@@ -30,8 +31,9 @@ from dashboard.filestack import (
 )
 from dashboard.filestack_protocol.security import scoped_security
 from dashboard.models import JobStatus, PhotoJob, Slot
-from dashboard.photo_checks import check_photo
+from dashboard.photo_checks import RejectedPhoto, check_photo
 from dashboard.photo_framing import Framing, needs_conversion, scaled_to, upright_chain, upright_size
+from dashboard.photo_messages import describe_failure
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ class TaskState(TypedDict):
 
 TaskStates = dict[str, TaskState]
 OnProgress = Callable[[TaskStates], Awaitable[None]]
+
+
+class UnreadablePhoto(RejectedPhoto):
+    """The file passed the header check, but its pixels cannot be read (a damaged photo)."""
 
 
 class UploadLimitReached(ValueError):
@@ -217,6 +223,11 @@ async def store_cut(
     )
     try:
         framed = await fs.store_transformation(handle, chain)
+    except FilestackHTTPError as err:
+        await forget(fs, handle)
+        if 400 <= err.status < 500 and err.status not in (401, 403, 404, 429):
+            raise UnreadablePhoto(describe_failure("corrupt").text) from err
+        raise
     except FilestackError:
         await forget(fs, handle)
         raise

@@ -54,7 +54,8 @@
   async function choose(slot, files, maxSide) {
     const file = files && files[0];
     if (!file) {
-      return { slot: slot, src: "", width: 0, height: 0, name: "", decoded: false, sent_bytes: 0, scaled: false };
+      // Nothing accepted (the dropzone refused the file and says why): nothing to frame or send.
+      return { slot: slot, src: "", none: true };
     }
     lastSlot = slot;
     // Choosing the same file again (after a cancel) must be seen as a new choice.

@@ -69,6 +69,8 @@ class CropState(SessionState):
         slot = str((info or {}).get("slot") or "")
         if slot not in (Slot.AVATAR.value, Slot.COVER.value):
             return
+        if info.get("none"):
+            return None
         if not info.get("src"):
             # Not something this browser can show (HEIC in Chromium, or not an image): it is sent
             # first; the server checks it, and the dialog frames the server's JPEG of it.
@@ -99,6 +101,10 @@ class CropState(SessionState):
             pending = await photo_framing_jobs.upload_for_framing(
                 account.account_id, slot, await upload.read(), filename
             )
+        except photo_jobs.UnreadablePhoto as err:
+            slot_state._reject(f"{err} Your previous photo is kept." if slot_state._saved_url else str(err))
+            yield rx.toast.error(slot_state.message)
+            return
         except (RejectedPhoto, photo_jobs.UploadLimitReached) as err:
             slot_state._reject(str(err))
             yield rx.toast.error(str(err))

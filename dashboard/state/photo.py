@@ -158,6 +158,10 @@ class PhotoSlot(rx.State, mixin=True):
         try:
             frame = parse_framing(framing)
             job = await photo_jobs.upload(account.account_id, self.slot, data, filename, framing=frame)
+        except photo_jobs.UnreadablePhoto as err:
+            self._reject(f"{err} Your previous photo is kept." if self._saved_url else str(err))
+            yield rx.toast.error(self.message)
+            return
         except (RejectedPhoto, FramingRejected, photo_jobs.UploadLimitReached) as err:
             self._reject(str(err))
             yield rx.toast.error(str(err))
