@@ -27,6 +27,7 @@ from dashboard.filestack import (
     WorkflowTimeout,
 )
 from dashboard.filestack_protocol.security import scoped_security
+from dashboard.job_events import job_events
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import check_photo
 from dashboard.settings import Settings, get_settings
@@ -213,7 +214,16 @@ def _ids(job: PhotoJob) -> tuple[int, int]:
 
 
 def poll_timing(settings: Settings) -> dict[str, float]:
-    """How often to ask about a job: briskly on the embedded service, gently on Filestack."""
+    """How often to ask about a job: with job events only as a slow fallback for a lost one,
+    else briskly on the embedded service and gently on Filestack."""
+    if settings.job_events:
+        first = settings.job_fallback_poll_s
+        return {
+            "interval_s": first,
+            "backoff": 1.5,
+            "max_interval_s": 5 * first,
+            "timeout_s": settings.job_timeout_s,
+        }
     if settings.embedded:
         return {"interval_s": 0.2, "backoff": 1.3, "max_interval_s": 1.0, "timeout_s": settings.job_timeout_s}
     return {"interval_s": 2.0, "backoff": 1.5, "max_interval_s": 10.0, "timeout_s": settings.job_timeout_s}
@@ -245,8 +255,15 @@ async def follow(
                 await on_progress(states)
 
     try:
-        async with open_client(settings) as fs:
-            status = await fs.wait_for_job(job.workflow_job_id, on_update=report, **poll_timing(settings))
+        # Watching before the first read: an event that comes while reading is kept.
+        with job_events(settings.redis_url).watch(job.workflow_job_id) as watch:
+            async with open_client(settings) as fs:
+                status = await fs.wait_for_job(
+                    job.workflow_job_id,
+                    on_update=report,
+                    wake=watch.changed if settings.job_events else None,
+                    **poll_timing(settings),
+                )
         if await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id) is None:
             # The account was deleted while its job ran: what the job stored goes too.
             await delete_files([f.handle for f in status.stored_files() if f.handle], settings)

@@ -44,6 +44,7 @@ from dashboard.local_filestack.workflows.engine.actions import (
     ActionRegistry,
     ActionResources,
 )
+from dashboard.local_filestack.workflows.engine.events import JobEvent, JobEventBus
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
 from dashboard.local_filestack.workflows.model.dag import (
@@ -95,8 +96,11 @@ class WorkflowEngine:
         resolver: SourceResolver,
         settings: WorkflowSettings,
         on_finished: JobCallback | None = None,
+        events: JobEventBus | None = None,
     ) -> None:
         self.store = store
+        #: Where a task's end and a job's end are announced (followers wait for these).
+        self.events = events
         self.queue = queue
         self.registry = registry
         self.resources = resources
@@ -320,6 +324,8 @@ class WorkflowEngine:
         """Write a task's outcome; :class:`_JobEnded` when the job has ended (been cancelled)."""
         if not await self.store.update_task(job_id, task_id, outcome, now_ns()):
             raise _JobEnded(job_id)
+        if self.events is not None:
+            await self.events.publish(JobEvent(job_id=job_id))
 
     async def _run_task(
         self, job: JobRecord, planned: PlannedTask, source_handle: str, started: datetime | None
@@ -373,6 +379,8 @@ class WorkflowEngine:
         self._ending.setdefault(job_id, set()).add(ending)
         try:
             ended = await write()
+            if ended and self.events is not None:  # followers first: a webhook may take long
+                await self.events.publish(JobEvent(job_id=job_id, ended=True))
             job = await self.store.get_job(job_id)
             if ended and job is not None and self.on_finished is not None:
                 try:
