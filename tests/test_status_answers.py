@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from local_service import API_KEY, image_bytes, uploaded_handle
-from workflow_support import FAST, nap_contract, nap_task, running_workflows
+from workflow_support import FAST, nap, nap_contract, nap_task, running_workflows
 
 from dashboard.local_filestack.workflows.api import cdn as gateway
 from dashboard.local_filestack.workflows.engine.events import JobEvent
@@ -51,6 +51,7 @@ async def test_a_finished_answer_is_kept_and_equal_to_a_fresh_one(tmp_path: Path
 async def test_an_unfinished_job_is_read_fresh_each_time(tmp_path: Path) -> None:
     with nap_contract():
         async with running_workflows(tmp_path) as run:
+            run.workflows.register_function("nap", nap)
             workflow = await run.workflows.create_workflow(
                 {"name": "two naps", "tasks": [nap_task("a", 0.05), nap_task("b", 0.3, requires=("a",))]}
             )
@@ -67,7 +68,7 @@ async def test_an_unfinished_job_is_read_fresh_each_time(tmp_path: Path) -> None
             while not (await asyncio.wait_for(moved.get(), 30)).ended:
                 pass
             ended = (await run.client.get(_status_url(job_id))).json()
-            assert ended["status"] != "Started" and ended["tasks"] != second["tasks"]
+            assert ended["status"] == "Finished" and ended["tasks"] != second["tasks"]
 
 
 async def test_a_kept_answer_goes_when_the_job_expires(
