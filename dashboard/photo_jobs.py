@@ -44,6 +44,8 @@ class TaskState(TypedDict):
 
 TaskStates = dict[str, TaskState]
 OnProgress = Callable[[TaskStates], Awaitable[None]]
+#: Called with the job row as soon as the final photo is saved (the original is deleted after it).
+OnSaved = Callable[["PhotoJob"], Awaitable[None]]
 
 
 class UploadLimitReached(ValueError):
@@ -230,9 +232,16 @@ def poll_timing(settings: Settings) -> dict[str, float]:
 
 
 async def follow(
-    owner_id: int, photo_job_id: int, on_progress: OnProgress | None = None, settings: Settings | None = None
+    owner_id: int,
+    photo_job_id: int,
+    on_progress: OnProgress | None = None,
+    settings: Settings | None = None,
+    on_saved: OnSaved | None = None,
 ) -> PhotoJob:
     """Wait for the owner's job to end and finish it; return the job row as it ends.
+
+    ``on_saved`` hears the finished row as soon as the final photo is saved, so a page shows
+    it without waiting for the original's deletion.
 
     A failed or timed-out job is recorded as failed with its reason: the previous photo
     and the original upload both stay, so nothing is lost and a retry can run again.
@@ -276,7 +285,7 @@ async def follow(
         )
     except FilestackNotFound:
         return await _fail(owner_id, photo_job_id, "the workflow job is gone from the service", last)
-    return await finish(owner_id, photo_job_id, status, settings)
+    return await finish(owner_id, photo_job_id, status, settings, on_saved)
 
 
 def _failure_text(status: WorkflowStatus) -> str:
@@ -303,7 +312,11 @@ async def _fail(owner_id: int, photo_job_id: int, reason: str, states: TaskState
 
 
 async def finish(
-    owner_id: int, photo_job_id: int, status: WorkflowStatus, settings: Settings | None = None
+    owner_id: int,
+    photo_job_id: int,
+    status: WorkflowStatus,
+    settings: Settings | None = None,
+    on_saved: OnSaved | None = None,
 ) -> PhotoJob:
     """Save the job's final file as the slot's photo, then delete the original.
 
@@ -337,6 +350,8 @@ async def finish(
         else:
             fields["status"] = JobStatus.SUPERSEDED
     job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
+    if on_saved is not None:
+        await on_saved(job)
     return await delete_original(job, settings)
 
 
