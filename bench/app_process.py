@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-START_TIMEOUT_S = 600.0
+START_TIMEOUT_S = 300.0
 
 
 def free_port() -> int:
@@ -99,8 +99,8 @@ def app_env(data: Path, frontend_port: int, backend_port: int) -> dict[str, str]
         "DATA_DIR": str(data / "filestack"),
         "DATABASE_URL": f"sqlite:///{data / 'dashboard.db'}",
         "EMBEDDED_BASE_URL": backend,
-        "FRONTEND_PORT": str(frontend_port),
-        "BACKEND_PORT": str(backend_port),
+        "REFLEX_FRONTEND_PORT": str(frontend_port),
+        "REFLEX_BACKEND_PORT": str(backend_port),
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
