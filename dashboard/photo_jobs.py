@@ -343,13 +343,10 @@ async def finish(
         "error": "",
         "finished_at": time.time(),
     }
-    if job.status == JobStatus.PROCESSING:
-        latest = await asyncio.to_thread(profile_store.latest_job, owner_id, job.slot)
-        if latest is not None and latest.id == job.id:
-            await asyncio.to_thread(profile_store.set_photo, owner_id, job.slot, final_url, final_handle)
-        else:
-            fields["status"] = JobStatus.SUPERSEDED
-    job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
+    # The photo saved (if this job is still the slot's newest) and the row finished in one transaction.
+    job = await asyncio.to_thread(
+        profile_store.save_final, owner_id, photo_job_id, final_url, final_handle, **fields
+    )
     if on_saved is not None:
         await on_saved(job)
     return await delete_original(job, settings)

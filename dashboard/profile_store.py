@@ -131,12 +131,6 @@ def save_text_if_unchanged(owner_id: int, field: str, value: str, expected: str)
         return bool(result.rowcount), _detached(session, profile)
 
 
-def set_photo(owner_id: int, slot: str, url: str, handle: str) -> Profile:
-    """Make a stored file the owner's photo for ``slot``."""
-    slot = Slot(slot)
-    return update_profile(owner_id, **{f"{slot}_url": url, f"{slot}_handle": handle})
-
-
 def add_job(owner_id: int, slot: str, original_handle: str, filename: str, preview_url: str) -> PhotoJob:
     """Record a new upload; the owner's earlier open jobs of the slot are superseded."""
     slot = Slot(slot)
@@ -167,19 +161,55 @@ def _owned_job(session: sqlmodel.Session, owner_id: int, photo_job_id: int) -> P
     ).first()
 
 
+def _set_job_fields(job: PhotoJob, fields: dict[str, Any]) -> None:
+    for key, value in fields.items():
+        if key == "tasks" and isinstance(value, dict):
+            job.tasks_json = json.dumps(value)
+            continue
+        if key in ("id", "owner_id"):
+            raise AttributeError(f"photo job field {key!r} cannot change")
+        setattr(job, key, value)
+
+
 def update_job(owner_id: int, photo_job_id: int, /, **fields: Any) -> PhotoJob:
     """Change some fields of one of the owner's job rows."""
     with rx.session() as session:
         job = _owned_job(session, owner_id, photo_job_id)
         if job is None:
             raise LookupError(f"photo job {photo_job_id} not found")
-        for key, value in fields.items():
-            if key == "tasks" and isinstance(value, dict):
-                job.tasks_json = json.dumps(value)
-                continue
-            if key in ("id", "owner_id"):
-                raise AttributeError(f"photo job field {key!r} cannot change")
-            setattr(job, key, value)
+        _set_job_fields(job, fields)
+        session.add(job)
+        session.commit()
+        session.refresh(job)
+        return _detached(session, job)
+
+
+def save_final(owner_id: int, photo_job_id: int, url: str, handle: str, /, **fields: Any) -> PhotoJob:
+    """End a processing job with its final photo, in one transaction: the photo becomes the slot's
+    (unless a newer upload of the slot exists: the job is then ``superseded``) and the row takes
+    ``fields``. A job that is no longer processing only takes ``fields`` (finishing again saves nothing)."""
+    with rx.session() as session:
+        job = _owned_job(session, owner_id, photo_job_id)
+        if job is None:
+            raise LookupError(f"photo job {photo_job_id} not found")
+        if job.status == JobStatus.PROCESSING:
+            latest = session.exec(
+                sqlmodel.select(PhotoJob.id)
+                .where(PhotoJob.owner_id == owner_id, PhotoJob.slot == job.slot)
+                .order_by(PhotoJob.created_at.desc(), PhotoJob.id.desc())
+            ).first()
+            if latest == job.id:
+                profile = _profile_of(session, owner_id)
+                if profile is None:
+                    raise LookupError(f"account {owner_id} has no profile")
+                slot = Slot(job.slot)
+                setattr(profile, f"{slot}_url", url)
+                setattr(profile, f"{slot}_handle", handle)
+                profile.updated_at = time.time()
+                session.add(profile)
+            else:
+                fields = {**fields, "status": JobStatus.SUPERSEDED}
+        _set_job_fields(job, fields)
         session.add(job)
         session.commit()
         session.refresh(job)
