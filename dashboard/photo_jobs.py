@@ -259,7 +259,8 @@ async def follow(
         states = task_states(status)
         if states != last:
             last = states
-            await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, tasks=states)
+            if not (status.finished or status.failed):  # at the end, the tasks go with the row's end
+                await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, tasks=states)
             if on_progress is not None:
                 await on_progress(states)
 
@@ -273,7 +274,8 @@ async def follow(
                     wake=watch.changed if settings.job_events else None,
                     **poll_timing(settings),
                 )
-        if await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id) is None:
+        current = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+        if current is None:
             # The account was deleted while its job ran: what the job stored goes too.
             await delete_files([f.handle for f in status.stored_files() if f.handle], settings)
             raise LookupError(f"photo job {photo_job_id} was deleted while it ran")
@@ -285,7 +287,7 @@ async def follow(
         )
     except FilestackNotFound:
         return await _fail(owner_id, photo_job_id, "the workflow job is gone from the service", last)
-    return await finish(owner_id, photo_job_id, status, settings, on_saved)
+    return await finish(owner_id, photo_job_id, status, settings, on_saved, job=current)
 
 
 def _failure_text(status: WorkflowStatus) -> str:
@@ -317,14 +319,18 @@ async def finish(
     status: WorkflowStatus,
     settings: Settings | None = None,
     on_saved: OnSaved | None = None,
+    *,
+    job: PhotoJob | None = None,
 ) -> PhotoJob:
     """Save the job's final file as the slot's photo, then delete the original.
 
     The original is deleted only after the final file is saved in the profile, and
-    only when the final file is a different file that exists.
+    only when the final file is a different file that exists. ``job`` is the row when the
+    caller has just read it.
     """
     settings = settings or get_settings()
-    job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+    if job is None:
+        job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
     if job is None:
         raise LookupError(f"photo job {photo_job_id} not found")
     stored = [f for f in status.stored_files() if f.handle and f.handle != job.original_handle]
