@@ -536,6 +536,15 @@ def browser_section(report: Report) -> str:
             )
             + " |"
         )
+    skipped = {name: m.get("preview_skipped", 0) for name, m in r["inputs"].items()}
+    if any(skipped.values()):
+        lines += [
+            "",
+            "Runs whose final photo replaced the preview before the preview had loaded (their first "
+            "picture seen is the final one, counted as the preview): "
+            + ", ".join(f"{name} {count}" for name, count in skipped.items())
+            + ".",
+        ]
     return "\n".join(lines)
 
 
