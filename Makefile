@@ -13,6 +13,9 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
 export PYTHONDONTWRITEBYTECODE := 1
 
+# what ruff checks and formats (make suite fails on a finding)
+LINTED := dashboard tests bench scripts rxconfig.py alembic
+
 .PHONY: run test suite install install-test bun chromium conformance-js conformance-py docs-ui clean
 
 ## run: install what is missing and start the app with hot reload on http://localhost:3000
@@ -32,6 +35,9 @@ test: install-test bun chromium conformance-js conformance-py docs-ui
 suite:
 	@mkdir -p uploaded_files
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
 	$(PY) -m pytest -q tests/browser $(PYTEST_ARGS)
 

@@ -6,6 +6,7 @@ embedded service do, so the app's tables and the service's go to the same databa
 
 import reflex as rx
 
+from dashboard.security_headers import SecurityHeadersPlugin
 from dashboard.settings import get_settings
 
 settings = get_settings()
@@ -17,6 +18,7 @@ config = rx.Config(
     db_url=settings.database_url,
     # With REDIS_URL set, Reflex keeps state in Redis and runs several backend workers.
     redis_url=settings.redis_url,
-    plugins=[rx.plugins.TailwindV4Plugin()],
+    # SecurityHeadersPlugin: the pages' CSP and other headers on `reflex run`'s dev server too.
+    plugins=[rx.plugins.TailwindV4Plugin(), SecurityHeadersPlugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

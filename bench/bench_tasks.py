@@ -115,7 +115,9 @@ def main() -> None:
         cells = []
         for data in (portrait, photo):
             cells.append(
-                _median_ms(lambda d=data: transform(d, tasks, limits, face_boxes, assets), args.repeat)
+                _median_ms(
+                    lambda d=data, t=tasks, a=assets: transform(d, t, limits, face_boxes, a), args.repeat
+                )
             )
         rows.append(f"| `{chain}` | {cells[0]:.0f} ms | {cells[1]:.0f} ms |")
     frames = [portrait, _jpeg(Image.fromarray(skimage.data.coffee()).resize((512, 512)))]

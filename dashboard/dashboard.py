@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 
 import reflex as rx
 
-from dashboard import photo_jobs, profile_store
+from dashboard import photo_jobs, photo_undo, profile_store
 from dashboard.embedded import EmbeddedService
 from dashboard.job_events import job_events
 from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
+from dashboard.security_headers import app_page_headers, security_headers
 from dashboard.settings import get_settings
 from dashboard.state import live_profile
 from dashboard.upload_limit import upload_limit
@@ -28,12 +29,13 @@ guard = upload_limit(settings.max_upload_bytes)
 webhooks = webhook_route(
     build_endpoint(settings.filestack_webhook_secret, settings.redis_url, job_events(settings.redis_url))
 )
+headers = security_headers(app_page_headers(settings))  # outermost: every backend answer, pages included
 if settings.embedded:
     embedded = EmbeddedService(settings.embedded_service)
-    app = rx.App(api_transformer=[guard, webhooks, embedded.mount])
+    app = rx.App(api_transformer=[guard, webhooks, embedded.mount, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
     app.register_lifespan_task(embedded.lifespan)
 else:
-    app = rx.App(api_transformer=[guard, webhooks])
+    app = rx.App(api_transformer=[guard, webhooks, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
 
 # Saved profile text is pushed into every open window of it through this app's state manager.
 live_profile.attach(app)
@@ -41,7 +43,8 @@ live_profile.attach(app)
 
 @contextlib.asynccontextmanager
 async def photo_jobs_lifespan() -> AsyncIterator[None]:
-    """Create missing tables, then finish jobs a restart left open (in the background).
+    """Create missing tables, then finish jobs a restart left open and delete replaced photos whose
+    undo window ended (in the background).
 
     With several app workers (Redis), each one keeps taking over jobs whose follower is gone.
     """
@@ -49,15 +52,18 @@ async def photo_jobs_lifespan() -> AsyncIterator[None]:
     if settings.redis_url:
         from dashboard.takeover import Takeover
 
-        resume = asyncio.create_task(Takeover(app, settings).run())
+        resume: asyncio.Task[object] = asyncio.create_task(Takeover(app, settings).run())
     else:
         resume = asyncio.create_task(photo_jobs.resume_open_jobs(settings))
+    # Files whose undo window ended (also while the app was down) are deleted by every worker.
+    deleter = asyncio.create_task(photo_undo.run_deleter(settings))
     try:
         yield
     finally:
-        resume.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await resume
+        for task in (resume, deleter):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 app.register_lifespan_task(photo_jobs_lifespan)

@@ -96,7 +96,7 @@ def seconds_text(seconds: float | None, *, mark: str = "") -> str:
         return f"{mark}{seconds:.2f} s"
     if seconds < 60:
         return f"{mark}{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     return f"{mark}{minutes} min {rest} s"
 
 
@@ -142,9 +142,11 @@ def task_time(progress: TaskProgress, observed: list[float | None] | None, now: 
         return ""
     if not observed or observed[0] is None or math.isnan(observed[0]):
         return ""
-    end = observed[1] if observed[1] is not None else (now if progress.state is TaskState.RUNNING else None)
+    seen_end = (
+        observed[1] if observed[1] is not None else (now if progress.state is TaskState.RUNNING else None)
+    )
     bound = len(observed) > 2 and bool(observed[2])
-    return seconds_text(end - observed[0], mark="≤" if bound else "~") if end is not None else ""
+    return seconds_text(seen_end - observed[0], mark="≤" if bound else "~") if seen_end is not None else ""
 
 
 def _result_json(result: TaskResult | None) -> str:

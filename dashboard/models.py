@@ -138,6 +138,12 @@ class PhotoJob(DashboardTable, table=True):
     final_handle: str = ""
     error: str = ""
     original_deleted: bool = False
+    #: When an app worker claimed the original's deletion (``None``: nobody has). The claim is
+    #: set before the delete is sent and ``original_deleted`` after; a claim older than a minute
+    #: whose delete never got through (the worker died, the service refused) is claimed again.
+    original_delete_claimed_at: float | None = None
+    #: The person dismissed this job's failure: the page no longer shows it.
+    dismissed: bool = False
     #: JSON: {task_id: {"state": ..., "reason": ...}} as last reported by the job.
     tasks_json: str = "{}"
     created_at: float = sqlmodel.Field(default_factory=time.time, index=True)
@@ -152,3 +158,35 @@ class PhotoJob(DashboardTable, table=True):
     def job_status(self) -> JobStatus:
         """``status`` as the enum."""
         return JobStatus(self.status)
+
+
+class ReplacedState(enum.StrEnum):
+    """Where a photo taken out of its slot stands."""
+
+    #: Inside its undo window: the file is kept and Undo puts it back.
+    WAITING = "waiting"
+    #: Undo put it back in the slot; its file stays.
+    UNDONE = "undone"
+    #: The window ended and the file was deleted (or is being deleted by one app worker).
+    DELETED = "deleted"
+
+
+class ReplacedPhoto(DashboardTable, table=True):
+    """A photo taken out of a slot, by a newer photo or by "Remove photo", kept for its undo window.
+
+    ``handle`` is the file that left the slot (empty when the slot had no photo: undo then
+    returns to the placeholder); ``replaced_by_handle`` the one that took its place (empty
+    after a removal). When ``due_at`` passes, ``handle`` is deleted; an undo before that
+    puts it back and deletes ``replaced_by_handle`` instead. The rows are in the database, so
+    a restart still deletes what was due.
+    """
+
+    id: int | None = sqlmodel.Field(default=None, primary_key=True)
+    owner_id: int = sqlmodel.Field(index=True, foreign_key="account.id")
+    slot: str = sqlmodel.Field(index=True)
+    handle: str = ""
+    url: str = ""
+    replaced_by_handle: str = ""
+    created_at: float = sqlmodel.Field(default_factory=time.time)
+    due_at: float = sqlmodel.Field(index=True)
+    state: str = sqlmodel.Field(default=ReplacedState.WAITING, index=True)

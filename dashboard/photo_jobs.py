@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from dashboard import profile_store
+from dashboard import profile_store, replaced_photos
 from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
     FilestackError,
@@ -33,6 +33,10 @@ from dashboard.photo_checks import check_photo
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+#: Seconds after its upload a photo job without a started workflow is taken for abandoned (its
+#: handler starts the workflow right after the upload) and started by another app worker.
+UNSTARTED_AFTER_S = 30.0
 
 
 class TaskState(TypedDict):
@@ -349,11 +353,22 @@ async def finish(
         "error": "",
         "finished_at": time.time(),
     }
-    # The photo saved (if this job is still the slot's newest) and the row finished in one transaction.
-    job = await asyncio.to_thread(
-        profile_store.save_final, owner_id, photo_job_id, final_url, final_handle, **fields
-    )
-    if on_saved is not None:
+    if job.status == JobStatus.PROCESSING:
+        latest = await asyncio.to_thread(profile_store.latest_job, owner_id, job.slot)
+        if latest is not None and latest.id == job.id:
+            # The photo it replaces is kept for the undo window, then deleted (dashboard.photo_undo).
+            await asyncio.to_thread(
+                replaced_photos.replace_photo,
+                owner_id,
+                job.slot,
+                final_url,
+                final_handle,
+                settings.photo_undo_window_s,
+            )
+        else:
+            fields["status"] = JobStatus.SUPERSEDED
+    job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
+    if on_saved is not None:  # the page shows the photo now; the original is deleted after
         await on_saved(job)
     return await delete_original(job, settings)
 
@@ -362,7 +377,10 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
     """Delete the job's original upload (once); a failure is recorded, never raised.
 
     The row is claimed first with a conditional update, so when several app workers
-    finish the same job only one of them sends the delete.
+    finish the same job only one of them sends the delete; it is marked deleted only once
+    the service confirmed. A claim whose delete never got through (its worker died between
+    the claim and the send, or the service refused) is taken again after a minute by
+    :func:`retry_unsent_deletions`.
     """
     owner_id, photo_job_id = _ids(job)
     if job.original_deleted:
@@ -376,7 +394,6 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
         pass  # already gone: the goal is reached
     except FilestackError as err:
         log.warning("original %s of photo job %s not deleted: %s", job.original_handle, photo_job_id, err)
-        await asyncio.to_thread(profile_store.claim_original_delete, owner_id, photo_job_id, False)
         return await asyncio.to_thread(
             profile_store.update_job,
             owner_id,
@@ -384,6 +401,36 @@ async def delete_original(job: PhotoJob, settings: Settings | None = None) -> Ph
             error=f"the original could not be deleted yet: {err}",
         )
     return await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, original_deleted=True)
+
+
+async def retry_unsent_deletions(settings: Settings | None = None) -> int:
+    """Send again every original deletion claimed over a minute ago and never confirmed; how many
+    were tried. Each job is handled with its own owner."""
+    jobs = await asyncio.to_thread(profile_store.unsent_original_deletions)
+    for job in jobs:
+        log.info("retrying the deletion of the original of photo job %s", job.id)
+        await delete_original(job, settings)
+    return len(jobs)
+
+
+def is_unstarted(job: PhotoJob, now: float | None = None, grace_s: float = UNSTARTED_AFTER_S) -> bool:
+    """An upload whose workflow was never started, more than ``grace_s`` ago (the handler starts
+    it right after the upload, so by then the handler is gone)."""
+    at = time.time() if now is None else now
+    return job.status == JobStatus.UPLOADED and not job.workflow_job_id and at - job.created_at > grace_s
+
+
+async def start_unstarted(
+    job: PhotoJob, settings: Settings | None = None, *, grace_s: float = UNSTARTED_AFTER_S
+) -> PhotoJob | None:
+    """Start the workflow of an upload whose handler died before starting it; ``None`` if someone
+    else started it meanwhile."""
+    owner_id, photo_job_id = _ids(job)
+    current = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+    if current is None or not is_unstarted(current, grace_s=grace_s):
+        return None
+    log.info("starting the workflow of photo job %s, whose upload handler did not", photo_job_id)
+    return await run_workflow(current, settings)
 
 
 async def delete_files(handles: list[str], settings: Settings | None = None) -> list[str]:
@@ -417,8 +464,16 @@ async def delete_everything_of(owner_id: int, settings: Settings | None = None) 
 
 
 async def resume_open_jobs(settings: Settings | None = None) -> int:
-    """Follow every job left processing (after a restart), each with its own owner; returns how many."""
+    """Follow every job left processing (after a restart), each with its own owner, after starting
+    the uploads whose workflow never started and retrying unsent deletions; returns how many."""
     settings = settings or get_settings()
+    for job in await asyncio.to_thread(profile_store.open_jobs_of_everyone):
+        if is_unstarted(job, grace_s=0):  # one process: no handler of before the restart is alive
+            try:
+                await start_unstarted(job, settings, grace_s=0)
+            except (FilestackError, LookupError) as err:
+                log.warning("could not start the workflow of photo job %s: %s", job.id, err)
+    await retry_unsent_deletions(settings)
     jobs = await asyncio.to_thread(profile_store.open_jobs_of_everyone)
     jobs = [job for job in jobs if job.status == JobStatus.PROCESSING and job.workflow_job_id]
     results = await asyncio.gather(

@@ -21,12 +21,15 @@ import sqlalchemy
 import sqlmodel
 from reflex.model import create_all, get_engine, migrate
 
+from dashboard import replaced_photos
 from dashboard.models import OPEN_STATUSES, SLOTS, JobStatus, PhotoJob, Profile, Slot
 
 #: PostgreSQL advisory lock held while the schema is brought up to date, so app workers
 #: starting together migrate one after the other.
 _SCHEMA_LOCK = 8_424_003
 
+#: Seconds after which an unconfirmed claim on an original's deletion may be taken again.
+DELETE_CLAIM_STALE_S = 60.0
 #: Text fields a person may edit.
 TEXT_FIELDS = ("name", "headline", "bio")
 
@@ -131,6 +134,12 @@ def save_text_if_unchanged(owner_id: int, field: str, value: str, expected: str)
         return bool(result.rowcount), _detached(session, profile)
 
 
+def set_photo(owner_id: int, slot: str, url: str, handle: str) -> Profile:
+    """Make a stored file the owner's photo for ``slot``."""
+    slot = Slot(slot)
+    return update_profile(owner_id, **{f"{slot}_url": url, f"{slot}_handle": handle})
+
+
 def add_job(owner_id: int, slot: str, original_handle: str, filename: str, preview_url: str) -> PhotoJob:
     """Record a new upload; the owner's earlier open jobs of the slot are superseded."""
     slot = Slot(slot)
@@ -161,76 +170,94 @@ def _owned_job(session: sqlmodel.Session, owner_id: int, photo_job_id: int) -> P
     ).first()
 
 
-def _set_job_fields(job: PhotoJob, fields: dict[str, Any]) -> None:
-    for key, value in fields.items():
-        if key == "tasks" and isinstance(value, dict):
-            job.tasks_json = json.dumps(value)
-            continue
-        if key in ("id", "owner_id"):
-            raise AttributeError(f"photo job field {key!r} cannot change")
-        setattr(job, key, value)
-
-
 def update_job(owner_id: int, photo_job_id: int, /, **fields: Any) -> PhotoJob:
     """Change some fields of one of the owner's job rows."""
     with rx.session() as session:
         job = _owned_job(session, owner_id, photo_job_id)
         if job is None:
             raise LookupError(f"photo job {photo_job_id} not found")
-        _set_job_fields(job, fields)
+        for key, value in fields.items():
+            if key == "tasks" and isinstance(value, dict):
+                job.tasks_json = json.dumps(value)
+                continue
+            if key in ("id", "owner_id"):
+                raise AttributeError(f"photo job field {key!r} cannot change")
+            setattr(job, key, value)
         session.add(job)
         session.commit()
         session.refresh(job)
         return _detached(session, job)
 
 
-def save_final(owner_id: int, photo_job_id: int, url: str, handle: str, /, **fields: Any) -> PhotoJob:
-    """End a processing job with its final photo, in one transaction: the photo becomes the slot's
-    (unless a newer upload of the slot exists: the job is then ``superseded``) and the row takes
-    ``fields``. A job that is no longer processing only takes ``fields`` (finishing again saves nothing)."""
-    with rx.session() as session:
-        job = _owned_job(session, owner_id, photo_job_id)
-        if job is None:
-            raise LookupError(f"photo job {photo_job_id} not found")
-        if job.status == JobStatus.PROCESSING:
-            latest = session.exec(
-                sqlmodel.select(PhotoJob.id)
-                .where(PhotoJob.owner_id == owner_id, PhotoJob.slot == job.slot)
-                .order_by(PhotoJob.created_at.desc(), PhotoJob.id.desc())
-            ).first()
-            if latest == job.id:
-                profile = _profile_of(session, owner_id)
-                if profile is None:
-                    raise LookupError(f"account {owner_id} has no profile")
-                slot = Slot(job.slot)
-                setattr(profile, f"{slot}_url", url)
-                setattr(profile, f"{slot}_handle", handle)
-                profile.updated_at = time.time()
-                session.add(profile)
-            else:
-                fields = {**fields, "status": JobStatus.SUPERSEDED}
-        _set_job_fields(job, fields)
-        session.add(job)
-        session.commit()
-        session.refresh(job)
-        return _detached(session, job)
+def claim_original_delete(
+    owner_id: int, photo_job_id: int, claimed: bool = True, now: float | None = None
+) -> bool:
+    """Claim (or give back) the deletion of a job's original in one conditional statement.
 
-
-def claim_original_delete(owner_id: int, photo_job_id: int, claimed: bool = True) -> bool:
-    """Mark a job's original as deleted (or not) in one conditional statement.
-
-    ``True`` only for the one caller that changed the flag, so among app workers
-    finishing the same job at once exactly one deletes the original.
+    ``True`` only for the one caller that took the claim: among app workers finishing the same
+    job at once exactly one sends the delete. A claim older than ``DELETE_CLAIM_STALE_S`` whose
+    delete was never confirmed (``original_deleted`` still false) may be taken again.
     """
+    at = time.time() if now is None else now
+    with rx.session() as session:
+        mine = (
+            PhotoJob.id == photo_job_id,
+            PhotoJob.owner_id == owner_id,
+            PhotoJob.original_deleted == False,
+        )
+        if claimed:
+            stale = at - DELETE_CLAIM_STALE_S
+            statement = (
+                sqlmodel.update(PhotoJob)
+                .where(
+                    *mine,
+                    sqlalchemy.or_(
+                        PhotoJob.original_delete_claimed_at.is_(None),  # type: ignore[union-attr]
+                        PhotoJob.original_delete_claimed_at < stale,  # type: ignore[operator]
+                    ),
+                )
+                .values(original_delete_claimed_at=at)
+            )
+        else:
+            statement = sqlmodel.update(PhotoJob).where(*mine).values(original_delete_claimed_at=None)
+        result = session.exec(statement)  # type: ignore[call-overload]
+        session.commit()
+        return bool(result.rowcount)
+
+
+def unsent_original_deletions(now: float | None = None) -> list[PhotoJob]:
+    """Jobs whose final file is saved and whose original's deletion was claimed more than
+    ``DELETE_CLAIM_STALE_S`` ago and never confirmed (restart and takeover paths only; each is
+    then handled with its own ``owner_id``)."""
+    stale = (time.time() if now is None else now) - DELETE_CLAIM_STALE_S
+    with rx.session() as session:
+        jobs = list(
+            session.exec(
+                sqlmodel.select(PhotoJob).where(
+                    PhotoJob.owner_id.is_not(None),  # type: ignore[union-attr]
+                    PhotoJob.original_deleted == False,
+                    PhotoJob.final_handle != "",
+                    PhotoJob.original_delete_claimed_at.is_not(None),  # type: ignore[union-attr]
+                    PhotoJob.original_delete_claimed_at < stale,  # type: ignore[operator]
+                )
+            )
+        )
+        for job in jobs:
+            session.expunge(job)
+        return jobs
+
+
+def dismiss_failed_job(owner_id: int, photo_job_id: int) -> bool:
+    """Hide one of the owner's failed jobs from the page (the row and its kept original stay)."""
     with rx.session() as session:
         result = session.exec(  # type: ignore[call-overload]
             sqlmodel.update(PhotoJob)
             .where(
                 PhotoJob.id == photo_job_id,
                 PhotoJob.owner_id == owner_id,
-                PhotoJob.original_deleted == (not claimed),
+                PhotoJob.status == JobStatus.FAILED,
             )
-            .values(original_deleted=claimed)
+            .values(dismissed=True)
         )
         session.commit()
         return bool(result.rowcount)
@@ -326,6 +353,7 @@ def owned_handles(owner_id: int) -> list[str]:
             handles.append(job.final_handle)
             if not job.original_deleted:
                 handles.append(job.original_handle)
+    handles += replaced_photos.waiting_handles(owner_id)
     return list(dict.fromkeys(h for h in handles if h))
 
 
@@ -333,5 +361,6 @@ def delete_owner_rows(owner_id: int) -> None:
     """The owner's photo jobs and profile (their files are deleted first, through the client)."""
     with rx.session() as session:
         session.exec(sqlmodel.delete(PhotoJob).where(PhotoJob.owner_id == owner_id))  # type: ignore[call-overload]
+        replaced_photos.delete_rows_of(session, owner_id)
         session.exec(sqlmodel.delete(Profile).where(Profile.owner_id == owner_id))  # type: ignore[call-overload]
         session.commit()

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     #: Photo uploads one account may make per window.
     upload_rate_limit: int = 30
     upload_rate_window_s: float = 600.0
+    #: Retries of failed photos (a workflow run without a new upload) one account may make per window.
+    retry_rate_limit: int = 30
+    #: After a photo is saved or removed, Undo is offered this long; the old file is deleted after it.
+    photo_undo_window_s: float = 10.0
     #: Usernames, comma-separated, that are admins besides the first account (the studio, the console).
     admin_usernames: str = ""
 

@@ -19,11 +19,12 @@ class SlotPhase(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     REJECTED = "rejected"
+    FETCHING = "fetching"
 
     @property
     def busy(self) -> bool:
         """A file is on its way or being processed."""
-        return self in (SlotPhase.UPLOADING, SlotPhase.PROCESSING)
+        return self in (SlotPhase.UPLOADING, SlotPhase.FETCHING, SlotPhase.PROCESSING)
 
 
 class SlotEvent(enum.StrEnum):
@@ -35,6 +36,11 @@ class SlotEvent(enum.StrEnum):
     FINISHED = "finished"  # the final file is saved
     FAILED = "failed"  # the upload or its processing failed; the previous photo stays
     REJECTED = "rejected"  # the file was refused before anything was uploaded
+    FETCHING = "fetching"  # the file service is taking the photo from a link
+    REMOVED = "removed"  # the photo was removed: the placeholder shows (undo is offered)
+    UNDONE = "undone"  # undo put the previous photo (or the placeholder) back
+    CANCELLED = "cancelled"  # the person cancelled the upload running in the browser
+    SENDING = "sending"  # the browser sends a newly chosen file (progress below 100%), whatever ran before
 
 
 _TARGET: dict[SlotEvent, SlotPhase] = {
@@ -44,6 +50,11 @@ _TARGET: dict[SlotEvent, SlotPhase] = {
     SlotEvent.FINISHED: SlotPhase.DONE,
     SlotEvent.FAILED: SlotPhase.FAILED,
     SlotEvent.REJECTED: SlotPhase.REJECTED,
+    SlotEvent.FETCHING: SlotPhase.FETCHING,
+    SlotEvent.CANCELLED: SlotPhase.IDLE,
+    SlotEvent.SENDING: SlotPhase.UPLOADING,
+    SlotEvent.REMOVED: SlotPhase.IDLE,
+    SlotEvent.UNDONE: SlotPhase.IDLE,
 }
 
 

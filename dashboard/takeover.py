@@ -5,7 +5,9 @@ whose lease (:mod:`dashboard.follow_leases`) has run out -- the worker that foll
 died, or the app restarted -- is claimed by one worker, followed to its end (the job
 store is the truth: it finishes on the queue workers regardless), finished (saved,
 original deleted once), and its page is told through Reflex's state manager, which
-forwards the change to whichever worker holds the page's websocket.
+forwards the change to whichever worker holds the page's websocket. An upload whose
+workflow was never started (its handler's worker died in between) is started first, and
+an original whose deletion was claimed but never confirmed is deleted again.
 """
 
 from __future__ import annotations
@@ -57,14 +59,18 @@ class Takeover:
     async def scan(self) -> int:
         """Claim every open job nobody follows, whoever owns it; return how many were claimed."""
         claimed = 0
+        await photo_jobs.retry_unsent_deletions(self.settings)
         for job in await asyncio.to_thread(profile_store.open_jobs_of_everyone):
-            if job.id is None or job.owner_id is None or not job.workflow_job_id:
+            if job.id is None or job.owner_id is None or job.id in self._followers:
                 continue
-            if job.status != JobStatus.PROCESSING or job.id in self._followers:
+            unstarted = photo_jobs.is_unstarted(job)
+            if not unstarted and (job.status != JobStatus.PROCESSING or not job.workflow_job_id):
                 continue
             owner = follow_leases.new_owner()
             if await follow_leases.try_claim(self.redis_url, job.id, owner):
-                follower = asyncio.create_task(self._follow(job, owner), name=f"photo-takeover-{job.id}")
+                follower = asyncio.create_task(
+                    self._follow(job, owner, start=unstarted), name=f"photo-takeover-{job.id}"
+                )
                 self._followers[job.id] = follower
                 follower.add_done_callback(
                     lambda _t, photo_job_id=job.id: self._followers.pop(photo_job_id, None)
@@ -72,11 +78,17 @@ class Takeover:
                 claimed += 1
         return claimed
 
-    async def _follow(self, job: PhotoJob, owner: str) -> None:
+    async def settle(self) -> None:
+        """Wait for the followers started so far to end."""
+        await asyncio.gather(*self._followers.values(), return_exceptions=True)
+
+    async def _follow(self, job: PhotoJob, owner: str, *, start: bool = False) -> None:
         photo_job_id, owner_id = job.id or 0, job.owner_id or 0
         log.info("following photo job %s of account %s whose follower is gone", photo_job_id, owner_id)
         try:
             async with follow_leases.holding(self.redis_url, photo_job_id, owner, take=False):
+                if start and await photo_jobs.start_unstarted(job, self.settings) is None:
+                    return  # started by someone else meanwhile
                 token = await follow_leases.client_of(self.redis_url, photo_job_id)
 
                 async def push(states: photo_jobs.TaskStates) -> None:

@@ -133,12 +133,14 @@ def add_task(body: Body, action: str, params: Mapping[str, Any] | None = None) -
 
 
 def remove_task(body: Body, index: int) -> Body:
-    """Remove a task and every requirement on it."""
+    """Remove a task, every requirement on it and every pipe from it."""
     edited = _edit(body)
     removed = task_id_of(_task(edited, index))
     del edited["tasks"][index]
     for task in edited["tasks"]:
         task["requires"] = [r for r in task.get("requires", []) if r.get("task") != removed]
+        if isinstance(task.get("input"), Mapping) and task["input"].get("task") == removed:
+            del task["input"]  # it reads the job's file again
     return edited
 
 
@@ -155,7 +157,7 @@ def move_task(body: Body, index: int, offset: int) -> Body:
 
 
 def set_task_id(body: Body, index: int, new_id: str) -> Body:
-    """Rename a task; requirements on it follow. An empty id falls back to the action."""
+    """Rename a task; requirements on it and pipes from it follow. An empty id falls back to the action."""
     edited = _edit(body)
     task = _task(edited, index)
     old = task_id_of(task)
@@ -170,6 +172,8 @@ def set_task_id(body: Body, index: int, new_id: str) -> Body:
             for requirement in other.get("requires", []):
                 if requirement.get("task") == old:
                     requirement["task"] = new
+            if isinstance(other.get("input"), Mapping) and other["input"].get("task") == old:
+                other["input"]["task"] = new
     return edited
 
 

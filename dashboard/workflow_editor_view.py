@@ -123,7 +123,9 @@ def output_keys(contract: Mapping[str, Any] | None) -> list[str]:
     """Top-level keys of what an action records: the paths a condition can start with."""
     if contract is None:
         return []
-    output = contract.get("output") if isinstance(contract.get("output"), Mapping) else {}
+    output = contract.get("output")
+    if not isinstance(output, Mapping):
+        output = {}
     keys: list[str] = []
     for option in [output, *(output.get("oneOf") or [])]:
         properties = option.get("properties") if isinstance(option, Mapping) else None
@@ -189,7 +191,9 @@ def _requirement_rows(
     problems: _Problems,
 ) -> list[RequirementRow]:
     rows = []
-    requires = task.get("requires") if isinstance(task.get("requires"), list) else []
+    requires = task.get("requires")
+    if not isinstance(requires, list):
+        requires = []
     for position, requirement in enumerate(requires):
         requirement = requirement if isinstance(requirement, Mapping) else {}
         key = f"{task_key}.requires.{position}"
@@ -231,7 +235,9 @@ def editor_view(
         key, dom = f"tasks.{index}", f"task-{index}"
         action = str(task.get("action") or "")
         contract = contracts.get(action)
-        params = task.get("params") if isinstance(task.get("params"), Mapping) else {}
+        params = task.get("params")
+        if not isinstance(params, Mapping):
+            params = {}
         param_rows = _param_rows(key, dom, params, specs_for(contract), left)
         requirement_rows = _requirement_rows(key, dom, task, contracts, actions_by_id, left)
         own = ids[index]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -153,14 +154,14 @@ def _field(name: str, schema: dict[str, Any], root: dict[str, Any], required: bo
     return FieldSpec(kind=FieldKind.JSON, **common)
 
 
-def fields_of(params_schema: dict[str, Any]) -> list[FieldSpec]:
+def fields_of(params_schema: Mapping[str, Any]) -> list[FieldSpec]:
     """The form fields of an action, in the schema's order."""
     properties = params_schema.get("properties")
     if not isinstance(properties, dict):
         return []
     required = set(params_schema.get("required") or [])
     return [
-        _field(name, schema if isinstance(schema, dict) else {}, params_schema, name in required)
+        _field(name, schema if isinstance(schema, dict) else {}, dict(params_schema), name in required)
         for name, schema in properties.items()
     ]
 

@@ -45,12 +45,25 @@ def requirement_text(requirement: Mapping[str, Any]) -> str:
 
 
 def _requires(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The task's requirements, plus one for the task it takes its file from (``input``) if no
+    requirement names that task; such a requirement is marked ``"pipe": True``."""
     requires = task.get("requires")
-    if not isinstance(requires, list):
-        return []
-    return [
-        r for r in requires if isinstance(r, Mapping) and isinstance(r.get("task"), str) and r.get("task")
+    found = [
+        r
+        for r in (requires if isinstance(requires, list) else [])
+        if isinstance(r, Mapping) and isinstance(r.get("task"), str) and r.get("task")
     ]
+    piped = _input_of(task)
+    if piped and all(r["task"] != piped for r in found):
+        found.append({"task": piped, "pipe": True})
+    return found
+
+
+def _input_of(task: Mapping[str, Any]) -> str:
+    """The id of the task whose output file ``task`` reads (``"input": {"task": id}``), or ``""``."""
+    source = task.get("input")
+    piped = source.get("task") if isinstance(source, Mapping) else None
+    return piped if isinstance(piped, str) else ""
 
 
 def _layers(order: list[str], parents: Mapping[str, list[str]]) -> dict[str, int]:
@@ -114,16 +127,14 @@ def graph_of(
                 )
             )
     edges = [
-        _edge(requirement["task"], task_id_of(task), position, requirement, states)
+        _edge(requirement["task"], task_id_of(task), position, requirement, states, _input_of(task))
         for task in tasks
         for position, requirement in enumerate(_requires(task))
     ]
     return nodes, edges
 
 
-def _node(
-    node_id: str, action: str | None, implicit: bool, state: str, x: float, y: float
-) -> dict[str, Any]:
+def _node(node_id: str, action: str | None, implicit: bool, state: str, x: float, y: float) -> dict[str, Any]:
     colours = STATE_STYLES.get(state, STATE_STYLES[""])
     second = "built-in, runs implicitly" if implicit else (action if action != node_id else "")
     if state:
@@ -150,14 +161,25 @@ def _node(
 
 
 def _edge(
-    source: str, target: str, position: int, requirement: Mapping[str, Any], states: Mapping[str, str]
+    source: str,
+    target: str,
+    position: int,
+    requirement: Mapping[str, Any],
+    states: Mapping[str, str],
+    piped_from: str = "",
 ) -> dict[str, Any]:
     conditional = isinstance(requirement.get("condition"), Mapping)
+    if requirement.get("pipe"):
+        label = "its file"
+    elif source == piped_from:
+        label = f"{requirement_text(requirement)} · its file"
+    else:
+        label = requirement_text(requirement)
     return {
         "id": f"{source}->{target}#{position}",
         "source": source,
         "target": target,
-        "label": requirement_text(requirement),
+        "label": label,
         "animated": states.get(source) == "running" or states.get(target) == "running",
         "markerEnd": {"type": "arrowclosed", "color": "#64748b"},
         "style": {"stroke": "#6366f1" if conditional else "#94a3b8", "strokeWidth": 1.5},

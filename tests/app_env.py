@@ -16,7 +16,15 @@ from dashboard.accounts import SignedIn, store
 from dashboard.embedded import forward_job_events
 from dashboard.filestack import ClientConfig, FilestackClient
 from dashboard.local_filestack.app import create_app
-from dashboard.models import Account, AuthSession, FirstAccount, PhotoJob, Profile, SignInFailure
+from dashboard.models import (
+    Account,
+    AuthSession,
+    FirstAccount,
+    PhotoJob,
+    Profile,
+    ReplacedPhoto,
+    SignInFailure,
+)
 from dashboard.settings import Settings
 from dashboard.state import SessionState
 
@@ -30,7 +38,7 @@ def clear_tables() -> None:
     """Every row of the app's tables deleted (the test database is a throwaway file)."""
     profile_store.ensure_schema()
     with rx.session() as session:
-        for table in (PhotoJob, Profile, AuthSession, SignInFailure, FirstAccount, Account):
+        for table in (ReplacedPhoto, PhotoJob, Profile, AuthSession, SignInFailure, FirstAccount, Account):
             for row in session.exec(sqlmodel.select(table)):
                 session.delete(row)
         session.commit()

@@ -151,7 +151,7 @@ def test_failed_sign_ins_wait_per_username_and_say_how_long(db) -> None:
     for attempt in range(4):
         with pytest.raises(WrongCredentials, match=store.WRONG_CREDENTIALS):
             store.sign_in(
-                "ada", "guess number %d" % attempt, f"10.0.0.{attempt}", rule=RULE, ttl_s=DAY, now=now
+                "ada", f"guess number {attempt}", f"10.0.0.{attempt}", rule=RULE, ttl_s=DAY, now=now
             )
     with pytest.raises(TooManyAttempts, match=r"Try again in 5 min"):
         store.sign_in("ada", "guess number 5", "10.0.0.9", rule=RULE, ttl_s=DAY, now=now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
 import logging
 import subprocess
@@ -159,7 +160,7 @@ def test_long_images_are_searched_in_overlapping_square_tiles(wide_astronaut: by
     wide = tiles((1800, 512))
     assert all(right - left == 512 for left, _, right, _ in wide)
     assert wide[0][0] == 0 and wide[-1][2] == 1800
-    assert all(later[0] < earlier[2] for earlier, later in zip(wide, wide[1:]))
+    assert all(later[0] < earlier[2] for earlier, later in itertools.pairwise(wide))
     faces = faces_in(wide_astronaut, Limits())
     assert len(faces) == 1
     face = faces[0]

@@ -340,18 +340,20 @@ async def test_public_url_is_used_in_returned_urls(tmp_path: Path) -> None:
 
 async def test_url_sources(tmp_path: Path) -> None:
     png = image_bytes(400, 200, "PNG")
-    async with LoopbackServer({"/img.png": CannedResponse(png)}) as server:
-        async with running_service(make_config(tmp_path), allow_private_fetch=True) as (_service, client):
-            url = server.url("/img.png")
-            transformed = await client.get(f"/cdn/{API_KEY}/resize=width:100/{url}")
-            assert transformed.status_code == 200, transformed.text
-            assert decoded_size(transformed.content) == (100, 50)
-            without_key = await client.get(f"/cdn/resize=width:100/{url}")
-            assert without_key.status_code == 400
-            alias = await client.get(f"/cdn/{API_KEY}/resize=width:100/src://photos/a.png")
-            assert alias.json() == {"error": "storage aliases are not configured"}
-            wf = await client.get(f"/cdn/{API_KEY}/run_workflow=id:abc/{url}")
-            assert (wf.status_code, wf.json()) == (404, {"error": "workflow not found"})
+    async with (
+        LoopbackServer({"/img.png": CannedResponse(png)}) as server,
+        running_service(make_config(tmp_path), allow_private_fetch=True) as (_service, client),
+    ):
+        url = server.url("/img.png")
+        transformed = await client.get(f"/cdn/{API_KEY}/resize=width:100/{url}")
+        assert transformed.status_code == 200, transformed.text
+        assert decoded_size(transformed.content) == (100, 50)
+        without_key = await client.get(f"/cdn/resize=width:100/{url}")
+        assert without_key.status_code == 400
+        alias = await client.get(f"/cdn/{API_KEY}/resize=width:100/src://photos/a.png")
+        assert alias.json() == {"error": "storage aliases are not configured"}
+        wf = await client.get(f"/cdn/{API_KEY}/run_workflow=id:abc/{url}")
+        assert (wf.status_code, wf.json()) == (404, {"error": "workflow not found"})
 
 
 async def test_overwrite_replaces_content_and_transforms(tmp_path: Path) -> None:
@@ -418,7 +420,7 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
     third = len(data) // 3 + 1
     chunks = [data[i : i + third] for i in range(0, len(data), third)]
     assert len(chunks) == 3
-    async with running_service(make_config(tmp_path)) as (_service, client):
+    async with running_service(make_config(tmp_path)) as (service, client):
         start = await _start(client, len(data))
         assert start["uri"] == f"/{start['upload_id']}/big.jpg"
         assert start["location_url"] == "testserver/upload"
@@ -446,7 +448,7 @@ async def test_multipart_upload_end_to_end(tmp_path: Path) -> None:
         assert set(body) == {"handle", "url", "filename", "size", "mimetype", "key", "container", "status"}
         assert (body["status"], body["size"], body["mimetype"]) == ("Stored", len(data), "image/png")
         assert (await client.get(f"/cdn/{body['handle']}")).content == data
-        assert not (tmp_path / "multipart" / start["upload_id"]).exists()
+        assert service.multipart.db.query("SELECT COUNT(*) FROM multipart_parts") == [(0,)]  # parts removed
         again = await client.post(
             "/upload/multipart/complete",
             json={

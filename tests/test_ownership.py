@@ -49,6 +49,8 @@ async def test_b_cannot_retry_follow_finish_or_see_a_jobs(env, caplog) -> None:
     jpeg = image_bytes(1200, 900)
     failed = await _photo(ada, AvatarState, jpeg[: len(jpeg) // 4], "cut.jpg", settings)
     assert failed.status == "failed" and not failed.original_deleted
+    # A damaged file is never offered a retry; make it a failure a retry could fix (a timeout).
+    failed = profile_store.update_job(ada.id, failed.id, error="the workflow did not finish within 120 s")
     before = profile_store.get_job(ada.id, failed.id)
 
     # A crafted event from Bob's browser naming Ada's photo job id.

@@ -53,16 +53,16 @@ async def test_text_file_is_refused_and_photo_stays(env) -> None:
 
 def test_dropzone_rejection_explains_why() -> None:
     state = AvatarState()
+    # The browser sends a summary of the refused file (never the file): name, size, type, codes.
     state.on_rejected(
-        [
-            {
-                "file": {"name": "x.exe"},
-                "errors": [{"code": "file-invalid-type", "message": "File type must be image/*"}],
-            }
-        ]
+        [{"name": "x.exe", "size": 1234, "type": "application/x-msdownload", "codes": ["file-invalid-type"]}]
     )
-    assert "File type must be image/*" in state.message
-    assert state.phase == SlotPhase.REJECTED
+    assert state.message.startswith("x.exe is not a photo we can use. Choose a JPEG, PNG")
+    assert state.phase == SlotPhase.REJECTED and not state.can_retry
+    state.on_rejected(
+        [{"name": "big.jpg", "size": 30 * 1024 * 1024, "type": "image/jpeg", "codes": ["file-too-large"]}]
+    )
+    assert state.message == "big.jpg is 30.0 MB; the largest photo you can use is 25.0 MB."
 
 
 async def test_reload_during_processing_picks_the_job_up(env) -> None:

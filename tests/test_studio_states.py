@@ -163,8 +163,15 @@ async def test_the_list_duplicates_and_deletes_through_the_api(studio, admin) ->
     profile = names["Profile picture"]
     assert (profile.slot, profile.runs) == ("Profile picture", "Runs on every profile picture upload")
     assert names["Cover photo"].slot == "Cover photo"
-    others = [row for row in state.workflows if row.name not in ("Profile picture", "Cover photo")]
+    others = [
+        row
+        for row in state.workflows
+        if row.name not in ("Profile picture", "Cover photo", "Screened uploads")
+    ]
     assert others and all(row.slot == "" and row.runs == "Runs only when started" for row in others)
+    assert names["Screened uploads"].runs == (
+        'Runs on uploads where path includes "uploads/screened/" and size < 26214400'
+    )
     # Parameters in words: the processing chain as steps, never the raw URL grammar.
     steps = " ".join(line.params for line in profile.tasks)
     assert "resize (width 400, height 400" in steps and "resize=" not in steps

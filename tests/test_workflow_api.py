@@ -238,8 +238,8 @@ async def test_workflows_crud_and_shipped_workflows(tmp_path: Path) -> None:
     ("definition", "message"),
     [
         (
-            {"name": "x", "tasks": [{"action": "virus_scan"}]},
-            "task 'virus_scan': unknown action 'virus_scan'",
+            {"name": "x", "tasks": [{"action": "transcode"}]},
+            "task 'transcode': unknown action 'transcode'",
         ),
         (
             {
@@ -317,6 +317,7 @@ async def test_rest_jobs_start_report_and_list(tmp_path: Path) -> None:
             "tasks",
             "replayOf",
             "cancelledBy",
+            "trigger",
             "replays",
         ]
         assert job["replayOf"] is None and job["cancelledBy"] is None and job["replays"] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -409,7 +410,7 @@ async def test_status_reads_do_not_wait_behind_image_work(tmp_path: Path) -> Non
     windows = [tuple(moment.timestamp() for moment in _window(job, "avatar")) for job in finished]
     start, end = max(windows, key=lambda window: window[1] - window[0])
     edges = [start, *sorted(done for _began, done in reads if start < done < end), end]
-    widest_gap = max(later - earlier for earlier, later in zip(edges, edges[1:]))
+    widest_gap = max(later - earlier for earlier, later in itertools.pairwise(edges))
     assert widest_gap < (end - start) / 2, (
         f"no status read was answered for {widest_gap:.2f} s of a {end - start:.2f} s image task"
     )

@@ -4,6 +4,13 @@ from typing import Any
 
 import reflex as rx
 
+from dashboard.components.photo_controls import fresh_upload_id, name_file_input, rejection_summary
+from dashboard.components.photo_sources import (
+    AVATAR_PLACEHOLDER,
+    COVER_PLACEHOLDER,
+    initials,
+    placeholder_style,
+)
 from dashboard.photo_checks import DROPZONE_ACCEPT
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotPhase
@@ -19,26 +26,49 @@ TASK_CHIP = {
 }
 
 
-def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str) -> rx.Component:
-    return rx.upload.root(
-        child,
+def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str, label: str) -> rx.Component:
+    """A button named ``label`` choosing a photo; with a mouse, a photo can also be dropped on it.
+
+    The button is the keyboard's one stop (the zone takes no focus of its own). Choosing a photo
+    while another still uploads cancels that one; a refused file is summarised in the browser.
+    """
+    zone = rx.upload.root(
+        rx.el.button(
+            child,
+            type="button",
+            aria_label=label,
+            class_name=(
+                "block h-full w-full rounded-[inherit] text-left outline-none focus-visible:outline-solid "
+                "focus-visible:outline-4 focus-visible:-outline-offset-4 focus-visible:outline-indigo-500"
+            ),
+        ),
         id=upload_id,
         accept=DROPZONE_ACCEPT,
         max_files=1,
         multiple=False,
         max_size=get_settings().max_upload_bytes,
+        no_keyboard=True,
         on_drop=state.handle_upload(
-            rx.upload_files(upload_id=upload_id, on_upload_progress=state.on_progress)
+            rx.upload_files(upload_id=fresh_upload_id(upload_id), on_upload_progress=state.on_progress)
         ),
-        on_drop_rejected=state.on_rejected,
+        on_drop_rejected=lambda rejections: state.on_rejected(rejection_summary(rejections)),
         class_name=class_name,
     )
+    return name_file_input(zone, label)
 
 
 def status_line(state: Any, element_id: str) -> rx.Component:
     """The slot's status text (always present, so automation can read it)."""
     return rx.el.p(
-        rx.cond(state.message != "", state.message, "Drop a photo or click to choose one."),
+        rx.cond(
+            state.message != "",
+            state.message,
+            rx.el.span(
+                "Choose a photo",
+                rx.el.span(" or drop one here", class_name="hidden pointer-fine:inline"),
+                ".",
+            ),
+        ),
         id=element_id,
         role="status",
         aria_live="polite",
@@ -72,8 +102,8 @@ def task_chip(task: TaskRow) -> rx.Component:
     )
 
 
-def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
-    """The slot's status, upload progress, task states and retry button."""
+def job_panel(state: Any, label: str, status_id: str, *extra: rx.Component) -> rx.Component:
+    """The slot's status, upload progress, task states and retry button (then ``extra``)."""
     return rx.el.div(
         rx.el.div(
             rx.el.h3(label, class_name="text-sm font-semibold text-slate-900"),
@@ -114,6 +144,7 @@ def job_panel(state: Any, label: str, status_id: str) -> rx.Component:
                 ),
             ),
         ),
+        *extra,
         class_name="flex flex-col gap-2 rounded-xl border border-slate-200 bg-white p-4 shadow-sm",
     )
 
@@ -129,6 +160,7 @@ def cover_picture(url: rx.Var, name: rx.Var) -> rx.Component:
             id="cover-image",
             role="img",
             aria_label="Default cover: a soft gradient",
+            style=placeholder_style(COVER_PLACEHOLDER),
             class_name="h-full w-full bg-gradient-to-br from-indigo-400 via-sky-400 to-emerald-300",
         ),
     )
@@ -145,11 +177,12 @@ def avatar_picture(url: rx.Var, name: rx.Var) -> rx.Component:
             class_name="h-full w-full object-cover",
         ),
         rx.el.div(
-            rx.el.span(name.to(str)[0:1], class_name="text-4xl font-semibold text-white"),
+            rx.el.span(initials(name), class_name="text-4xl font-semibold text-white"),
             id="avatar-image",
             role="img",
             aria_label="Default profile picture: initials",
-            class_name="flex h-full w-full items-center justify-center bg-gradient-to-br from-indigo-500 to-fuchsia-500",
+            style=placeholder_style(AVATAR_PLACEHOLDER),
+            class_name="flex h-full w-full items-center justify-center bg-indigo-600",
         ),
     )
 
@@ -170,8 +203,9 @@ def cover() -> rx.Component:
         rx.el.div(image, overlay, class_name="relative h-full w-full"),
         class_name=(
             "group relative block aspect-[3/1] w-full cursor-pointer overflow-hidden rounded-2xl "
-            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 focus-visible:ring-2"
+            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 has-[:focus-visible]:ring-2"
         ),
+        label="Change cover photo",
     )
 
 
@@ -196,6 +230,7 @@ def avatar() -> rx.Component:
         ),
         class_name=(
             "relative block h-28 w-28 shrink-0 cursor-pointer rounded-full bg-white p-1 shadow-md "
-            "outline-none ring-indigo-500 focus-visible:ring-2 sm:h-36 sm:w-36"
+            "outline-none ring-indigo-500 has-[:focus-visible]:ring-2 sm:h-36 sm:w-36"
         ),
+        label="Change profile picture",
     )

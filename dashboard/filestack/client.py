@@ -19,7 +19,7 @@ import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -126,7 +126,7 @@ class FilestackClient:
         )
         self._workflows_api = WorkflowsApi(self._sender, config)
 
-    async def __aenter__(self) -> FilestackClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -268,10 +268,12 @@ class FilestackClient:
         """Store the file at an external ``url`` (File API store with form field ``url``)."""
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"url must be an http(s) URL, got {url!r}")
+        # Like upload(): a store under a path gets a policy that allows that path only.
+        security = self.security(["store"], path=re.escape(path) if path else None)
         params = {
             "key": self.config.api_key,
             **_drop_none(filename=filename, mimetype=mimetype, path=path, container=container, access=access),
-            **self._auth_query(["store"]),
+            **(security.as_query() if security is not None else {}),
         }
         response = await self._sender.request(
             "POST",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from dashboard.filestack_protocol.grammar import Task, Value, is_handle, render_path
 from dashboard.filestack_protocol.security import Security
@@ -49,7 +49,7 @@ PAGE_FORMATS = frozenset({"a2", "a3", "a4", "a5", "b4", "b5", "letter", "legal",
 _TASK_NAME_RE = re.compile(r"^[a-z][a-z_]*$")
 _COLOR_RE = re.compile(r"^(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}|[A-Za-z]+)$")
 
-Align = Union[str, Sequence[str]]
+Align = str | Sequence[str]
 
 
 # ---------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def _align(value: Align) -> Value:
 
 def _generic_value(name: str, value: Any) -> Value:
     """Check a value given to :meth:`Transformation.task`."""
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float)):
         return _plain_number(value)

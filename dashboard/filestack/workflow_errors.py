@@ -19,12 +19,13 @@ Anything else stays unplaced (an empty ``path``): it belongs to the workflow as 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-PathPart = Union[str, int]
+PathPart = str | int
 
 _INVALID = "invalid workflow: "
 _LOCATION = re.compile(r"^[A-Za-z_][\w-]*(?:\[\d+\])*(?:\.[A-Za-z_][\w-]*(?:\[\d+\])*)*$")
@@ -185,7 +186,7 @@ def _params_problems(body: Any, task_id: str, note: str, details: str) -> list[F
 def _cycle_problems(body: Any, names: list[str], text: str) -> list[FieldProblem]:
     """In ``a -> b``, ``b`` requires ``a``: mark that requirement of ``b``."""
     problems = []
-    for before, after in zip(names, names[1:]):
+    for before, after in itertools.pairwise(names):
         index = _index_of(body, after)
         if index is None:
             continue

@@ -57,6 +57,8 @@ class TaskSpec(_Model):
     action: str
     params: dict[str, Any] = Field(default_factory=dict)
     requires: list[Requirement] = Field(default_factory=list)
+    #: ``{"task": "<id>"}``: the task reads that task's output file instead of the job's source.
+    input: dict[str, str] | None = None
 
     @property
     def task_id(self) -> str:
@@ -70,6 +72,8 @@ class WorkflowSpec(_Model):
     name: str
     tasks: list[TaskSpec]
     webhook: str | None = None
+    #: ``[{"event": "upload", "constraints": [...]}]``: uploads that start the workflow by themselves.
+    triggers: list[dict[str, Any]] = Field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
         """The JSON body sent: the fields that were set, as given."""
@@ -85,11 +89,12 @@ class Workflow(WorkflowSpec):
     updated_at: datetime | None = Field(default=None, alias="updatedAt")
 
     def definition(self) -> dict[str, Any]:
-        """The editable part (name, tasks, webhook) as a JSON body."""
+        """The editable part (name, tasks, webhook, triggers) as a JSON body."""
         return {
             "name": self.name,
             "tasks": [task.model_dump(mode="json", exclude_none=True) for task in self.tasks],
             **({"webhook": self.webhook} if self.webhook else {}),
+            **({"triggers": self.triggers} if self.triggers else {}),
         }
 
 
@@ -168,6 +173,8 @@ class Job(_Model):
     replay_of: str | None = Field(default=None, alias="replayOf")
     cancelled_by: str | None = Field(default=None, alias="cancelledBy")
     replays: list[str] = Field(default_factory=list)
+    #: The upload that started the job (``arrival``, ``handle``, ``file``, ``trigger``, ``constraints``).
+    trigger: dict[str, Any] | None = None
 
     @property
     def state(self) -> JobState:
@@ -233,3 +240,15 @@ class JobPage(BaseModel):
 
     jobs: list[Job]
     next_cursor: str | None = None
+
+
+class QuarantinedFile(_Model):
+    """A file held in quarantine (``GET /quarantine``): out of public reach until released."""
+
+    handle: str
+    reason: str
+    job: str | None = None
+    quarantined_at: datetime | None = Field(default=None, alias="quarantinedAt")
+    filename: str | None = None
+    size: int | None = None
+    mimetype: str | None = None

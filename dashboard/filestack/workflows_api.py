@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,13 +28,14 @@ from .workflow_models import (
     Job,
     JobPage,
     JobQuery,
+    QuarantinedFile,
     WebhookLog,
     Workflow,
     WorkflowSpec,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-WorkflowBody = Union[WorkflowSpec, Mapping[str, Any]]
+WorkflowBody = WorkflowSpec | Mapping[str, Any]
 
 
 def rfc3339_ms(moment: datetime) -> str:
@@ -140,9 +141,7 @@ class WorkflowsApi:
 
     # -- jobs ----------------------------------------------------------------
 
-    async def start_job(
-        self, workflow_id: str, *, handle: str | None = None, url: str | None = None
-    ) -> Job:
+    async def start_job(self, workflow_id: str, *, handle: str | None = None, url: str | None = None) -> Job:
         """``POST /jobs`` on a stored file (``handle``) or an external ``url``; sent once."""
         if (handle is None) == (url is None):
             raise ValueError("give exactly one of handle and url")
@@ -209,3 +208,29 @@ class WorkflowsApi:
             "POST", f"/jobs/{check_id('job_uuid', job_uuid)}/replay", idempotent=False, json_body={}
         )
         return read_model(response, Job)
+
+    # -- quarantine ------------------------------------------------------------
+
+    async def list_quarantine(self) -> list[QuarantinedFile]:
+        """``GET /quarantine``: the files held out of public reach, newest first."""
+        response = await self._send("GET", "/quarantine", idempotent=True)
+        payload = read_json(response)
+        files = payload.get("files") if isinstance(payload, dict) else None
+        if not isinstance(files, list):
+            raise FilestackResponseError("expected {'files': [...]} from /quarantine")
+        try:
+            return [QuarantinedFile.model_validate(item) for item in files]
+        except ValidationError as err:
+            raise FilestackResponseError(
+                f"unexpected item from /quarantine: {err.errors()[0]['msg']}"
+            ) from err
+
+    async def release_file(self, handle: str) -> None:
+        """``POST /quarantine/{handle}/release``: the file is public again (404 if it was not held)."""
+        await self._send(
+            "POST", f"/quarantine/{check_id('handle', handle)}/release", idempotent=True, json_body={}
+        )
+
+    async def delete_quarantined(self, handle: str) -> None:
+        """``DELETE /quarantine/{handle}``: delete a held file (its bytes, record and hold)."""
+        await self._send("DELETE", f"/quarantine/{check_id('handle', handle)}", idempotent=True)

@@ -16,9 +16,8 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
-Value = Union[str, int, float, bool, list["Value"]]
+Value = str | int | float | bool | list["Value"]
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_-]{20}$")
 _INT_RE = re.compile(r"^-?\d+$")

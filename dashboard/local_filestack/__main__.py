@@ -4,7 +4,8 @@
         [--require-security] [--public-url http://localhost:8010] \
         [--fetch-allowed-hosts HOST[:PORT],...] \
         [--max-upload-bytes N] [--max-pixels N] [--max-frames N] \
-        [--task-timeout-s S] [--job-timeout-s S] [--queue-size N]
+        [--task-timeout-s S] [--job-timeout-s S] [--queue-size N] \
+        [--transform-cache-max-bytes N] [--storage-quota-bytes N]
 
 Every option is a setting of :class:`~dashboard.local_filestack.config.settings.ServiceSettings`;
 a flag wins over its environment variable (or ``.env`` line), which wins over the default. The
@@ -34,6 +35,8 @@ LIMIT_FLAGS: tuple[tuple[str, str, type[ServiceLimits | WorkflowSettings], type]
     ("task_timeout_s", "workflows", WorkflowSettings, float),
     ("job_timeout_s", "workflows", WorkflowSettings, float),
     ("queue_size", "workflows", WorkflowSettings, int),
+    ("transform_cache_max_bytes", "limits", ServiceLimits, int),
+    ("storage_quota_bytes", "limits", ServiceLimits, int),
 )
 
 

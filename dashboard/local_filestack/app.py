@@ -41,6 +41,7 @@ from dashboard.local_filestack.http import cdn, file_api, process, upload
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.cors import cors_middleware
 from dashboard.local_filestack.http.errors import exception_handlers
+from dashboard.local_filestack.http.rate_limits import KeyRateLimiter
 from dashboard.local_filestack.http.rendering import Renderer
 from dashboard.local_filestack.http.urls import PROCESS_PREFIX
 from dashboard.local_filestack.ingest.multipart import MultipartStore
@@ -48,6 +49,7 @@ from dashboard.local_filestack.ingest.netguard import FetchOptions, parse_allowe
 from dashboard.local_filestack.ingest.screenshot import Screenshots
 from dashboard.local_filestack.intelligence import face_boxes
 from dashboard.local_filestack.storage.aliases import open_aliases
+from dashboard.local_filestack.storage.atomic import remove_crash_leftovers
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.factory import open_storage
 from dashboard.local_filestack.storage.store import Storage
@@ -130,7 +132,8 @@ def build_service(
     ``registry``, ``store`` and ``queue`` replace the built-in actions, job store and queue.
     """
     credentials = resolve_credentials(settings)
-    gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security)
+    rates = KeyRateLimiter(settings.rate_limits, settings.deployment.redis_url)
+    gate = Gate(credentials.api_key, credentials.app_secret, settings.require_security, rates)
     data_dir = settings.data_dir
     limits = settings.limits.image
     fetching = FetchOptions(
@@ -138,10 +141,10 @@ def build_service(
         allow_private=allow_private_fetch,
         allowed_hosts=parse_allowed_hosts(settings.fetch_allowed_hosts),
     )
-    storage = open_storage(data_dir, settings.deployment)
+    storage = open_storage(data_dir, settings.deployment, quota_bytes=settings.limits.storage_quota_bytes)
     aliases = open_aliases(settings.aliases, settings.deployment)
-    cache = TransformCache(data_dir / "cache")
-    multipart = MultipartStore(data_dir / "multipart")
+    cache = TransformCache(data_dir / "cache", max_bytes=settings.limits.transform_cache_max_bytes)
+    multipart = MultipartStore(storage.blobs, storage.index.db)
     renderer = Renderer(settings.transform_workers, limits, face_boxes)
     workflows = WorkflowService(
         settings=settings.workflows,
@@ -190,6 +193,7 @@ def build_service(
                 limits=limits,
                 max_upload_bytes=settings.limits.max_upload_bytes,
                 public_url=public_url,
+                workflows=gateway,
             ).routes(),
             middleware=guard,
         ),
@@ -219,6 +223,16 @@ def build_service(
         if removed:
             logger.info("removed %d stale multipart upload(s)", removed)
 
+    async def remove_leftovers() -> None:
+        folders = [data_dir / "cache", data_dir / "multipart"]
+        if settings.deployment.s3_bucket is None:
+            folders.append(settings.deployment.files_dir(data_dir))
+        removed = sum([await asyncio.to_thread(remove_crash_leftovers, folder) for folder in folders])
+        if removed:
+            logger.info("removed %d temp file(s) left by interrupted writes", removed)
+        usage = await asyncio.to_thread(cache.evict)  # measures the cache, trims it to its cap
+        logger.info("transform cache: %d result(s), %d bytes", usage.entries, usage.bytes)
+
     async def close_storage() -> None:
         await asyncio.to_thread(storage.close)
 
@@ -231,7 +245,7 @@ def build_service(
         renderer=renderer,
         workflows=workflows,
         routes=routes,
-        on_startup=(renderer.start, drop_stale_uploads, workflows.startup),
+        on_startup=(renderer.start, remove_leftovers, drop_stale_uploads, workflows.startup),
         on_shutdown=(workflows.shutdown, renderer.stop, close_storage),
     )
 

@@ -4,6 +4,7 @@ import reflex as rx
 
 from dashboard.components.flow_graph import flow_graph
 from dashboard.components.job_tasks import task_run_list
+from dashboard.components.quarantine_panel import quarantine_panel
 from dashboard.components.studio_shell import (
     CARD,
     DANGER,
@@ -22,9 +23,10 @@ from dashboard.components.studio_shell import (
 from dashboard.state.jobs import STATUSES, TIME_WINDOWS
 from dashboard.state.jobs import JobDetailState as Detail
 from dashboard.state.jobs import JobListState as Jobs
+from dashboard.state.quarantine import QuarantineState
 from dashboard.state.studio import StudioState
 
-LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page]
+LIST_ON_LOAD = [StudioState.check_access, Jobs.load_page, QuarantineState.load_quarantine]
 DETAIL_ROUTE = "/jobs/[job_uuid]"
 DETAIL_ON_LOAD = [StudioState.check_access, Detail.load_page]
 
@@ -194,6 +196,7 @@ def jobs_page() -> rx.Component:
                 empty_state("inbox", "No jobs", "No job matches these filters."),
             ),
         ),
+        quarantine_panel(),
     )
 
 
@@ -421,7 +424,7 @@ def job_detail_page() -> rx.Component:
                                         class_name="h-16 w-16 rounded-md object-cover",
                                     ),
                                     rx.el.span(
-                                        "Source no longer stored",
+                                        "Source deleted or held",
                                         hidden=True,
                                         class_name="flex h-16 w-16 items-center justify-center rounded-md bg-slate-100 "
                                         "p-1 text-center text-[11px] leading-tight text-slate-600",
@@ -451,6 +454,15 @@ def job_detail_page() -> rx.Component:
                         ),
                         status_reason(),
                         lineage(),
+                        rx.cond(
+                            Detail.started_by != "",
+                            rx.el.p(
+                                rx.icon("upload", class_name="mt-0.5 h-3.5 w-3.5 shrink-0"),
+                                rx.el.span(Detail.started_by, class_name="wrap-anywhere"),
+                                id="job-trigger",
+                                class_name="mt-3 flex gap-1.5 text-xs text-slate-600",
+                            ),
+                        ),
                         class_name=f"{CARD} p-4",
                     ),
                     rx.el.section(

@@ -5,6 +5,8 @@ import reflex as rx
 from dashboard.components.activity import activity_panel
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
+from dashboard.components.photo_controls import cancel_button, dismiss_button, leave_guard
+from dashboard.components.photo_sources import link_form, remove_button, undo_toast
 from dashboard.components.profile_text import bio_block, name_block
 from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState, SessionState
 
@@ -35,6 +37,7 @@ def public_link() -> rx.Component:
 def profile_page() -> rx.Component:
     """The page at ``/profile``."""
     return page(
+        leave_guard(),
         cover(),
         rx.el.div(
             rx.el.div(avatar(), class_name="-mt-14 sm:-mt-20"),
@@ -48,11 +51,28 @@ def profile_page() -> rx.Component:
         rx.el.div(
             rx.el.div(bio_block(), activity_panel(), class_name="flex min-w-0 flex-col gap-4 lg:col-span-2"),
             rx.el.div(
-                job_panel(AvatarState, "Profile picture", "avatar-status"),
-                job_panel(CoverState, "Cover photo", "cover-status"),
+                job_panel(
+                    AvatarState,
+                    "Profile picture",
+                    "avatar-status",
+                    cancel_button(AvatarState, "avatar", "avatar-upload"),
+                    dismiss_button(AvatarState, "avatar"),
+                    link_form(AvatarState, "avatar"),
+                    remove_button(AvatarState, "avatar"),
+                ),
+                job_panel(
+                    CoverState,
+                    "Cover photo",
+                    "cover-status",
+                    cancel_button(CoverState, "cover", "cover-upload"),
+                    dismiss_button(CoverState, "cover"),
+                    link_form(CoverState, "cover"),
+                    remove_button(CoverState, "cover"),
+                ),
                 # On a phone the photos' progress and errors come first, above the fold.
                 class_name="order-first flex min-w-0 flex-col gap-4 lg:order-none",
             ),
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
+        undo_toast(),
     )

@@ -7,6 +7,7 @@ from dashboard.state.jobs import JobDetailState, JobListState
 from dashboard.state.photo import AvatarState, CoverState
 from dashboard.state.profile import ProfileState
 from dashboard.state.public import PublicProfileState
+from dashboard.state.quarantine import QuarantineState
 from dashboard.state.sample_run import SampleRunState
 from dashboard.state.session import SessionState
 from dashboard.state.studio import StudioState
@@ -22,6 +23,7 @@ __all__ = [
     "JobListState",
     "ProfileState",
     "PublicProfileState",
+    "QuarantineState",
     "SampleRunState",
     "SessionState",
     "StudioState",

@@ -10,6 +10,7 @@ import reflex as rx
 
 from dashboard import photo_jobs, profile_store
 from dashboard.models import JobStatus, PhotoJob, Slot
+from dashboard.photo_messages import describe_failure, task_label
 from dashboard.settings import get_settings
 from dashboard.state.rows import ActivityRow
 from dashboard.state.session import SessionState
@@ -19,7 +20,7 @@ STATUS_LABELS = {
     JobStatus.PROCESSING: "Processing",
     JobStatus.FINISHED: "Finished",
     JobStatus.FAILED: "Failed",
-    JobStatus.SUPERSEDED: "Superseded",
+    JobStatus.SUPERSEDED: "Replaced by a newer photo",
 }
 
 
@@ -46,7 +47,9 @@ def _tasks_text(tasks_json: str) -> str:
     if not isinstance(tasks, dict):
         return ""
     return ", ".join(
-        f"{task_id}: {info.get('state', '?')}" for task_id, info in tasks.items() if isinstance(info, dict)
+        f"{task_label(str(task_id))}: {info.get('state', '?')}"
+        for task_id, info in tasks.items()
+        if isinstance(info, dict)
     )
 
 
@@ -82,6 +85,8 @@ def _thumb(job: PhotoJob) -> str:
     """The job's final file, else its kept original's preview; never an expired signed URL from the row."""
     if job.final_handle:
         return photo_jobs.photo_url(job.final_handle)
+    if job.status == JobStatus.FAILED and not describe_failure(job.error).retryable:
+        return ""  # the kept original is unreadable: no preview of it can be drawn
     if not job.original_deleted and job.original_handle:
         return photo_jobs.preview_url(job.slot, job.original_handle)
     return ""
@@ -101,9 +106,11 @@ def activity_row(job: PhotoJob) -> ActivityRow:
         status_label=STATUS_LABELS.get(status, status.value),
         duration=_duration(job.created_at, job.finished_at),
         tasks=_tasks_text(job.tasks_json),
-        error=job.error,
+        error=describe_failure(job.error).text if status == JobStatus.FAILED else "",
         when=time.strftime("%H:%M:%S", time.localtime(job.created_at)),
-        can_retry=status == JobStatus.FAILED and not job.original_deleted,
+        can_retry=status == JobStatus.FAILED
+        and not job.original_deleted
+        and describe_failure(job.error).retryable,
         alt=thumb_alt(job.slot, status, job.created_at, job.finished_at),
     )
 

@@ -36,6 +36,7 @@ from dashboard.job_views import (
     when,
 )
 from dashboard.state.studio import StudioState, studio_event
+from dashboard.trigger_text import started_by
 from dashboard.workflow_graph import graph_of
 
 PAGE_SIZE = 20
@@ -197,6 +198,8 @@ class JobDetailState(StudioState):
     #: The job this one replays, and the jobs replaying this one.
     replay_of: str = ""
     replays: list[str] = []
+    #: What started the job when an upload did ("" otherwise).
+    started_by: str = ""
     #: The action waiting for confirmation: "cancel", "replay" or "".
     confirming: str = ""
     acting: bool = False
@@ -305,6 +308,7 @@ class JobDetailState(StudioState):
         self.graph_nodes, self.graph_edges = graph_of(job.workflow.definition(), job_states(job))
         self.cancelled_by, self.replay_of = job.cancelled_by or "", job.replay_of or ""
         self.replays = list(job.replays)
+        self.started_by = started_by(job.trigger)
         if log is not None:
             self._show_attempts(log)
 

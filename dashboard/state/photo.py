@@ -16,14 +16,16 @@ from typing import ClassVar
 
 import reflex as rx
 
-from dashboard import follow_leases, photo_jobs, profile_store
+from dashboard import follow_leases, photo_jobs, photo_links, photo_undo, profile_store, retry_limit
 from dashboard.accounts import store
 from dashboard.filestack import FilestackError
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto
+from dashboard.photo_messages import describe_failure, refusal_message, task_label
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotEvent, SlotPhase, advance
 from dashboard.state.activity import ActivityState
+from dashboard.state.photo_undo import PhotoUndoState
 from dashboard.state.rows import TaskRow
 from dashboard.state.session import SessionState
 
@@ -45,7 +47,9 @@ def task_rows(states: photo_jobs.TaskStates | dict) -> list[TaskRow]:
         state = str(info.get("state", ""))
         rows.append(
             TaskRow(
-                id=str(task_id), state=TASK_STATE_LABELS.get(state, state), reason=str(info.get("reason", ""))
+                id=task_label(str(task_id)),
+                state=TASK_STATE_LABELS.get(state, state),
+                reason=str(info.get("reason", "")),
             )
         )
     return rows
@@ -108,7 +112,7 @@ class PhotoSlot(rx.State, mixin=True):
             self._move(SlotEvent.PROCESSING, "Processing…")
             self.tasks = task_rows(_loads(job.tasks_json))
             return type(self).follow_job
-        if job.status == JobStatus.FAILED:
+        if job.status == JobStatus.FAILED and not job.dismissed:
             show_job_end(self, job)
 
     @rx.event
@@ -117,7 +121,8 @@ class PhotoSlot(rx.State, mixin=True):
         fraction = float(progress.get("progress") or 0)
         self.progress = max(0, min(100, round(fraction * 100)))
         if self.progress < 100:
-            self._move(SlotEvent.PROGRESS, f"Uploading… {self.progress}%")
+            # A new file on its way: shown even over a photo still processing (the last one chosen wins).
+            self._move(SlotEvent.SENDING, f"Uploading… {self.progress}%")
 
     @rx.event
     async def handle_upload(self, files: list[rx.UploadFile]):
@@ -143,7 +148,12 @@ class PhotoSlot(rx.State, mixin=True):
             yield rx.toast.error(str(err))
             return
         except FilestackError as err:
-            self._reject(f"Upload failed: {err}")
+            log.warning("upload of account %s to slot %s failed: %s", account.account_id, self.slot, err)
+            self.photo_url, self.progress, self.can_retry = self._saved_url, 0, False
+            self._move(
+                SlotEvent.FAILED,
+                "The photo could not be uploaded: the photo service did not answer. Try again.",
+            )
             yield rx.toast.error(self.message)
             return
         self._photo_job_id = job.id or 0
@@ -163,29 +173,107 @@ class PhotoSlot(rx.State, mixin=True):
             await photo_jobs.run_workflow(job)
         except FilestackError as err:
             self.photo_url = self._saved_url
+            log.warning("photo job %s did not start: %s", job.id, err)
             self.can_retry = True
-            self._move(SlotEvent.FAILED, f"Could not start processing: {err}")
+            self._move(
+                SlotEvent.FAILED, describe_failure("could not start").said_in_slot(bool(self._saved_url))
+            )
             yield rx.toast.error(self.message)
             return
         yield type(self).follow_job
 
     @rx.event
+    async def take_from_link(self, form: dict):
+        """Store the photo a link names (the file service fetches it), then process it like an upload."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        self.progress, self.tasks, self.can_retry = 0, [], False
+        self._move(SlotEvent.FETCHING, "Taking the photo from the link…")
+        yield
+        try:
+            job = await photo_links.store_from_link(account.account_id, self.slot, str(form.get("url") or ""))
+        except (photo_links.LinkRefused, photo_jobs.UploadLimitReached) as err:
+            self._reject(str(err))
+            return
+        self._photo_job_id = job.id or 0
+        await follow_leases.remember_client(
+            get_settings().redis_url, self._photo_job_id, self.router.session.client_token
+        )
+        self.photo_url = job.preview_url
+        self.progress = 100
+        self._move(SlotEvent.PROCESSING, "Processing…")
+        yield rx.set_value(f"{self.slot}-url", "")
+        async for event in self._run_then_follow(job):
+            yield event
+
+    @rx.event
+    async def remove_photo(self):
+        """Back to the placeholder; the photo is kept for the undo window, then deleted."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        if self.busy:
+            return
+        try:
+            await photo_undo.remove(account.account_id, self.slot)
+        except photo_undo.NothingToRemove as err:
+            self._move(SlotEvent.LOADED, str(err))
+            return
+        self._saved_url = self.photo_url = ""
+        self.tasks, self.can_retry = [], False
+        self._move(SlotEvent.REMOVED, "Photo removed.")
+        yield PhotoUndoState.offer(self.slot, f"{photo_jobs.slot_spec(self.slot).label} removed.")
+
+    def show_undone(self, url: str) -> None:
+        """The slot after Undo: the photo put back (or the placeholder)."""
+        self._saved_url = self.photo_url = url
+        self.tasks, self.can_retry = [], False
+        self._move(SlotEvent.UNDONE, "Undone: the previous photo is back." if url else "Undone.")
+
+    @rx.event
     def on_rejected(self, rejections: list[dict]):
-        """The browser refused the file (type or size): say why; nothing changes."""
-        reasons = [
-            str(error.get("message", ""))
-            for rejection in rejections or []
-            for error in (rejection.get("errors") or [])
-        ]
-        reason = reasons[0] if reasons else "that file cannot be used"
-        self._reject(f"File not accepted: {reason}. Use a JPEG, PNG, WebP, GIF or HEIC image.")
+        """The browser refused the file (type or size): say why; nothing changes.
+
+        Only a summary of each file crosses the websocket (``name``, ``size``, ``type``, ``codes``:
+        see ``components/photo_controls.py``), never the file itself.
+        """
+        first = (rejections or [{}])[0]
+        self._reject(
+            refusal_message(first if isinstance(first, dict) else {}, get_settings().max_upload_bytes)
+        )
         return rx.toast.error(self.message)
 
     def _reject(self, message: str) -> None:
-        """A file was refused before upload: the current photo stays, a failed job stays retryable."""
+        """A file was refused before upload: the current photo stays; there is nothing to retry."""
         self.photo_url = self._saved_url
         self.progress = 0
+        self.can_retry = False
         self._move(SlotEvent.REJECTED, message)
+
+    @rx.event
+    def cancel_upload(self):
+        """The person cancelled the upload running in the browser (which the page has aborted)."""
+        if self.phase != SlotPhase.UPLOADING:
+            return
+        self.photo_url, self.progress = self._saved_url, 0
+        self._move(SlotEvent.CANCELLED, "Upload cancelled. Your photo is unchanged.")
+
+    @rx.event
+    async def dismiss(self):
+        """Hide the slot's failure (also on later visits); the previous photo stays."""
+        account = await self._account()
+        if account is None:
+            yield self._to_login()
+            return
+        if self.phase == SlotPhase.FAILED and self._photo_job_id:
+            await asyncio.to_thread(profile_store.dismiss_failed_job, account.account_id, self._photo_job_id)
+        self.can_retry, self.tasks = False, []
+        self.photo_url = self._saved_url
+        self._move(SlotEvent.LOADED, "")
+        yield ActivityState.refresh
 
     @rx.event
     async def retry(self):
@@ -214,8 +302,17 @@ class PhotoSlot(rx.State, mixin=True):
             )
             yield rx.toast.error("There is nothing to retry: upload the photo again.")
             return
-        if job.original_deleted or job.status != JobStatus.FAILED:
-            yield rx.toast.error("There is nothing to retry: upload the photo again.")
+        if (
+            job.original_deleted
+            or job.status != JobStatus.FAILED
+            or not describe_failure(job.error).retryable
+        ):
+            yield rx.toast.error("There is nothing to retry: choose the photo again, or another one.")
+            return
+        try:
+            await asyncio.to_thread(retry_limit.spend_retry, account.account_id, get_settings())
+        except retry_limit.RetryLimitReached as err:
+            yield rx.toast.error(str(err))
             return
         self._photo_job_id = job.id or 0
         await follow_leases.remember_client(
@@ -261,8 +358,10 @@ class PhotoSlot(rx.State, mixin=True):
                 if self._photo_job_id != photo_job_id:
                     return
                 self.photo_url = self._saved_url
-                self._move(SlotEvent.FAILED, f"Lost track of the job: {err}")
-            yield rx.toast.error(f"Lost track of the job: {err}")
+                log.warning("lost track of photo job %s: %s", photo_job_id, err)
+                self.can_retry = True
+                self._move(SlotEvent.FAILED, describe_failure("lost").said_in_slot(bool(self._saved_url)))
+            yield rx.toast.error(describe_failure("lost").text)
             return
         async with self:
             if self._photo_job_id != photo_job_id:
@@ -270,23 +369,28 @@ class PhotoSlot(rx.State, mixin=True):
             show_job_end(self, job)
         if job.status == JobStatus.FINISHED:
             yield ActivityState.refresh
-            yield rx.toast.success(f"{photo_jobs.slot_spec(self.slot).label} updated.")
+            yield PhotoUndoState.offer(self.slot, f"{photo_jobs.slot_spec(self.slot).label} saved.")
         elif job.status == JobStatus.FAILED:
             yield ActivityState.refresh
-            yield rx.toast.error(f"Processing failed: {job.error}. Your previous photo is kept.")
+            yield rx.toast.error(describe_failure(job.error).text)
 
 
 def show_job_end(slot: PhotoSlot, job: PhotoJob) -> None:
     """Show how a job ended in a slot's state: the final photo, or the failure with the previous one kept."""
+    if job.status == JobStatus.FINISHED and slot.phase == SlotPhase.UPLOADING:
+        # A newer photo is on its way: this one is saved, but the page keeps telling about the newer one.
+        slot._saved_url = photo_jobs.photo_url(job.final_handle)
+        return
     slot.tasks = task_rows(_loads(job.tasks_json))
     if job.status == JobStatus.FINISHED:
         slot._saved_url = slot.photo_url = photo_jobs.photo_url(job.final_handle)
         slot.can_retry = False
         slot._move(SlotEvent.FINISHED, "Saved.")
     elif job.status == JobStatus.FAILED:
+        failure = describe_failure(job.error)
         slot.photo_url = slot._saved_url
-        slot.can_retry = not job.original_deleted
-        slot._move(SlotEvent.FAILED, job.error or "Processing failed.")
+        slot.can_retry = failure.retryable and not job.original_deleted
+        slot._move(SlotEvent.FAILED, failure.said_in_slot(bool(slot._saved_url)))
 
 
 class AvatarState(PhotoSlot, SessionState):
@@ -299,3 +403,8 @@ class CoverState(PhotoSlot, SessionState):
     """The cover photo."""
 
     slot: ClassVar[Slot] = Slot.COVER
+
+
+def slot_state_class(slot: str) -> type[PhotoSlot]:
+    """The state class of ``avatar`` or ``cover``."""
+    return AvatarState if Slot(slot) == Slot.AVATAR else CoverState

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from dashboard import profile_store, profile_windows
 from dashboard.accounts import store
@@ -25,7 +26,7 @@ from dashboard.text_fields import SaveOutcome, TextField, clean, counter, outcom
 FIELDS = tuple(field.value for field in TextField)
 
 
-def focus_script(element_id: str) -> rx.event.EventSpec:
+def focus_script(element_id: str) -> EventSpec:
     """Move the keyboard focus to ``element_id`` once it is on the page (it may be rendered a moment later)."""
     return rx.call_script(
         "(function focusWhenShown(tries) {"

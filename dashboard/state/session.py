@@ -12,6 +12,7 @@ import logging
 from urllib.parse import quote
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from dashboard import profile_windows
 from dashboard.accounts import SignedIn, store
@@ -63,7 +64,7 @@ class SessionState(rx.State):
         path = str(url.path or HOME_ROUTE)
         return path + (f"?{url.query}" if url.query else "")
 
-    def _to_login(self) -> rx.event.EventSpec:
+    def _to_login(self) -> EventSpec:
         return rx.redirect(f"{LOGIN_ROUTE}?next={quote(self._here(), safe='/')}")
 
     @rx.event

@@ -11,6 +11,7 @@ from dashboard.filestack import FilestackError, Workflow
 from dashboard.job_views import when
 from dashboard.settings import get_settings
 from dashboard.state.studio import StudioState, studio_event
+from dashboard.trigger_text import runs_on_uploads
 from dashboard.workflow_summary import TaskLine, slot_use, task_lines
 
 
@@ -43,7 +44,7 @@ def workflow_row(workflow: Workflow) -> WorkflowRow:
         webhook=workflow.webhook or "",
         updated=when(workflow.updated_at),
         slot=use.slot,
-        runs=use.text,
+        runs=(runs_on_uploads(workflow.triggers) or use.text) if not use.slot else use.text,
         tasks=task_lines(workflow),
     )
 

@@ -26,6 +26,10 @@ STUDIO_ADMIN = "studio-dev"
 #: The admins the accessibility scans sign up (the studio's pages are scanned as an admin sees them).
 A11Y_ADMIN = "axe-admin"
 TOUCH_ADMIN = "touch-admin"
+#: The admin who releases held files in the jobs console's quarantine panel.
+QUARANTINE_ADMIN = "quarantine-admin"
+#: A loopback address the app's file service may fetch from (``FETCH_ALLOWED_HOSTS``): tests serve photos there.
+LINK_HOST = "127.0.0.2"
 
 
 def _free_port() -> int:
@@ -118,7 +122,8 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
         "REFLEX_HOT_RELOAD_EXCLUDE_PATHS": str(ARTIFACTS),
         # The studio's and the scans' tests sign up these admins (the first account of a run is one too,
         # but which test signs up first must not matter).
-        "ADMIN_USERNAMES": ",".join((STUDIO_ADMIN, A11Y_ADMIN, TOUCH_ADMIN)),
+        "ADMIN_USERNAMES": f"{STUDIO_ADMIN},{A11Y_ADMIN},{TOUCH_ADMIN},{QUARANTINE_ADMIN}",
+        "FETCH_ALLOWED_HOSTS": LINK_HOST,
     }
     env.pop("FILESTACK_API_KEY", None)
     log = data / "app.log"

@@ -168,11 +168,6 @@ def test_no_page_is_wider_than_its_window(scan: Scan) -> None:
     assert not scan.too_wide, "\n".join(scan.too_wide)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="photo slot: the avatar and cover dropzones' file inputs have no label (axe: label, critical; components/photo.py)",
-)
 def test_no_serious_or_critical_violation_inside_the_photo_slots(scan: Scan) -> None:
     assert not scan.inside, "axe-core found in the photo slots:\n" + "\n".join(str(f) for f in scan.inside)
 
@@ -189,11 +184,6 @@ def test_touch_screens_are_never_told_to_drop_a_photo_outside_the_photo_slots(ru
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="photo slot: the slots' hint says 'Drop a photo' on touch screens",
-)
 def test_touch_screens_are_never_told_to_drop_a_photo_in_the_photo_slots(running_app, browser) -> None:
     context = browser.new_context(viewport=WIDTHS[375], has_touch=True, is_mobile=True)
     page = context.new_page()

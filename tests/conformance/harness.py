@@ -299,7 +299,7 @@ class Conformance:
 
     def _run(self, command: list[str], scenario: str, params: dict[str, Any], cwd: Path) -> dict[str, Any]:
         mark = self.proxy.log.stat().st_size if self.proxy.log.exists() else 0
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: PLW1510  (the exit code is read below)
             [*command, scenario],
             input=json.dumps(params).encode(),
             capture_output=True,

@@ -3,8 +3,8 @@
 Redis and PostgreSQL on loopback (started when missing, see ``tests/scale_support.py``),
 a database and a Redis database of the test's own, two app workers (Granian) behind one
 port and two Celery queue workers. The app runs from a copy of the app directory, so the
-build never touches the work tree's ``.web``. Queue workers hand a killed worker's task
-to another after a short visibility timeout.
+build never touches the work tree's ``.web``. The broker keeps its default visibility timeout
+(600 s): a killed worker's job reaches another worker through its expired lease, not the broker.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ import httpx
 import pytest
 from scale_support import ROOT, free_port, require_postgres, require_redis
 
-VISIBILITY_TIMEOUT_S = 6
+VISIBILITY_TIMEOUT_S = 600
+#: Seconds a queue worker's lease on a running job lasts without a renewal (the default).
+LEASE_S = 10
 
 
 @dataclass
@@ -101,10 +103,29 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         conn.execute(f'CREATE DATABASE "{database}"')
     database_url = f"{pg_base.rsplit('/', 1)[0]}/{database}"
     redis_url = _free_redis_db(redis_base)
+    try:
+        with running_cluster(base, database_url, redis_url) as started:
+            yield started
+    finally:
+        with contextlib.suppress(psycopg.Error), psycopg.connect(pg_base, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(redis_url).flushdb()
+
+
+@contextlib.contextmanager
+def running_cluster(base: Path, database_url: str, redis_url: str) -> Iterator[Cluster]:
+    """``scripts/cluster.py`` in ``base`` on a free port with these servers; stopped (SIGINT) at the end."""
     app_dir = _app_dir(base)
     port = free_port()
     state = base / "state.json"
-    env = {**os.environ, "QUEUE_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S)}
+    # The cluster may fetch from itself (store from a URL), and from no other private address.
+    env = {
+        **os.environ,
+        "QUEUE_VISIBILITY_TIMEOUT_S": str(VISIBILITY_TIMEOUT_S),
+        "WORKFLOW_LEASE_S": str(LEASE_S),
+        "FETCH_ALLOWED_HOSTS": f"127.0.0.1:{port}",
+    }
     for key in ("DATA_DIR", "STORAGE_URL", "FILESTACK_API_KEY"):
         env.pop(key, None)
     output = (base / "cluster.out").open("wb")
@@ -163,10 +184,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         output.close()
-        with contextlib.suppress(psycopg.Error), psycopg.connect(pg_base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        with contextlib.suppress(redis.RedisError):
-            redis.Redis.from_url(redis_url).flushdb()
 
 
 def _free_redis_db(base: str) -> str:

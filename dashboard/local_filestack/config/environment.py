@@ -9,7 +9,7 @@ Celery queue worker.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,14 +24,14 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "uploaded_files" / "local_filestack"
 
 def settings_config(**values: Any) -> SettingsConfigDict:
     """The configuration shared by the service's settings models (``values`` add to it)."""
-    return SettingsConfigDict(
-        env_file=ENV_FILE,
-        env_file_encoding="utf-8",
-        extra="ignore",
-        frozen=True,
-        populate_by_name=True,
-        **values,
-    )
+    shared: dict[str, Any] = {
+        "env_file": ENV_FILE,
+        "env_file_encoding": "utf-8",
+        "extra": "ignore",
+        "frozen": True,
+        "populate_by_name": True,
+    }
+    return cast(SettingsConfigDict, shared | values)
 
 
 def resolve_data_dir(value: str | Path | None) -> Path:

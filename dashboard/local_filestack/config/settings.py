@@ -25,7 +25,7 @@ from dashboard.local_filestack.config.environment import (
     settings_config,
     variable_name,
 )
-from dashboard.local_filestack.config.limits import ServiceLimits
+from dashboard.local_filestack.config.limits import RateLimits, ServiceLimits
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 
 
@@ -56,6 +56,8 @@ class ServiceSettings(BaseSettings):
     #: Threads that render CDN transformations.
     transform_workers: int = Field(default=2, ge=1)
     limits: ServiceLimits = Field(default_factory=ServiceLimits)
+    #: Calls per API key and window (``KEY_*_RATE_LIMIT``, ``KEY_RATE_WINDOW_S``).
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
     deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
     workflows: WorkflowSettings = Field(default_factory=WorkflowSettings)
 
@@ -104,7 +106,8 @@ class SettingsError(ValueError):
 
 
 _MODELS: dict[str, type[BaseSettings]] = {
-    model.__name__: model for model in (ServiceSettings, ServiceLimits, DeploymentSettings, WorkflowSettings)
+    model.__name__: model
+    for model in (ServiceSettings, ServiceLimits, RateLimits, DeploymentSettings, WorkflowSettings)
 }
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
-from dashboard.local_filestack.config.environment import settings_config
+from dashboard.local_filestack.config.environment import PROJECT_ROOT, settings_config
 
 MAX_DEFAULT_PROCESS_WORKERS = 4
 
@@ -26,7 +27,16 @@ class WorkflowSettings(BaseSettings):
     * ``webhook_attempts`` / ``webhook_base_delay_s`` / ``webhook_max_delay_s`` -- delivery
       retries with exponential backoff (``base * 2**(attempt-1)``, capped);
     * ``webhook_timeout_s`` -- the time one delivery attempt may take;
-    * ``store_threads`` -- threads the job store runs its statements on.
+    * ``store_threads`` -- threads the job store runs its statements on;
+    * ``lease_s`` -- with queue workers, how long a worker's lease on a running job lasts without
+      a renewal (renewed every third of it); a job whose lease ran out (its worker vanished) is
+      queued again for another worker;
+    * ``clamd_socket`` / ``clamd_host`` / ``clamd_port`` -- where the ``virus_scan`` action
+      finds ClamAV's clamd: its unix socket (default ``.cluster/clamav/clamd.sock``, where
+      ``scripts/ensure-clamav.sh start`` puts it; relative to the project), or a TCP address
+      when ``clamd_host`` is set;
+    * ``scan_timeout_s`` / ``scan_max_bytes`` -- the longest wait for clamd, and clamd's
+      ``StreamMaxLength`` (a larger file fails its scan before it is sent).
     """
 
     model_config = settings_config(env_prefix="WORKFLOW_")
@@ -43,6 +53,19 @@ class WorkflowSettings(BaseSettings):
     webhook_max_delay_s: float = Field(default=300.0, ge=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
     store_threads: int = Field(default=4, ge=1, le=64)
+    lease_s: float = Field(default=10.0, ge=1, le=3600)
+
+    clamd_socket: Path = Path(".cluster/clamav/clamd.sock")
+    clamd_host: str | None = Field(default=None, min_length=1)
+    clamd_port: int = Field(default=3310, ge=1, le=65535)
+    scan_timeout_s: float = Field(default=30.0, gt=0)
+    scan_max_bytes: int = Field(default=104_857_600, ge=1)
+
+    @field_validator("clamd_socket")
+    @classmethod
+    def _absolute_socket(cls, path: Path) -> Path:
+        """A relative socket path is relative to the project, never to the working directory."""
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @property
     def pool_size(self) -> int:

@@ -6,7 +6,7 @@ import base64
 import binascii
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -14,6 +14,7 @@ from starlette.requests import Request
 from dashboard.filestack_protocol.grammar import ParsedPath
 from dashboard.filestack_protocol.security import Policy, PolicyError, verify
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.rate_limits import Action, KeyRateLimiter
 
 #: Calls that modify files: Filestack always authenticates them, security on or off.
 MODIFYING_CALLS: frozenset[str] = frozenset({"remove", "write"})
@@ -92,6 +93,13 @@ class Gate:
     api_key: str
     app_secret: str
     require_security: bool
+    #: How often the key may upload, store and start workflows; ``None``: no limit.
+    rates: KeyRateLimiter | None = field(default=None, compare=False)
+
+    def spend(self, action: Action) -> None:
+        """Count one call of ``action`` by the key; ``RateLimited`` (429) past its limit."""
+        if self.rates is not None:
+            self.rates.spend(action, self.api_key)
 
     def authorize(
         self,

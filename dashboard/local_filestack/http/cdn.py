@@ -47,6 +47,7 @@ from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.analysis import ANALYSES, analyse
 from dashboard.local_filestack.http.delivery import IMMUTABLE, REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError, status_and_message
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.rendering import Renderer
 from dashboard.local_filestack.http.sources import Loaded, Source, SourceLoader, resolve_sources
 from dashboard.local_filestack.http.urls import CDN_PREFIX, public_hosts
@@ -64,8 +65,9 @@ from dashboard.local_filestack.ingest.receive import StoreOptions, describe
 from dashboard.local_filestack.ingest.screenshot import Screenshots
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.cache import CachedResult, TransformCache, cache_key
-from dashboard.local_filestack.storage.files import FileNotFound
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = CDN_PREFIX
 #: Workflow answers are about a moment; they are never cached.
@@ -122,10 +124,11 @@ class WorkflowGateway(Protocol):
         """Raise ``WorkflowNotFound`` unless every id names a workflow."""
         ...
 
-    async def start_on_stored(
-        self, workflow_ids: list[str], handle: str, *, base_url: str
+    async def file_arrived(
+        self, stored: StoredFile, arrival: Arrival, named: list[str], *, base_url: str
     ) -> list[dict[str, str]]:
-        """Start the named workflows on a just-stored file: ``[{"id", "jobid"}, ...]``."""
+        """A file was stored: start the ``named`` workflows and those whose upload trigger
+        matches it, each once per file: ``[{"id", "jobid"}, ...]``."""
         ...
 
 
@@ -159,6 +162,19 @@ def cache_control(task: Task | None, default: str) -> str:
     if isinstance(expiry, bool) or not isinstance(expiry, int) or not 0 <= expiry <= MAX_EXPIRY:
         raise ServiceError(400, f"cache: parameter 'expiry' must be seconds from 0 to {MAX_EXPIRY} or 'max'")
     return f"public, max-age={expiry}"
+
+
+def kept_for(task: Task | None) -> tuple[bool, float | None]:
+    """Whether a ``cache`` task lets the rendered result be kept in the transform cache, and for how
+    long at most (``None``: until evicted): ``cache=false`` and ``cache=expiry:0`` keep nothing,
+    ``cache=expiry:N`` keeps it N seconds."""
+    control = cache_control(task, "")
+    if control == NOT_CACHED:
+        return False, None
+    expiry = task.params.get("expiry") if task is not None else None
+    if not isinstance(expiry, int) or isinstance(expiry, bool):  # none, or "max"
+        return True, None
+    return (expiry > 0), float(expiry)
 
 
 def negotiated(tasks: tuple[Task, ...], accept: str) -> tuple[tuple[Task, ...], bool]:
@@ -289,6 +305,9 @@ class Cdn:
                 self._authorize(creds, "convert" if converting else "read", source)
             if store is not None:  # storing a source as it is needs only the store call
                 store_policy = self._authorize(creds, "store", source)
+        await self._check_not_held(sources)
+        if store is not None:
+            self.gate.spend(Action.STORE)
         cache = parsed.task("cache")
         head = image_tasks[0].name if image_tasks else None
         if head in MULTI_SOURCE_TASKS:
@@ -300,7 +319,8 @@ class Cdn:
         else:
             validate_tasks(image_tasks)
             loaded = await self.sources.load(sources[0])
-            result = await self._result(loaded, image_tasks, cached=cache_control(cache, "") != NOT_CACHED)
+            keep, max_age_s = kept_for(cache)
+            result = await self._result(loaded, image_tasks, cached=keep, max_age_s=max_age_s)
         if analysis is not None:
             body = await self.renderer.run(analyse, analysis.name, result.data, self.limits)
             return JSONResponse(body)
@@ -337,12 +357,20 @@ class Cdn:
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = self._single(resolve_sources(parsed, query, self.gate.api_key))
         self._authorize(creds, "runWorkflow", source)
+        self.gate.spend(Action.RUN_WORKFLOW)
         body = await self.workflows.run_workflow(
             task_param(parsed, "run_workflow", "id"),
             source.handle or source.url or source.text,
             base_url=public_hosts(request, PREFIX, self.public_url).cdn,
         )
         return JSONResponse(body, headers=NO_STORE)
+
+    async def _check_not_held(self, sources: list[Source]) -> None:
+        """A file in quarantine is out of public reach, rendered or not (checked once the request is
+        authorized, so the answer tells nothing to someone who may not read the file anyway)."""
+        for source in sources:
+            if source.handle is not None:
+                await asyncio.to_thread(self.storage.quarantine.check, source.handle)
 
     # -- metadata ----------------------------------------------------------
 
@@ -353,6 +381,7 @@ class Cdn:
         fields = requested_fields(request.query_params)
         if "exif" in fields:
             self._authorize(creds, "exif", source)
+        await self._check_not_held([source])
         stored = await asyncio.to_thread(self.storage.get, source.handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
@@ -362,7 +391,9 @@ class Cdn:
         """The stored files the tasks name (a watermark, a collage's files)."""
         return {handle: await self.sources.read_handle(handle) for handle in referenced_files(tasks)}
 
-    async def _result(self, loaded: Loaded, tasks: tuple[Task, ...], *, cached: bool) -> _Result:
+    async def _result(
+        self, loaded: Loaded, tasks: tuple[Task, ...], *, cached: bool, max_age_s: float | None = None
+    ) -> _Result:
         if not tasks:
             data = await self.sources.read(loaded)
             return _Result(data, loaded.mimetype, loaded.sha256, loaded.width, loaded.height, loaded.filename)
@@ -376,7 +407,7 @@ class Cdn:
         key = cache_key(loaded.source.text, tasks, loaded.sha256 + asset_hashes)
         group = loaded.source.handle or loaded.source.text
         if cached:
-            result = await self.cache.get_or_compute(group, key, compute)
+            result = await self.cache.get_or_compute(group, key, compute, max_age_s=max_age_s)
         else:
             data, mimetype, width, height = await compute()
             result = CachedResult(
@@ -444,6 +475,7 @@ class Cdn:
         seconds = fallback.params.get("cache", FALLBACK_CACHE_S)
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 1 <= seconds <= MAX_EXPIRY:
             raise ServiceError(400, f"fallback: parameter 'cache' must be seconds from 1 to {MAX_EXPIRY}")
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         try:
             stored = await asyncio.to_thread(self.storage.get, handle)
             data = await asyncio.to_thread(self.storage.read, handle)
@@ -495,10 +527,9 @@ class Cdn:
         stored = await asyncio.to_thread(self.storage.put, new)
         hosts = public_hosts(request, PREFIX, self.public_url)
         body = store_result(stored, hosts.file_url(stored.handle))
-        if workflows:
-            body["workflows"] = await self.workflows.start_on_stored(
-                workflows, stored.handle, base_url=hosts.cdn
-            )
+        started = await self.workflows.file_arrived(stored, Arrival.CDN_STORE, workflows, base_url=hosts.cdn)
+        if started:
+            body["workflows"] = started
         body.update(store_extra or {})
         return JSONResponse(body)
 

@@ -18,17 +18,23 @@ from starlette.responses import JSONResponse, Response
 
 from dashboard.filestack_protocol.grammar import GrammarError
 from dashboard.filestack_protocol.security import PolicyError
+from dashboard.local_filestack.http.rate_limits import RateLimited
 from dashboard.local_filestack.imaging import ImagingError
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadNotFound, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchError
 from dashboard.local_filestack.storage.aliases import AliasError
-from dashboard.local_filestack.storage.files import FileNotFound, StorageFull
+from dashboard.local_filestack.storage.files import FileNotFound, FileOverQuota, StorageFull
+from dashboard.local_filestack.storage.pg import PostgresUnavailable
+from dashboard.local_filestack.storage.quarantine import FileQuarantined
 from dashboard.local_filestack.workflows.model.errors import (
     QUEUE_FULL_MESSAGE,
+    QUEUE_UNAVAILABLE_MESSAGE,
     InvalidSource,
     JobAlreadyFinished,
     JobNotFound,
+    NotQuarantined,
     QueueFull,
+    QueueUnavailable,
     UnknownCursor,
     WorkflowNotFound,
 )
@@ -71,11 +77,15 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 403, str(exc)
     if isinstance(exc, FileNotFound):
         return 404, "file not found"
+    if isinstance(exc, FileQuarantined):
+        return 403, str(exc)
     if isinstance(exc, GrammarError):
         return 400, str(exc)
     if isinstance(exc, ImagingError):
         return exc.status, str(exc) or "image processing failed"
-    if isinstance(exc, StorageFull):
+    if isinstance(exc, FileOverQuota):  # one file larger than the whole quota: it can never fit
+        return 413, str(exc)
+    if isinstance(exc, StorageFull):  # a full disk or a reached quota (QuotaExceeded)
         return 507, str(exc)
     if isinstance(exc, FetchError):
         return exc.status, exc.message
@@ -91,6 +101,14 @@ def status_and_message(exc: Exception) -> tuple[int, str]:
         return 404, "workflow not found"
     if isinstance(exc, JobNotFound):
         return 404, "job not found"
+    if isinstance(exc, NotQuarantined):
+        return 404, str(exc)
+    if isinstance(exc, RateLimited):
+        return 429, str(exc)
+    if isinstance(exc, QueueUnavailable):
+        return 503, QUEUE_UNAVAILABLE_MESSAGE
+    if isinstance(exc, PostgresUnavailable):
+        return 503, "the database is unavailable, retry later"
     if isinstance(exc, QueueFull):
         return 429, QUEUE_FULL_MESSAGE
     if isinstance(exc, JobAlreadyFinished):
@@ -112,6 +130,10 @@ async def handle_error(request: Request, exc: Exception) -> Response:
     if status == 500:
         logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = exc.headers if isinstance(exc, HTTPException) else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    elif isinstance(exc, (QueueUnavailable, PostgresUnavailable)):
+        headers = {"Retry-After": "1"}
     if isinstance(exc, HTTPException) and status in (204, 304):
         return Response(status_code=status, headers=headers)
     return error_response(status, message, headers)

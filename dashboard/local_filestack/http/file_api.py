@@ -21,8 +21,10 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.filestack_protocol.security import Policy
 from dashboard.local_filestack.http import auth
+from dashboard.local_filestack.http.cdn import WorkflowGateway
 from dashboard.local_filestack.http.delivery import REVALIDATE, bytes_response
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import API_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload
@@ -38,6 +40,7 @@ from dashboard.local_filestack.ingest.receive import (
 from dashboard.local_filestack.storage.cache import TransformCache
 from dashboard.local_filestack.storage.files import FileNotFound, NewFile
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = API_PREFIX
 
@@ -67,8 +70,10 @@ class FileApi:
         limits: Limits,
         max_upload_bytes: int,
         public_url: str | None,
+        workflows: WorkflowGateway,
     ) -> None:
         self.gate = gate
+        self.workflows = workflows
         self.storage = storage
         self.cache = cache
         self.fetching = fetching
@@ -107,6 +112,7 @@ class FileApi:
             raise ServiceError(400, str(err.errors()[0]["msg"]).removeprefix("Value error, ")) from err
         policy = self._authorize(request, "store")
         auth.check_store_target(policy, path=options.path, container=options.container)
+        self.gate.spend(Action.STORE)
         incoming = await self._receive(request)
         if policy is not None:
             self._authorize(request, "store", size=len(incoming.data))
@@ -114,7 +120,12 @@ class FileApi:
             self.storage, self.limits, incoming.data, filename=incoming.filename, options=options
         )
         hosts = public_hosts(request, PREFIX, self.public_url)
-        return JSONResponse(store_result(stored, hosts.file_url(stored.handle)))
+        answer = store_result(stored, hosts.file_url(stored.handle))
+        arrival = Arrival.URL if incoming.from_url else Arrival.STORE
+        started = await self.workflows.file_arrived(stored, arrival, [], base_url=hosts.cdn)
+        if started:
+            answer["workflows"] = started
+        return JSONResponse(answer)
 
     async def file(self, request: Request) -> Response:
         """``GET``/``HEAD`` download, ``POST``/``PUT`` overwrite, ``DELETE`` remove."""
@@ -126,6 +137,7 @@ class FileApi:
         self.gate.check_api_key(request.query_params.get("key"), required=False)
         self._authorize(request, "read", handle)
         stored = await asyncio.to_thread(self.storage.get, handle)
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         data = await asyncio.to_thread(self.storage.read, handle)
         return bytes_response(
             request,
@@ -177,6 +189,7 @@ class FileApi:
         if "exif" in fields:
             self._authorize(request, "exif", handle)
         stored = await asyncio.to_thread(self.storage.get, handle)
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         return JSONResponse(await asyncio.to_thread(build_metadata, stored, fields, self.storage))
 
     def routes(self) -> list[BaseRoute]:

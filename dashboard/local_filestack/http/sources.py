@@ -131,6 +131,7 @@ class SourceLoader:
                 height=stored.height,
                 stored=stored,
             )
+        name: str | None
         if source.alias is not None:
             read = await asyncio.to_thread(self.aliases.read, source.alias, self.fetching.max_bytes)
             data, name = read.data, read.filename
@@ -166,4 +167,5 @@ class SourceLoader:
         """The bytes of a stored file named by a task parameter (a watermark, a collage's files)."""
         if not is_handle(handle):
             raise ServiceError(400, f"'{handle}' is not a file handle")
+        await asyncio.to_thread(self.storage.quarantine.check, handle)
         return await asyncio.to_thread(self.storage.read, handle)

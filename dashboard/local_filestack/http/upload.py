@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from dashboard.local_filestack.http import auth
 from dashboard.local_filestack.http.cdn import WorkflowGateway
 from dashboard.local_filestack.http.errors import ServiceError
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import UPLOAD_PREFIX, public_hosts
 from dashboard.local_filestack.imaging import Limits
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
@@ -40,9 +41,11 @@ from dashboard.local_filestack.ingest.multipart import (
     StartRequest,
     b64_md5,
     part_token,
+    upload_handle,
 )
 from dashboard.local_filestack.ingest.receive import check_declared_length, is_form, read_body, store_bytes
 from dashboard.local_filestack.storage.store import Storage
+from dashboard.local_filestack.workflows.model.triggers import Arrival
 
 PREFIX = UPLOAD_PREFIX
 REGION = "local"
@@ -122,6 +125,7 @@ class UploadApi:
         body = StartRequest.model_validate(await read_payload(request))
         self._check(body, size=body.size, opening=True)
         self._check_size(body.size)
+        self.gate.spend(Action.UPLOAD)
         session = await asyncio.to_thread(
             self.multipart.start,
             filename=body.filename,
@@ -218,11 +222,19 @@ class UploadApi:
         workflows = options.workflows or []
         if workflows:
             await self.workflows.check_workflows(workflows)
+        # Stored under the upload's own handle, and the session kept until the jobs are started:
+        # a complete repeated after a failure or a restart finds the same file and the same jobs.
         stored = await store_bytes(
-            self.storage, self.limits, data, filename=body.filename or session.filename, options=options
+            self.storage,
+            self.limits,
+            data,
+            filename=body.filename or session.filename,
+            options=options,
+            handle=upload_handle(body.upload_id),
         )
-        await asyncio.to_thread(multipart.discard, body.upload_id)
         hosts = public_hosts(request, PREFIX, self.public_url)
+        started = await self.workflows.file_arrived(stored, Arrival.MULTIPART, workflows, base_url=hosts.cdn)
+        await asyncio.to_thread(multipart.discard, body.upload_id)
         answer: dict[str, Any] = {
             "handle": stored.handle,
             "url": hosts.file_url(stored.handle),
@@ -235,10 +247,8 @@ class UploadApi:
         }
         if body.upload_tags is not None:
             answer["upload_tags"] = body.upload_tags
-        if workflows:
-            answer["workflows"] = await self.workflows.start_on_stored(
-                workflows, stored.handle, base_url=hosts.cdn
-            )
+        if started:
+            answer["workflows"] = started
         return JSONResponse(answer)
 
     def routes(self) -> list[BaseRoute]:

@@ -7,6 +7,7 @@ keep it that way while adding, masking or flattening transparency.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from PIL import Image, ImageChops
 
@@ -39,7 +40,7 @@ def has_transparency(image: Image.Image) -> bool:
     """True when at least one pixel of ``image`` is not fully opaque."""
     if image.mode != "RGBA":
         return False
-    lowest_alpha, _ = image.getchannel("A").getextrema()
+    lowest_alpha, _ = cast(tuple[int, int], image.getchannel("A").getextrema())
     return lowest_alpha < OPAQUE
 
 

@@ -34,6 +34,9 @@ DECODE_ERRORS: tuple[type[BaseException], ...] = (
 )
 """What Pillow raises on malformed, truncated or unsupported data."""
 
+UNREADABLE: tuple[type[BaseException], ...] = (Image.DecompressionBombError, *DECODE_ERRORS)
+"""What reading an image can raise: a decompression bomb or malformed data."""
+
 _PILLOW_FORMATS: dict[str, str] = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",
@@ -357,7 +360,7 @@ def exif_tags(data: bytes) -> dict[str, str | int | float]:
         with Image.open(io.BytesIO(data), formats=[plugin]) as image:
             exif = image.getexif()
             tags = dict(exif.items()) | dict(exif.get_ifd(ExifTags.IFD.Exif).items())
-    except (Image.DecompressionBombError, *DECODE_ERRORS):
+    except UNREADABLE:
         return {}
     found: dict[str, str | int | float] = {}
     for tag, value in tags.items():

@@ -58,7 +58,7 @@ class ImageSize(Export):
 class FaceExport(Export):
     """``detect_faces=export:true``: the faces as ``[{"x", "y", "width", "height"}, ...]``, left to right."""
 
-    face_filter: FaceFilter = FaceFilter()
+    face_filter: FaceFilter = field(default_factory=FaceFilter)
     find_faces: FaceFinder | None = field(default=None, compare=False)
 
     def export(self, image: Image.Image) -> Rendered:

@@ -36,7 +36,7 @@ class Watermark(Step):
 
     file: str
     size: float = 100
-    position: Align = Align()
+    position: Align = field(default_factory=Align)
     assets: Mapping[str, bytes] = field(default_factory=dict, compare=False)
     limits: Limits = field(default_factory=Limits, compare=False)
 

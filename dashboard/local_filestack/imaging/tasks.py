@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
-from typing import Literal
+from typing import Literal, cast
 
 from dashboard.filestack_protocol.grammar import Task, Value
 
@@ -182,9 +182,9 @@ def plan(
         elif isinstance(instruction, (Export, DocumentExport)):
             if position != len(tasks) - 1:
                 raise UnsupportedTask(f"{task.name} must be the last task before the source")
-            export = _inject(instruction, find_faces, assets, limits)
+            export = cast(Export | DocumentExport, _inject(instruction, find_faces, assets, limits))
         elif instruction is not None:
-            steps.append(_inject(instruction, find_faces, assets, limits))
+            steps.append(cast(Step, _inject(instruction, find_faces, assets, limits)))
     return steps, settings, export
 
 
@@ -328,7 +328,7 @@ def _rotate(params: Params) -> Rotate:
     degrees = params.integer_or_keyword("deg", "exif", 0, 359, 0)
     params.flag("exif")
     background = params.color("background", WHITE)
-    return Rotate(degrees=0 if degrees == "exif" else degrees, background=background)
+    return Rotate(degrees=0 if isinstance(degrees, str) else degrees, background=background)
 
 
 @_task("flip")
@@ -349,7 +349,7 @@ def _circle(params: Params) -> Circle:
 @_task("rounded_corners", "radius", "blur", "background")
 def _rounded_corners(params: Params) -> RoundedCorners:
     return RoundedCorners(
-        radius=params.integer_or_keyword("radius", "max", 1, _MAX_SIDE, 10),
+        radius=cast(Literal["max"] | int, params.integer_or_keyword("radius", "max", 1, _MAX_SIDE, 10)),
         blur=params.number("blur", 0, 20, 0.3),
         background=params.optional_color("background"),
     )
@@ -429,7 +429,9 @@ def _modulate(params: Params) -> Modulate:
 def _output(params: Params) -> EncodeSettings:
     return EncodeSettings(
         format=_output_format(params),
-        quality=params.optional_integer_or_keyword("quality", "input", 1, 100),
+        quality=cast(
+            Literal["input"] | int | None, params.optional_integer_or_keyword("quality", "input", 1, 100)
+        ),
         background=params.optional_color("background"),
         strip=params.optional_flag("strip"),
         compress=params.optional_flag("compress"),

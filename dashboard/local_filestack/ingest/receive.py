@@ -18,7 +18,7 @@ from dashboard.local_filestack.imaging import ImagingError, Limits, probe, sniff
 from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
 from dashboard.local_filestack.ingest.errors import BadUpload, UploadTooLarge
 from dashboard.local_filestack.ingest.netguard import FetchOptions, url_filename
-from dashboard.local_filestack.storage.files import NewFile, StoredFile
+from dashboard.local_filestack.storage.files import HandleInUse, NewFile, StoredFile
 from dashboard.local_filestack.storage.store import Storage
 
 #: Storage providers Filestack accepts, and how the service records them.
@@ -37,10 +37,11 @@ _FORM_OVERHEAD = 64 * 1024
 
 
 class Incoming(BaseModel):
-    """The bytes of an upload and the name the client gave it, if any."""
+    """The bytes of an upload, the name the client gave it, if any, and whether they came from a URL."""
 
     data: bytes
     filename: str | None = None
+    from_url: bool = False
 
 
 class Described(BaseModel):
@@ -113,7 +114,7 @@ async def receive_file(request: Request, cap: int, fetching: FetchOptions) -> In
         if isinstance(url, str) and url.strip():
             url = url.strip()
             data, _declared_type = await fetching.fetch(url)
-            return Incoming(data=data, filename=url_filename(url))
+            return Incoming(data=data, filename=url_filename(url), from_url=True)
     raise BadUpload(
         f"Parameters are invalid: send the file as the body, as '{FILE_FIELD}' or as '{URL_FIELD}'"
     )
@@ -208,12 +209,17 @@ async def store_bytes(
     *,
     filename: str | None,
     options: StoreOptions,
+    handle: str | None = None,
 ) -> StoredFile:
-    """Sniff, measure and store ``data`` as a new file."""
+    """Sniff, measure and store ``data`` as a new file (under ``handle`` when given: a file
+    already stored there is answered as it is, so storing again after a retry stores nothing)."""
     if not data:
         raise BadUpload("file is empty")
     described = await describe(data, limits)
     new = options.new_file(
         data, filename=filename, mimetype=described.mimetype, width=described.width, height=described.height
     )
-    return await asyncio.to_thread(storage.put, new)
+    try:
+        return await asyncio.to_thread(storage.put, new, handle=handle)
+    except HandleInUse:
+        return await asyncio.to_thread(storage.get, handle or "")

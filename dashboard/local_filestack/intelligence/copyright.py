@@ -11,7 +11,7 @@ yields empty lists, which says nothing about its actual rights.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from dashboard.local_filestack.imaging import sniff_mimetype
 from dashboard.local_filestack.imaging.sniff import OCTET_STREAM
@@ -32,7 +32,8 @@ def _from_field(item: RightsField) -> tuple[list[License], list[Source]]:
     role, value, origin = item.role, item.value, item.origin
     recognised = _with_origin(creative_commons(value), origin)
     if role in ("copyright", "usage_terms"):
-        return [License(kind=role, statement=value, found_in=[origin]), *recognised], []
+        kind = cast(Literal["copyright", "usage_terms"], role)
+        return [License(kind=kind, statement=value, found_in=[origin]), *recognised], []
     if role == "license":
         if recognised:
             return recognised, []

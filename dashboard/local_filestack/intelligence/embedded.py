@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from PIL import Image, IptcImagePlugin
 
-from dashboard.local_filestack.imaging.decode import DECODE_ERRORS
+from dashboard.local_filestack.imaging.decode import UNREADABLE
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +84,14 @@ def _text(value: object) -> str | None:
     """A metadata value as clean text (bytes as UTF-8, else Latin-1); None when empty."""
     if isinstance(value, bytes):
         try:
-            value = value.decode("utf-8")
+            text = value.decode("utf-8")
         except UnicodeDecodeError:
-            value = value.decode("latin-1")
-    if not isinstance(value, str):
+            text = value.decode("latin-1")
+    elif isinstance(value, str):
+        text = value
+    else:
         return None
-    cleaned = " ".join(value.replace("\x00", " ").split())
+    cleaned = " ".join(text.replace("\x00", " ").split())
     return cleaned or None
 
 
@@ -116,7 +118,7 @@ def _read_exif_and_iptc(data: bytes, found: EmbeddedRights) -> None:
                     found.add("copyright", part, "exif:Copyright")
             found.add("creator", exif.get(EXIF_ARTIST), "exif:Artist")
             iptc = IptcImagePlugin.getiptcinfo(image) or {}
-    except (Image.DecompressionBombError, *DECODE_ERRORS) as exc:
+    except UNREADABLE as exc:
         logger.debug("no EXIF/IPTC read: %s", exc)
         return
     for key, (role, origin) in IPTC_FIELDS.items():

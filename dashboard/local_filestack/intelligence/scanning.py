@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 from enum import Enum
 from pathlib import Path
-from typing import Union
 
 from clamav_client.clamd import (
     BufferTooLongError,
@@ -132,7 +131,7 @@ class ScanResult(BaseModel):
         return list(self.viruses)
 
 
-Client = Union[ClamdUnixSocket, ClamdNetworkSocket]
+Client = ClamdUnixSocket | ClamdNetworkSocket
 
 
 class Scanner:
@@ -149,8 +148,9 @@ class Scanner:
     def _client(self) -> Client:
         settings = self.settings
         if settings.host is not None:
-            return ClamdNetworkSocket(settings.host, settings.port, timeout=settings.timeout_s)
-        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)
+            # clamd annotates timeout as int; it is a socket timeout in seconds, a float
+            return ClamdNetworkSocket(settings.host, settings.port, timeout=settings.timeout_s)  # type: ignore[arg-type]
+        return ClamdUnixSocket(str(settings.socket_path), timeout=settings.timeout_s)  # type: ignore[arg-type]
 
     def version(self) -> str:
         """clamd's ``VERSION`` answer (the signature set in use); :class:`ScanUnavailable` if none."""

@@ -6,12 +6,15 @@ import contextlib
 import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from dashboard.local_filestack.storage.files import StorageFull
 
 #: Temp files start with this, so nothing that lists a folder mistakes one for a finished file.
 TEMP_PREFIX = ".tmp-"
+#: A temp file this old is a crash's leftover, not a write in progress (by this or another process).
+STALE_TEMP_S = 3600.0
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -42,3 +45,29 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def is_stale_temp(path: Path, *, now: float | None = None, older_than_s: float = STALE_TEMP_S) -> bool:
+    """Whether ``path`` is a temp file of an interrupted :func:`atomic_write` (old enough that no
+    writer is still at it)."""
+    if not path.name.startswith(TEMP_PREFIX):
+        return False
+    try:
+        modified = path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return (time.time() if now is None else now) - modified > older_than_s
+
+
+def remove_crash_leftovers(folder: Path, *, older_than_s: float = STALE_TEMP_S) -> int:
+    """Remove the temp files interrupted writes left anywhere under ``folder``; how many went."""
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    now = time.time()
+    for path in folder.rglob(f"{TEMP_PREFIX}*"):
+        if path.is_file() and is_stale_temp(path, now=now, older_than_s=older_than_s):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed

@@ -26,8 +26,11 @@ def open_database(data_dir: Path, deployment: DeploymentSettings, *, name: str, 
     return SqliteDatabase(data_dir / name)
 
 
-def open_storage(data_dir: Path, deployment: DeploymentSettings) -> Storage:
-    """The storage the settings select (the data dir upgraded to the current layout first)."""
+def open_storage(
+    data_dir: Path, deployment: DeploymentSettings, *, quota_bytes: int | None = None
+) -> Storage:
+    """The storage the settings select (the data dir upgraded to the current layout first), with
+    ``quota_bytes`` (``STORAGE_QUOTA_BYTES``) as the most its files may take together."""
     deployment.check()
     bucket = deployment.s3_bucket
     blobs: BlobStore = (
@@ -38,5 +41,7 @@ def open_storage(data_dir: Path, deployment: DeploymentSettings) -> Storage:
     if not deployment.uses_postgres:
         upgrade_data_dir(data_dir)
     return Storage(
-        blobs, FileIndex(open_database(data_dir, deployment, name=INDEX_FILENAME, purpose="file-index"))
+        blobs,
+        FileIndex(open_database(data_dir, deployment, name=INDEX_FILENAME, purpose="file-index")),
+        quota_bytes=quota_bytes,
     )

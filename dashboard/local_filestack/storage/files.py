@@ -81,6 +81,25 @@ class StorageFull(Exception):
     """The disk has no room for the file (or for its record)."""
 
 
+class QuotaExceeded(StorageFull):
+    """Storing the file would take the API key's files past its storage quota."""
+
+    def __init__(self, size: int, used: int, quota: int) -> None:
+        super().__init__(
+            f"storage quota reached: {used} of {quota} bytes are in use, "
+            f"no room for a {size}-byte file; delete files to make room"
+        )
+        self.size, self.used, self.quota = size, used, quota
+
+
+class FileOverQuota(QuotaExceeded):
+    """One file alone is larger than the whole storage quota."""
+
+    def __init__(self, size: int, used: int, quota: int) -> None:
+        StorageFull.__init__(self, f"file of {size} bytes is larger than the {quota}-byte storage quota")
+        self.size, self.used, self.quota = size, used, quota
+
+
 class HandleInUse(ValueError):
     """A file was put under a chosen handle that another file already has."""
 

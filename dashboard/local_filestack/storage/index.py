@@ -98,6 +98,11 @@ class FileIndex:
         old: str = found[0][0]
         return old
 
+    def total_bytes(self) -> int:
+        """The size of every recorded file together."""
+        rows = self.db.query(f"SELECT COALESCE(SUM(size), 0) FROM {TABLE}")
+        return int(rows[0][0])
+
     def delete(self, handle: str) -> str | None:
         """Remove a record; its blob name, or ``None`` if there was none."""
         rows = self.db.query(f"DELETE FROM {TABLE} WHERE handle = {self._mark} RETURNING blob", (handle,))

@@ -1,23 +1,37 @@
 """PostgreSQL for the service's stores (psycopg 3, imported only when used): a :class:`~.sql.Database`.
 
 One connection per thread and process, in autocommit mode; :meth:`PgDatabase.transaction`
-groups statements. A connection found broken (the server restarted) or inherited
-through a fork (multi-worker servers) is replaced on the next use. Every statement is
-counted, so benchmarks can report the database's cost per job.
+groups statements. A connection inherited through a fork (multi-worker servers) is replaced
+on the next use. A connection the server ended (a restart: every idle connection is told
+``terminating connection due to administrator command``) is replaced too, and the statement,
+or the ``BEGIN`` of a transaction, that found it ended is sent again on the new one, waiting
+up to :data:`RECONNECT_S` for the server to come back: the server ran none of it. A
+transaction whose connection is lost after ``BEGIN`` fails as before (its work rolled back).
+Every statement is counted, so benchmarks can report the database's cost per job.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dashboard.local_filestack.storage.sql import POSTGRES, Database
 
 if TYPE_CHECKING:
     import psycopg
+
+logger = logging.getLogger(__name__)
+
+#: How long a statement waits for a restarting server before giving up.
+RECONNECT_S = 60.0
+#: SQLSTATEs of a server ending connections it did not run anything on (admin or crash shutdown,
+#: not accepting connections yet).
+_ENDED_BY_SERVER = frozenset({"57P01", "57P02", "57P03"})
 
 
 class PostgresUnavailable(RuntimeError):
@@ -65,6 +79,34 @@ class PgDatabase(Database):
             self._connections.append(conn)
         return conn
 
+    def _lost(self, conn: psycopg.Connection[Any], exc: Exception) -> bool:
+        """Whether ``exc`` says the server ended ``conn`` (so what was sent on it did not run)."""
+        return getattr(exc, "sqlstate", None) in _ENDED_BY_SERVER or (
+            conn.broken and getattr(exc, "sqlstate", None) is None
+        )
+
+    def _with_connection(self, work: Callable[[psycopg.Connection[Any]], Any]) -> Any:
+        """``work(conn)``; on a connection the server ended, again on a new one (up to RECONNECT_S)."""
+        import psycopg
+
+        deadline = time.monotonic() + RECONNECT_S
+        while True:
+            try:
+                conn = self._connection()
+            except PostgresUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+                continue
+            try:
+                return work(conn)
+            except psycopg.OperationalError as exc:
+                if not self._lost(conn, exc) or time.monotonic() > deadline:
+                    raise
+                logger.warning("PostgreSQL ended the connection (%s); sending again on a new one", exc)
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
+
     def _count(self, statements: int, round_trips: int) -> None:
         with self._lock:
             self.statements += statements
@@ -72,17 +114,27 @@ class PgDatabase(Database):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of one statement (one round trip)."""
-        conn = self._connection()
-        self._count(1, 1)
-        with conn.cursor() as cursor:
-            cursor.execute(sql, tuple(params))
-            return cursor.fetchall() if cursor.description is not None else []
+
+        def run(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            self._count(1, 1)
+            with conn.cursor() as cursor:
+                cursor.execute(sql, tuple(params))
+                return cursor.fetchall() if cursor.description is not None else []
+
+        rows: list[tuple[Any, ...]] = self._with_connection(run)
+        return rows
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[Any]]:
         """A cursor whose statements commit together (or roll back on an error)."""
-        conn = self._connection()
-        with conn.transaction(), conn.cursor() as cursor:
+        stack = contextlib.ExitStack()
+
+        def begin(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+            stack.enter_context(conn.transaction())  # sends BEGIN
+            return conn
+
+        conn = self._with_connection(begin)
+        with stack, conn.cursor() as cursor:
             yield _CountingCursor(cursor, self)  # type: ignore[misc]
 
     def close(self) -> None:

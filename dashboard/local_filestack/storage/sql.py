@@ -93,11 +93,14 @@ POSTGRES = Dialect(
 class Cursor(Protocol):
     """What a transaction's cursor offers."""
 
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
 
     def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
 
 
 class Database(ABC):
@@ -181,10 +184,14 @@ class SqliteDatabase(Database):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn.cursor()
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also when COMMIT itself failed (a full disk): SQLite may leave the transaction
+                # open, and this thread's connection would go on seeing a change nobody else sees.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

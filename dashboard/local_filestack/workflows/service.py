@@ -21,6 +21,8 @@ from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.metadata import CDN_PREFIX
 from dashboard.local_filestack.ingest.netguard import FetchOptions
 from dashboard.local_filestack.storage.aliases import StorageAliases
+from dashboard.local_filestack.storage.files import FileNotFound, StoredFile
+from dashboard.local_filestack.storage.quarantine import Hold
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import Action, ActionFunction, ActionRegistry
 from dashboard.local_filestack.workflows.engine.build import build_engine
@@ -33,6 +35,7 @@ from dashboard.local_filestack.workflows.model.errors import (
     InvalidSource,
     JobAlreadyFinished,
     JobNotFound,
+    NotQuarantined,
     UnknownCursor,
 )
 from dashboard.local_filestack.workflows.model.jobs import (
@@ -48,7 +51,14 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.shipped import load_shipped
+from dashboard.local_filestack.workflows.model.triggers import (
+    Arrival,
+    FileFacts,
+    matching_trigger,
+    trigger_record,
+)
 from dashboard.local_filestack.workflows.model.views import cdn_status
+from dashboard.local_filestack.workflows.model.workflow import Trigger
 from dashboard.local_filestack.workflows.stores.store import JobStore, PurgeResult
 
 logger = logging.getLogger(__name__)
@@ -187,15 +197,40 @@ class WorkflowService:
         default_base = f"{self.public_url}{CDN_PREFIX}" if self.public_url else None
         return await self.engine.submit(workflow, job_source, base_url=base_url or default_base)
 
-    async def start_jobs(
-        self, workflow_ids: list[str], handle: str, *, base_url: str | None = None
+    async def file_arrived(
+        self,
+        facts: FileFacts,
+        arrival: Arrival,
+        *,
+        named: list[str] | None = None,
+        base_url: str | None = None,
     ) -> list[JobRecord]:
-        """Start each named workflow on a just-stored file (workflows named at upload time).
+        """The one way a newly stored file starts jobs, whichever path it arrived by.
 
-        Every workflow is looked up first, so an unknown id starts none of them.
+        Starts the workflows ``named`` at upload time (``store.workflows``) and every
+        workflow with an ``upload`` trigger whose constraints hold on the file, each once
+        per file: calling again for the same file (a retried request, a restart, another
+        process) starts nothing new and answers the jobs started before. Each job records
+        what started it (:class:`~dashboard.local_filestack.workflows.model.triggers.JobTrigger`).
         """
-        await self.check_workflows(workflow_ids)
-        return [await self.start_job(workflow_id, handle, base_url=base_url) for workflow_id in workflow_ids]
+        chosen: dict[str, tuple[WorkflowRecord, tuple[int, Trigger] | None]] = {}
+        for workflow_id in named or []:
+            record = await self.catalog.get(workflow_id)
+            chosen.setdefault(str(record.id), (record, None))
+        for record in await self.catalog.list():
+            if not record.triggers or str(record.id) in chosen:
+                continue
+            matched = matching_trigger(record.definition(), "upload", facts)
+            if matched is not None:
+                chosen[str(record.id)] = (record, matched)
+        default_base = f"{self.public_url}{CDN_PREFIX}" if self.public_url else None
+        jobs: list[JobRecord] = []
+        for record, matched in chosen.values():
+            trigger = trigger_record(arrival, facts, matched)
+            job = await self.engine.submit_on_arrival(record, trigger, base_url=base_url or default_base)
+            if job is not None:
+                jobs.append(job)
+        return jobs
 
     async def check_workflows(self, workflow_ids: list[str]) -> None:
         """Raise :class:`WorkflowNotFound` unless every id names a workflow."""
@@ -321,6 +356,36 @@ class WorkflowService:
     async def delete_workflow(self, workflow_id: str) -> None:
         """Remove a workflow (started jobs keep their snapshot)."""
         await self.catalog.delete(workflow_id)
+
+    # -- quarantine --------------------------------------------------------
+
+    async def quarantined(self, limit: int = 100) -> list[tuple[Hold, StoredFile | None]]:
+        """The files held in quarantine, newest first, with their records (``None`` if gone)."""
+        holds = await asyncio.to_thread(self.storage.quarantine.list, limit)
+        return [(hold, await asyncio.to_thread(self._record_or_none, hold.handle)) for hold in holds]
+
+    async def release_file(self, handle: str) -> Hold:
+        """End a file's hold: it is public again. :class:`NotQuarantined` if it was not held."""
+        hold = await asyncio.to_thread(self.storage.quarantine.get, handle)
+        if hold is None or not await asyncio.to_thread(self.storage.quarantine.release, handle):
+            raise NotQuarantined(handle)
+        return hold
+
+    async def delete_quarantined(self, handle: str) -> Hold:
+        """Delete a held file (bytes and record) and its hold. :class:`NotQuarantined` if not held."""
+        hold = await asyncio.to_thread(self.storage.quarantine.get, handle)
+        if hold is None:
+            raise NotQuarantined(handle)
+        if await asyncio.to_thread(self.storage.delete, handle) and self.on_file_deleted is not None:
+            await asyncio.to_thread(self.on_file_deleted, handle)
+        await asyncio.to_thread(self.storage.quarantine.release, handle)
+        return hold
+
+    def _record_or_none(self, handle: str) -> StoredFile | None:
+        try:
+            return self.storage.get(handle)
+        except FileNotFound:
+            return None
 
     # -- actions -----------------------------------------------------------
 

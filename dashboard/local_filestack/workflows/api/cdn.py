@@ -19,8 +19,10 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+from dashboard.local_filestack.storage.files import StoredFile
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.jobs import now_ns
+from dashboard.local_filestack.workflows.model.triggers import Arrival, FileFacts
 from dashboard.local_filestack.workflows.model.views import cdn_run, cdn_status
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -92,10 +94,23 @@ class CdnWorkflows:
         """Refuse unknown workflow ids before anything is stored."""
         await self.workflows.check_workflows(workflow_ids)
 
-    async def start_on_stored(
-        self, workflow_ids: list[str], handle: str, *, base_url: str
+    async def file_arrived(
+        self, stored: StoredFile, arrival: Arrival, named: list[str], *, base_url: str
     ) -> list[dict[str, str]]:
-        """Workflows named at upload or by ``store=workflows:[…]``: one job each on the stored file,
-        answered as ``[{"id": workflow, "jobid": job}, ...]``."""
-        jobs = await self.workflows.start_jobs(workflow_ids, handle, base_url=base_url)
+        """A stored file: the jobs of the workflows named for it and of those its arrival
+        triggers, answered as ``[{"id": workflow, "jobid": job}, ...]``."""
+        jobs = await self.workflows.file_arrived(file_facts(stored), arrival, named=named, base_url=base_url)
         return [{"id": job.workflow_id, "jobid": job.id} for job in jobs]
+
+
+def file_facts(stored: StoredFile) -> FileFacts:
+    """What trigger constraints can test of a stored file (``path`` is its storage key)."""
+    return FileFacts(
+        handle=stored.handle,
+        mimetype=stored.mimetype,
+        size=stored.size,
+        width=stored.width,
+        height=stored.height,
+        filename=stored.filename,
+        path=stored.key,
+    )

@@ -12,8 +12,9 @@ when the page is used.
 
 from __future__ import annotations
 
+import copy
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.errors import ServiceError
 from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobRequest, ListQuery
+from dashboard.local_filestack.workflows.model.contracts import ACTIONS
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
-from dashboard.local_filestack.workflows.model.workflow import TaskState, Workflow
+from dashboard.local_filestack.workflows.model.triggers import JobTrigger
+from dashboard.local_filestack.workflows.model.workflow import TaskState, Trigger, Workflow
 
 #: Where ``npm ci`` puts Swagger UI's files.
 ASSETS_DIR = Path(__file__).resolve().parent / "docs_ui" / "node_modules" / "swagger-ui-dist"
@@ -49,14 +52,29 @@ class ErrorBody(_Answer):
     error: str
 
 
+class ActionContractBody(_Answer):
+    """An action a task may run: what it accepts and what it records."""
+
+    name: str
+    description: str
+    params: dict[str, Any] = Field(description="the JSON schema of the action's params")
+    output: dict[str, Any] = Field(description="the JSON schema of the result the action records")
+    producesFile: bool = Field(
+        description="its result names a stored file (handle, url) another task may take as its input"
+    )
+
+
 class WorkflowResource(_Answer):
     """A workflow as the API shows it (``id`` and ``uuid`` are the same; the webhook secret is never shown)."""
 
     id: str
     uuid: str
     name: str
-    tasks: list[dict[str, Any]] = Field(description="the tasks as defined (id, action, params, requires)")
+    tasks: list[dict[str, Any]] = Field(
+        description="the tasks as defined (id, action, params, requires, input)"
+    )
     webhook: str | None
+    triggers: list[Trigger] = Field(description="events that start the workflow by themselves (file uploads)")
     createdAt: str
     updatedAt: str
 
@@ -96,6 +114,9 @@ class JobResource(JobWebhookBody):
     tasks: dict[str, TaskProgress]
     replayOf: str | None = Field(description="the job this one replays, if any")
     cancelledBy: str | None = Field(description="who cancelled the job (it ended failed), if anyone")
+    trigger: JobTrigger | None = Field(
+        description="the file arrival that started the job (a trigger or workflows named at upload), if any"
+    )
     replays: list[str] | None = Field(
         default=None, description="jobs replaying this one (one job's answers only), newest last"
     )
@@ -128,6 +149,38 @@ class Deleted(_Answer):
     deleted: bool
 
 
+class QuarantinedFile(_Answer):
+    """A file held in quarantine: out of public reach (403) until released; its bytes are kept."""
+
+    handle: str
+    reason: str
+    job: str | None = Field(description="the workflow job that quarantined it, if any")
+    quarantinedAt: str
+    filename: str | None
+    size: int | None
+    mimetype: str | None
+
+
+class QuarantineList(_Answer):
+    """The files held in quarantine, newest first."""
+
+    files: list[QuarantinedFile]
+
+
+class Released(_Answer):
+    """A held file made public again."""
+
+    handle: str
+    released: bool
+
+
+class QuarantineDeleted(_Answer):
+    """A held file deleted (its bytes, record and hold)."""
+
+    handle: str
+    deleted: bool
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One operation of the API, as documented."""
@@ -143,7 +196,13 @@ class Endpoint:
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("get", "/tasks", "The action contracts (what each action accepts and records)", {200: None}),
+    Endpoint(
+        "get",
+        "/tasks",
+        "The action contracts (what each action accepts and records)",
+        {200: ActionContractBody},
+        list_of=True,
+    ),
     Endpoint("get", "/workflows", "Every workflow", {200: WorkflowResource}, list_of=True),
     Endpoint(
         "post", "/workflows", "Create a workflow", {201: WorkflowResource, 400: ErrorBody}, body=Workflow
@@ -157,7 +216,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         body=Workflow,
     ),
     Endpoint(
-        "delete", "/workflows/{workflow_id}", "Remove a workflow (started jobs keep running)", {200: Deleted}
+        "delete",
+        "/workflows/{workflow_id}",
+        "Remove a workflow (started jobs keep running)",
+        {200: Deleted, 404: ErrorBody},
     ),
     Endpoint(
         "post",
@@ -166,7 +228,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         {201: JobResource, 400: ErrorBody, 404: ErrorBody, 429: ErrorBody},
         body=JobRequest,
     ),
-    Endpoint("get", "/jobs", "Recent jobs, newest first", {200: JobResource}, query=ListQuery, list_of=True),
+    Endpoint(
+        "get",
+        "/jobs",
+        "Recent jobs, newest first (400: a parameter is invalid or unknown, or the cursor job is gone)",
+        {200: JobResource, 400: ErrorBody},
+        query=ListQuery,
+        list_of=True,
+    ),
     Endpoint("get", "/jobs/{job_id}", "One job", {200: JobResource, 404: ErrorBody}),
     Endpoint(
         "get",
@@ -189,10 +258,112 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Run the job's workflow (as it ran) on the same sources as a new job; each call starts one",
         {201: JobResource, 404: ErrorBody, 429: ErrorBody},
     ),
+    Endpoint("get", "/quarantine", "The files held in quarantine", {200: QuarantineList}),
+    Endpoint(
+        "post",
+        "/quarantine/{handle}/release",
+        "Release a held file: the CDN and File API serve it again",
+        {200: Released, 404: ErrorBody},
+    ),
+    Endpoint(
+        "delete",
+        "/quarantine/{handle}",
+        "Delete a held file (its bytes, record and hold)",
+        {200: QuarantineDeleted, 404: ErrorBody},
+    ),
 )
+
+
+def operation_id(method: str, path: str) -> str:
+    """An operation's ``operationId``, from its method and path: ``POST /jobs/{job_id}/cancel`` is
+    ``postJobsJobIdCancel``."""
+    words = (word.title() for part in path.split("/") for word in part.strip("{}").split("_") if word)
+    return method + "".join(words)
+
+
+@dataclass(frozen=True)
+class Link:
+    """An OpenAPI link: what one answer gives another operation (a runtime expression per parameter
+    or request body field, e.g. ``$response.body#/id``), so clients -- and schemathesis's stateful
+    runs -- can follow created workflows and jobs."""
+
+    name: str
+    description: str
+    method: str
+    path: str
+    parameters: dict[str, str] = field(default_factory=dict)
+    body: dict[str, str] | None = None
+
+    def as_openapi(self) -> dict[str, Any]:
+        """The Link Object."""
+        link: dict[str, Any] = {
+            "operationId": operation_id(self.method, self.path),
+            "description": self.description,
+        }
+        if self.parameters:
+            link["parameters"] = self.parameters
+        if self.body is not None:
+            link["requestBody"] = self.body
+        return link
+
+
+_WORKFLOW_ID = {"workflow_id": "$response.body#/id"}
+_JOB_ID = {"job_id": "$response.body#/uuid"}
+_JOB_WORKFLOW_ID = "$response.body#/workflow/id"
+#: What an answer with a workflow leads to.
+_FROM_WORKFLOW = (
+    Link("GetWorkflow", "Read this workflow", "get", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("ReplaceWorkflow", "Replace its definition", "put", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("DeleteWorkflow", "Remove it", "delete", "/workflows/{workflow_id}", _WORKFLOW_ID),
+    Link("StartJob", "Start a job of it", "post", "/jobs", body={"workflow": "$response.body#/id"}),
+    Link("ListJobsOfWorkflow", "Its jobs", "get", "/jobs", {"query.workflow": "$response.body#/id"}),
+)
+#: What an answer with a job leads to.
+_FROM_JOB = (
+    Link("GetJob", "Read this job", "get", "/jobs/{job_id}", _JOB_ID),
+    Link("GetJobWebhooks", "Its webhook attempts", "get", "/jobs/{job_id}/webhooks", _JOB_ID),
+    Link("CancelJob", "Cancel it", "post", "/jobs/{job_id}/cancel", _JOB_ID),
+    Link("ReplayJob", "Run it again as a new job", "post", "/jobs/{job_id}/replay", _JOB_ID),
+    Link(
+        "GetJobWorkflow",
+        "Its workflow as it is now",
+        "get",
+        "/workflows/{workflow_id}",
+        {"workflow_id": _JOB_WORKFLOW_ID},
+    ),
+    Link(
+        "StartJobOfWorkflow",
+        "Start another job of its workflow",
+        "post",
+        "/jobs",
+        body={"workflow": _JOB_WORKFLOW_ID},
+    ),
+)
+#: What a list of workflows leads to (its first one).
+_FROM_WORKFLOWS = (
+    Link(
+        "StartJobOfFirst",
+        "Start a job of the first workflow",
+        "post",
+        "/jobs",
+        body={"workflow": "$response.body#/0/id"},
+    ),
+)
+#: The links of each successful answer: (method, path, status) -> links.
+LINKS: dict[tuple[str, str, int], tuple[Link, ...]] = {
+    ("get", "/workflows", 200): _FROM_WORKFLOWS,
+    ("post", "/workflows", 201): _FROM_WORKFLOW,
+    ("get", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("put", "/workflows/{workflow_id}", 200): _FROM_WORKFLOW,
+    ("post", "/jobs", 201): _FROM_JOB,
+    ("get", "/jobs/{job_id}", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/cancel", 200): _FROM_JOB,
+    ("post", "/jobs/{job_id}/replay", 201): _FROM_JOB,
+}
 
 _MODELS: tuple[type[BaseModel], ...] = (
     ErrorBody,
+    ActionContractBody,
     WorkflowResource,
     JobStatusBody,
     TaskProgress,
@@ -201,6 +372,10 @@ _MODELS: tuple[type[BaseModel], ...] = (
     WebhookAttemptBody,
     JobWebhooks,
     Deleted,
+    QuarantinedFile,
+    QuarantineList,
+    Released,
+    QuarantineDeleted,
     Workflow,
     JobRequest,
     CancelRequest,
@@ -212,10 +387,14 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": endpoint.summary, "responses": {}}
+    operation: dict[str, Any] = {
+        "operationId": operation_id(endpoint.method, endpoint.path),
+        "summary": endpoint.summary,
+        "responses": {},
+    }
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in ("workflow_id", "job_id")
+        for name in ("workflow_id", "job_id", "handle")
         if f"{{{name}}}" in endpoint.path
     ]
     if endpoint.query is not None:
@@ -241,18 +420,48 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
             "description": model.__doc__.strip().splitlines()[0] if model and model.__doc__ else "OK",
             "content": {"application/json": {"schema": content}},
         }
+        links = LINKS.get((endpoint.method, endpoint.path, status), ())
+        if links:
+            operation["responses"][str(status)]["links"] = {link.name: link.as_openapi() for link in links}
     operation["responses"]["401"] = {
         "description": "HTTP basic auth with the API key and app secret is missing"
     }
     return operation
 
 
+def _task_per_action(schemas: dict[str, Any], params_refs: dict[type[BaseModel], dict[str, Any]]) -> None:
+    """``Task`` as one variant per registered action (``GET /tasks``), each with that action's params
+    schema: the :class:`Workflow` model checks a task's shape, the workflow's validation that its
+    action exists and its params fit the action; the document says all of it."""
+    base = schemas["Task"]
+    variants: dict[str, str] = {}
+    for name, contract in sorted(ACTIONS.items()):
+        variant = copy.deepcopy(base)
+        variant["title"] = f"Task ({name})"
+        variant["properties"]["action"] = {"const": name, "title": "Action"}
+        variant["properties"]["params"] = params_refs[contract.params_model]
+        if contract.params_model.model_json_schema().get("required"):
+            variant["required"] = ["action", "params"]
+        schemas[f"Task_{name}"] = variant
+        variants[name] = f"#/components/schemas/Task_{name}"
+    schemas["Task"] = {
+        "title": "Task",
+        "description": base.get("description", ""),
+        "oneOf": [{"$ref": ref} for ref in variants.values()],
+        "discriminator": {"propertyName": "action", "mapping": variants},
+    }
+
+
 @functools.cache
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the Workflows REST API, generated from the models."""
-    _, definitions = models_json_schema(
-        [(model, "validation") for model in _MODELS], ref_template="#/components/schemas/{model}"
+    params_models = list(dict.fromkeys(contract.params_model for contract in ACTIONS.values()))
+    refs, definitions = models_json_schema(
+        [(model, "validation") for model in (*_MODELS, *params_models)],
+        ref_template="#/components/schemas/{model}",
     )
+    schemas = definitions.get("$defs", {})
+    _task_per_action(schemas, {model: refs[(model, "validation")] for model in params_models})
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
@@ -269,7 +478,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "servers": [{"url": "."}],
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
         "security": [{"basic": []}],

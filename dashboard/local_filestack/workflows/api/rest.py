@@ -18,27 +18,42 @@ Every request needs HTTP basic auth: user = API key, password = app secret.
                                       ends ``failed`` with "cancelled by …"; again: the same answer;
                                       409 for a job that ended otherwise
 * ``POST   /jobs/{uuid}/replay``       run the job's workflow on its source again, as a new job (201)
+* ``GET    /quarantine``               the files held in quarantine, newest first
+* ``POST   /quarantine/{handle}/release``  make a held file public again
+* ``DELETE /quarantine/{handle}``      delete a held file (bytes, record and hold)
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dashboard.local_filestack.http.auth import Gate
 from dashboard.local_filestack.http.errors import ServiceError, first_problem
+from dashboard.local_filestack.http.rate_limits import Action
 from dashboard.local_filestack.http.urls import public_hosts
+from dashboard.local_filestack.storage.files import StoredFile
+from dashboard.local_filestack.storage.quarantine import Hold
 from dashboard.local_filestack.workflows.model.contracts import contracts_json
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
-from dashboard.local_filestack.workflows.model.jobs import JobApi, JobStatus
+from dashboard.local_filestack.workflows.model.jobs import JobApi, JobStatus, rfc3339_ms
 from dashboard.local_filestack.workflows.model.views import rest_job, workflow_resource
 from dashboard.local_filestack.workflows.service import WorkflowService
 
@@ -47,16 +62,27 @@ REALM = "Filestack Workflows"
 MAX_LIST_LIMIT = 200
 DEFAULT_LIST_LIMIT = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_NS, _MAX_NS = -(2**63), 2**63 - 1
+#: How an RFC 3339 date-time starts (pydantic alone would also take a number of seconds).
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
 class JobRequest(BaseModel):
     """``POST /jobs``: a workflow id and exactly one source (a handle or a URL)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # what _one_source checks, in the schema
+            "oneOf": [
+                {"properties": {"handle": {"type": "string"}}, "required": ["handle"]},
+                {"properties": {"url": {"type": "string"}}, "required": ["url"]},
+            ]
+        },
+    )
 
     workflow: str = Field(min_length=1)
     handle: str | None = Field(default=None, min_length=1)
-    url: str | None = Field(default=None, min_length=1)
+    url: str | None = Field(default=None, min_length=1, json_schema_extra={"format": "uri"})
 
     @model_validator(mode="after")
     def _one_source(self) -> JobRequest:
@@ -82,6 +108,14 @@ class ListQuery(BaseModel):
     after: UUID | None = None
     limit: int = Field(default=DEFAULT_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
 
+    @field_validator("created_after", "created_before", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> Any:
+        """A date and time with its offset, as documented; not a number of seconds."""
+        if isinstance(value, str) and not _RFC3339_START.match(value):
+            raise ValueError(f"must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z, got {value!r}")
+        return value
+
 
 class CancelRequest(BaseModel):
     """``POST /jobs/{uuid}/cancel``: who asks (shown in the job's reason), optional."""
@@ -92,9 +126,12 @@ class CancelRequest(BaseModel):
 
 
 def _ns(moment: datetime | None) -> int | None:
+    """Nanoseconds since the epoch, held within what the job store keeps (64-bit: years 1677-2262);
+    a bound beyond that range selects what the range's end would."""
     if moment is None:
         return None
-    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+    ns = (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+    return max(_MIN_NS, min(_MAX_NS, ns))
 
 
 def _unauthorized() -> JSONResponse:
@@ -185,6 +222,7 @@ class WorkflowsRestApi:
             order = JobRequest.model_validate(raw)
         except ValidationError as exc:
             raise ServiceError(400, first_problem(exc)) from exc
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.start_job(
             order.workflow, order.source, base_url=self._cdn_base(request), api=JobApi.REST
         )
@@ -210,6 +248,7 @@ class WorkflowsRestApi:
 
     async def job_replay(self, request: Request) -> Response:
         """``POST /jobs/{uuid}/replay``."""
+        self.gate.spend(Action.RUN_WORKFLOW)
         job = await self.workflows.replay_job(request.path_params["job_id"])
         return JSONResponse(rest_job(job, []), status_code=201)
 
@@ -223,6 +262,21 @@ class WorkflowsRestApi:
         return JSONResponse(
             {"jobid": job.id, "webhook": job.workflow.webhook, "attempts": [a.as_json() for a in attempts]}
         )
+
+    async def quarantine_list(self, request: Request) -> Response:
+        """``GET /quarantine``."""
+        held = await self.workflows.quarantined()
+        return JSONResponse({"files": [quarantined_file(hold, record) for hold, record in held]})
+
+    async def quarantine_release(self, request: Request) -> Response:
+        """``POST /quarantine/{handle}/release``."""
+        hold = await self.workflows.release_file(request.path_params["handle"])
+        return JSONResponse({"handle": hold.handle, "released": True})
+
+    async def quarantine_delete(self, request: Request) -> Response:
+        """``DELETE /quarantine/{handle}``."""
+        hold = await self.workflows.delete_quarantined(request.path_params["handle"])
+        return JSONResponse({"handle": hold.handle, "deleted": True})
 
     def _guarded(self, endpoint: Endpoint) -> Endpoint:
         async def guarded(request: Request) -> Response:
@@ -246,4 +300,21 @@ class WorkflowsRestApi:
             Route("/jobs/{job_id}/webhooks", guard(self.job_webhooks), methods=["GET"]),
             Route("/jobs/{job_id}/cancel", guard(self.job_cancel), methods=["POST"]),
             Route("/jobs/{job_id}/replay", guard(self.job_replay), methods=["POST"]),
+            Route("/quarantine", guard(self.quarantine_list), methods=["GET"]),
+            Route("/quarantine/{handle}/release", guard(self.quarantine_release), methods=["POST"]),
+            Route("/quarantine/{handle}", guard(self.quarantine_delete), methods=["DELETE"]),
         ]
+
+
+def quarantined_file(hold: Hold, record: StoredFile | None) -> dict[str, Any]:
+    """A held file as ``GET /quarantine`` lists it (``filename``, ``size`` and ``mimetype`` are
+    null when the file's record is gone)."""
+    return {
+        "handle": hold.handle,
+        "reason": hold.reason,
+        "job": hold.job,
+        "quarantinedAt": rfc3339_ms(hold.at),
+        "filename": record.filename if record is not None else None,
+        "size": record.size if record is not None else None,
+        "mimetype": record.mimetype if record is not None else None,
+    }

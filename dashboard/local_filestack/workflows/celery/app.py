@@ -2,8 +2,9 @@
 
 Delivery is at least once: a task is acknowledged only after it ran (``acks_late``), a
 worker process that dies mid-task puts its task back (``reject_on_worker_lost``), and a
-whole worker that vanishes has its unacknowledged tasks handed to another worker after
-the broker's visibility timeout. A worker takes one task at a time per process
+whole worker that vanishes has its jobs queued again by another worker's lease sweeper
+once their leases in the job store ran out (``engine/leases.py``; the broker's visibility
+timeout stays as the last resort). A worker takes one task at a time per process
 (``prefetch_multiplier=1``), so a long image job never holds back jobs queued behind it.
 The job store, not the broker, says what is done: running a job twice is harmless.
 A cancelled job's task is revoked with ``terminate``: its worker process is killed and

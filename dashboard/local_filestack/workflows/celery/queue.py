@@ -14,7 +14,7 @@ from typing import Any
 
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.workflows.celery.app import JOBS_QUEUE, RUN_JOB_TASK, make_celery
-from dashboard.local_filestack.workflows.model.errors import QueueFull
+from dashboard.local_filestack.workflows.model.errors import QueueFull, QueueUnavailable
 
 #: How a queue worker's process running a cancelled job is stopped: at once, whatever it does.
 STOP_SIGNAL = "SIGKILL"
@@ -47,9 +47,15 @@ class CeleryQueue:
             self.celery.control.revoke(job_id, terminate=True, signal=STOP_SIGNAL)
 
     async def put(self, job_id: str) -> None:
-        if await asyncio.to_thread(self.size) >= self.capacity:
-            raise QueueFull(self.capacity)
-        await asyncio.to_thread(self._send, job_id)
+        import redis
+        from kombu.exceptions import OperationalError
+
+        try:
+            if await asyncio.to_thread(self.size) >= self.capacity:
+                raise QueueFull(self.capacity)
+            await asyncio.to_thread(self._send, job_id)
+        except (redis.RedisError, OperationalError) as err:  # the broker is down or restarting
+            raise QueueUnavailable(str(err)) from err
 
     async def requeue(self, job_id: str) -> None:
         await asyncio.to_thread(self._send, job_id)

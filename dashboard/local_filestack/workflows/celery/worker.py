@@ -20,10 +20,12 @@ import asyncio
 import logging
 import os
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
+from celery.signals import worker_ready, worker_shutdown
 
 from dashboard.local_filestack.config.credentials import resolve_credentials
 from dashboard.local_filestack.config.settings import ServiceSettings
@@ -42,8 +44,10 @@ from dashboard.local_filestack.workflows.celery.app import (
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.build import build_engine
 from dashboard.local_filestack.workflows.engine.events import open_job_events
+from dashboard.local_filestack.workflows.engine.leases import JobLeases, sweep_forever
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
 from dashboard.local_filestack.workflows.model.jobs import JobRecord
+from dashboard.local_filestack.workflows.model.leases import LeaseTerms
 from dashboard.local_filestack.workflows.stores.sql import open_job_store
 
 logger = logging.getLogger(__name__)
@@ -66,8 +70,11 @@ class JobRunner:
         credentials = resolve_credentials(settings)
         self.loop = asyncio.new_event_loop()
         self.store = open_job_store(settings.data_dir, deployment, threads=STORE_THREADS)
-        self.storage = open_storage(settings.data_dir, deployment)
+        self.storage = open_storage(
+            settings.data_dir, deployment, quota_bytes=settings.limits.storage_quota_bytes
+        )
         self.queue = CeleryQueue(deployment, settings.workflows.queue_size)
+        self.leases = JobLeases(self.store, LeaseTerms(lease_s=settings.workflows.lease_s))
         self.cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-cpu")
         fetching = FetchOptions(
             max_bytes=settings.limits.max_upload_bytes,
@@ -101,8 +108,16 @@ class JobRunner:
             await asyncio.to_thread(app.send_task, DELIVER_WEBHOOK_TASK, args=[job.id], queue=WEBHOOKS_QUEUE)
 
     def run_job(self, job_id: str) -> str | None:
-        """Run one job to its end (at once if it ended already); its final status."""
-        job = self.loop.run_until_complete(self.engine.run_job(job_id))
+        """Run one job to its end under a lease (at once if it ended already); its final status."""
+        return self.loop.run_until_complete(self._run_leased(job_id))
+
+    async def _run_leased(self, job_id: str) -> str | None:
+        async with self.leases.hold(job_id) as held:
+            if not held:
+                # Ended already, or a live worker holds it: this is a redelivered copy.
+                logger.info("job %s is ended or leased by a live worker; this delivery is dropped", job_id)
+                return None
+            job = await self.engine.run_job(job_id)
         return job.status.value if job is not None else None
 
     def fail_job(self, job_id: str, exc: Exception) -> None:
@@ -153,6 +168,55 @@ def run_job(task: Any, job_id: str) -> str | None:
 def deliver_webhook(job_id: str) -> None:
     """The Celery task: deliver a finished job's webhook."""
     runner().deliver_webhook(job_id)
+
+
+class LeaseSweeper:
+    """A thread of the worker's main process that re-queues jobs whose lease ran out (their
+    worker vanished). Every queue worker runs one; each expired lease is reclaimed by one."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.terms = LeaseTerms(lease_s=settings.workflows.lease_s)
+        self._loop = asyncio.new_event_loop()
+        self._stop = asyncio.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        self._loop.run_until_complete(self._sweep())
+
+    async def _sweep(self) -> None:
+        deployment = self.settings.deployment
+        store = open_job_store(self.settings.data_dir, deployment, threads=1)
+        queue = CeleryQueue(deployment, self.settings.workflows.queue_size)
+        try:
+            await sweep_forever(store, queue, self.terms, self._stop)
+        finally:
+            queue.close()
+            await store.close()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(timeout=10)
+
+
+_sweeper: LeaseSweeper | None = None
+
+
+@worker_ready.connect
+def _start_sweeper(**_kwargs: Any) -> None:
+    global _sweeper
+    _sweeper = LeaseSweeper(settings)
+    _sweeper.start()
+
+
+@worker_shutdown.connect
+def _stop_sweeper(**_kwargs: Any) -> None:
+    if _sweeper is not None:
+        _sweeper.stop()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from dashboard.local_filestack.config.workflows import WorkflowSettings
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.netguard import FetchOptions
+from dashboard.local_filestack.intelligence.scanning import ScannerSettings
 from dashboard.local_filestack.storage.aliases import StorageAliases
 from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import (
@@ -20,6 +21,23 @@ from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.runner import JobCallback, WorkflowEngine
 from dashboard.local_filestack.workflows.engine.sources import SourceResolver
 from dashboard.local_filestack.workflows.stores.store import JobStore
+
+
+def scanner_settings(settings: WorkflowSettings) -> ScannerSettings:
+    """Where ``virus_scan`` reaches clamd, from the workflow settings."""
+    if settings.clamd_host is not None:
+        return ScannerSettings(
+            socket_path=None,
+            host=settings.clamd_host,
+            port=settings.clamd_port,
+            timeout_s=settings.scan_timeout_s,
+            max_stream_bytes=settings.scan_max_bytes,
+        )
+    return ScannerSettings(
+        socket_path=settings.clamd_socket,
+        timeout_s=settings.scan_timeout_s,
+        max_stream_bytes=settings.scan_max_bytes,
+    )
 
 
 def build_engine(
@@ -52,6 +70,7 @@ def build_engine(
             public_url=public_url,
             find_faces=find_faces,
             on_file_deleted=on_file_deleted,
+            scanner=scanner_settings(settings),
         ),
         resolver=SourceResolver(storage, store, fetching, limits, aliases),
         settings=settings,

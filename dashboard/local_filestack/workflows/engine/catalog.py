@@ -48,6 +48,7 @@ def build_record(
         tasks=[task.model_dump(exclude_none=True) for task in workflow.tasks],
         webhook=workflow.webhook,
         webhook_secret=secret,
+        triggers=[trigger.model_dump(exclude_none=True) for trigger in workflow.triggers],
         created_at=created_at,
         updated_at=updated_at,
     )
@@ -106,5 +107,5 @@ class WorkflowCatalog:
 
 
 def _same_definition(left: WorkflowRecord, right: WorkflowRecord) -> bool:
-    keys = {"name", "tasks", "webhook", "webhook_secret"}
+    keys = {"name", "tasks", "webhook", "webhook_secret", "triggers"}
     return left.model_dump(include=keys) == right.model_dump(include=keys)

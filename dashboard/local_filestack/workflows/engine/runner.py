@@ -53,7 +53,7 @@ from dashboard.local_filestack.workflows.model.dag import (
     next_steps,
     validate_workflow,
 )
-from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull
+from dashboard.local_filestack.workflows.model.errors import JobNotFound, QueueFull, QueueUnavailable
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
     JobSource,
@@ -63,6 +63,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
     cancel_text,
     now_ns,
 )
+from dashboard.local_filestack.workflows.model.triggers import JobTrigger
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, WorkflowValidationError
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
@@ -77,6 +78,16 @@ def _utcnow() -> datetime:
 
 def _failed(reason: str, started: datetime | None) -> TaskOutcome:
     return TaskOutcome(state=TaskState.FAILED, reason=reason, started_at=started, finished_at=_utcnow())
+
+
+def piped_handle(planned: PlannedTask, outcomes: dict[str, TaskOutcome]) -> str | None:
+    """The handle of the file a piped task reads: its input task's output (``data.handle``)."""
+    if planned.input is None:
+        return None
+    result = outcomes[planned.input].result or {}
+    data = result.get("data")
+    handle = data.get("handle") if isinstance(data, dict) else None
+    return handle if isinstance(handle, str) and handle else None
 
 
 class _JobEnded(Exception):
@@ -157,7 +168,8 @@ class WorkflowEngine:
         replay_of: UUID | None = None,
     ) -> JobRecord:
         """Record a job (a replay of ``replay_of``, if given) and queue it; :class:`QueueFull`
-        when too many jobs wait already."""
+        when too many jobs wait already, :class:`QueueUnavailable` when the broker cannot be
+        reached (the job is not kept either way)."""
         created = now_ns()
         job = JobRecord(
             uuid=uuid4(),
@@ -172,9 +184,37 @@ class WorkflowEngine:
         await self.store.create_job(job)
         try:
             await self.queue.put(job.id)
-        except QueueFull:
+        except (QueueFull, QueueUnavailable):
             await self.store.discard_job(job.id)
             raise
+        return job
+
+    async def submit_on_arrival(
+        self, workflow: WorkflowRecord, trigger: JobTrigger, *, base_url: str | None = None
+    ) -> JobRecord | None:
+        """Record and queue the job a file's arrival starts, once per (file, workflow): a second
+        call for the same pair (a retried request, a second process) returns the first job."""
+        created = now_ns()
+        source = JobSource(kind=SourceKind.HANDLE, value=trigger.handle)
+        job = JobRecord(
+            uuid=uuid4(),
+            workflow=workflow,
+            source=source,
+            source_handle=trigger.handle,
+            base_url=base_url,
+            created_at=created,
+            updated_at=created,
+            triggered_by=trigger,
+        )
+        job_id, fresh = await self.store.create_arrival_job(job, trigger.handle)
+        if not fresh:
+            return await self.store.get_job(job_id)
+        try:
+            await self.queue.put(job.id)
+        except QueueFull:  # kept pending: the next start queues it again
+            logger.warning(
+                "queue full: job %s started by file %s waits for the next start", job.id, trigger.handle
+            )
         return job
 
     # -- running -----------------------------------------------------------
@@ -222,9 +262,8 @@ class WorkflowEngine:
         async def write() -> tuple[bool, JobRecord | None]:
             nonlocal ended
             ended = await self.store.cancel(job.id, text, by, now_ns(), unstarted)
-            if ended:
-                if not await self.stop_job(job.id):
-                    await self.queue.stop_running(job.id)
+            if ended and not await self.stop_job(job.id):
+                await self.queue.stop_running(job.id)
             return ended, await self.store.get_job(job.id)
 
         record = await self._end(job.id, write)
@@ -308,8 +347,10 @@ class WorkflowEngine:
                 for task_id in steps.ready:
                     outcomes[task_id] = TaskOutcome(state=TaskState.RUNNING, started_at=_utcnow())
                     await self._record(job.id, task_id, outcomes[task_id])
+                    planned = plan.task(task_id)
+                    task_source = piped_handle(planned, outcomes) if planned.input else source_handle
                     task = asyncio.create_task(
-                        self._run_task(job, plan.task(task_id), source_handle, outcomes[task_id].started_at),
+                        self._run_task(job, planned, task_source, outcomes[task_id].started_at),
                         name=f"workflow-task-{job.id}-{task_id}",
                     )
                     running[task] = task_id
@@ -338,9 +379,11 @@ class WorkflowEngine:
             await self.events.publish(JobEvent(job_id=job_id))
 
     async def _run_task(
-        self, job: JobRecord, planned: PlannedTask, source_handle: str, started: datetime | None
+        self, job: JobRecord, planned: PlannedTask, source_handle: str | None, started: datetime | None
     ) -> TaskOutcome:
         """Run one task under the timeout and turn whatever happens into its outcome."""
+        if source_handle is None:
+            return _failed(f"input task {planned.input!r} recorded no file to read", started)
         timeout = self.settings.task_timeout_s
         context = ActionContext(
             job_id=job.id,

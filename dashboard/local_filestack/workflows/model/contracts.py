@@ -25,7 +25,9 @@ class ContractError(ValueError):
 class ActionContract:
     """What an action accepts (``params_model``) and records (``output``).
 
-    ``cpu_bound`` tells an engine to run the action off the event loop.
+    ``cpu_bound`` tells an engine to run the action off the event loop;
+    ``produces_file`` that its data names a stored file (``handle``, ``url``), which
+    other tasks may take as their input (piping).
     """
 
     name: str
@@ -33,6 +35,7 @@ class ActionContract:
     params_model: type[BaseModel]
     output: dict[str, Any]
     cpu_bound: bool = False
+    produces_file: bool = False
 
 
 class NoParams(BaseModel):
@@ -90,6 +93,14 @@ class StoreParams(BaseModel):
         return location.lower() if isinstance(location, str) else location
 
 
+class QuarantineParams(BaseModel):
+    """Params of ``quarantine``: the reason shown to whoever asks for the file, and to admins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="held by a workflow", min_length=1, max_length=500)
+
+
 def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
     """A JSON-schema object description."""
     return {"type": "object", "description": description, "properties": properties}
@@ -133,12 +144,14 @@ _BUILTIN: tuple[ActionContract, ...] = (
             "oneOf": [STORED_FILE_OUTPUT, PROCESSED_FILE_OUTPUT],
         },
         cpu_bound=True,
+        produces_file=True,
     ),
     ActionContract(
         name="store",
         description="Store the file in a storage location.",
         params_model=StoreParams,
         output=STORED_FILE_OUTPUT,
+        produces_file=True,
     ),
     ActionContract(
         name="delete",
@@ -220,6 +233,49 @@ _BUILTIN: tuple[ActionContract, ...] = (
     ),
 )
 
+_ROADMAP: tuple[ActionContract, ...] = (
+    ActionContract(
+        name="virus_scan",
+        description=(
+            "Scan the file for viruses with ClamAV. A scan that cannot run (no scanner, a timeout, "
+            "a file over its limits) fails the task with the reason; it never reports clean."
+        ),
+        params_model=NoParams,
+        output=_object(
+            {
+                "infected": {"type": "boolean"},
+                "viruses": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "names of the signatures that matched; empty when clean",
+                },
+                "infections_list": {"type": "array", "items": {"type": "string"}, "description": "the same"},
+                "signatures": {
+                    "type": "string",
+                    "description": "the signature set that answered (engine/database version/date)",
+                },
+            },
+            "virus scan verdict",
+        ),
+    ),
+    ActionContract(
+        name="quarantine",
+        description=(
+            "Hold the file out of public reach: the CDN and File API answer 403 naming quarantine "
+            "until an admin releases it; its bytes are kept."
+        ),
+        params_model=QuarantineParams,
+        output=_object(
+            {
+                "quarantined": {"type": "boolean"},
+                "handle": {"type": "string"},
+                "reason": {"type": "string"},
+            },
+            "the hold",
+        ),
+    ),
+)
+
 ACTIONS: dict[str, ActionContract] = {}
 """The registry of actions, by name."""
 
@@ -245,6 +301,7 @@ def contract_json(contract: ActionContract) -> dict[str, Any]:
         "description": contract.description,
         "params": contract.params_model.model_json_schema(),
         "output": contract.output,
+        "producesFile": contract.produces_file,
     }
 
 
@@ -265,5 +322,5 @@ def _check_contract(contract: ActionContract) -> None:
         raise ContractError(f"action {contract.name!r}: output must be a dict")
 
 
-for _contract in _BUILTIN:
+for _contract in (*_BUILTIN, *_ROADMAP):
     register(_contract)

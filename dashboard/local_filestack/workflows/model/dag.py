@@ -56,7 +56,8 @@ class PlannedTask:
     """A validated task: its id, contract, validated params and requirements.
 
     ``implicit`` marks built-in tasks that were required but not listed; they
-    run with default params.
+    run with default params. ``input`` is the task whose output file this one reads
+    instead of the job's source (piping); it is among the requirements too.
     """
 
     id: str
@@ -65,6 +66,7 @@ class PlannedTask:
     params: BaseModel
     requires: tuple[Requirement, ...] = ()
     implicit: bool = False
+    input: str | None = None
 
     @property
     def required_ids(self) -> tuple[str, ...]:
@@ -152,6 +154,7 @@ def validate_workflow(
     _check_anonymous_duplicates(workflow.tasks)
     _check_duplicate_ids(workflow.tasks)
     planned = {task.task_id: _plan_listed(task, registry) for task in workflow.tasks}
+    _check_inputs(planned)
     for implicit in _implicit_tasks(planned, registry):
         planned[implicit.id] = implicit
     _check_cycles(planned)
@@ -240,15 +243,40 @@ def _validate_params(
 
 
 def _plan_listed(task: Task, registry: Mapping[str, ActionContract]) -> PlannedTask:
-    """Plan a task listed in the workflow."""
+    """Plan a task listed in the workflow; a piped input is required as well (it runs first)."""
     contract = _contract(task.task_id, task.action, registry)
+    requires = tuple(task.requires)
+    source = task.input.task if task.input is not None else None
+    if source is not None and all(requirement.task != source for requirement in requires):
+        requires += (Requirement(task=source),)
     return PlannedTask(
         id=task.task_id,
         action=task.action,
         contract=contract,
         params=_validate_params(task.task_id, contract, task.params),
-        requires=tuple(task.requires),
+        requires=requires,
+        input=source,
     )
+
+
+def _check_inputs(planned: Mapping[str, PlannedTask]) -> None:
+    """A piped input names a task of the workflow whose action produces a file."""
+    for task in planned.values():
+        if task.input is None:
+            continue
+        if task.input == task.id:
+            raise WorkflowValidationError(f"cycle: task {task.id!r} takes its own output as input")
+        source = planned.get(task.input)
+        if source is None:
+            raise WorkflowValidationError(
+                f"task {task.id!r}: input names task {task.input!r}, which is not a task of this workflow"
+            )
+        if not source.contract.produces_file:
+            makers = ", ".join(sorted(name for name, c in ACTIONS.items() if c.produces_file))
+            raise WorkflowValidationError(
+                f"task {task.id!r}: input task {task.input!r} runs action {source.action!r}, "
+                f"which produces no file to pipe (actions that do: {makers})"
+            )
 
 
 def _implicit_tasks(

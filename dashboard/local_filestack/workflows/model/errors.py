@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 QUEUE_FULL_MESSAGE = "job queue is full, retry later"
+QUEUE_UNAVAILABLE_MESSAGE = "job queue is unavailable (its broker cannot be reached), retry later"
 
 
 class WorkflowNotFound(LookupError):
@@ -23,6 +24,14 @@ class JobNotFound(LookupError):
 
 class InvalidSource(ValueError):
     """A job cannot be started on this source at all: not a handle, URL or alias (400)."""
+
+
+class QueueUnavailable(Exception):
+    """The queue's broker cannot be reached (a restart): the job was not queued (503)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(QUEUE_UNAVAILABLE_MESSAGE)
+        self.reason = reason
 
 
 class QueueFull(Exception):
@@ -50,3 +59,11 @@ class JobAlreadyFinished(Exception):
         )
         self.job_id = job_id
         self.status = status
+
+
+class NotQuarantined(LookupError):
+    """The file is not held in quarantine (404)."""
+
+    def __init__(self, handle: str) -> None:
+        super().__init__(f"file {handle} is not in quarantine")
+        self.handle = handle

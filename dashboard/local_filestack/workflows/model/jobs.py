@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from dashboard.filestack_protocol.grammar import is_handle
+from dashboard.local_filestack.workflows.model.triggers import JobTrigger
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState, Workflow
 
 ALIAS_PREFIX = "src://"
@@ -133,13 +134,20 @@ class WorkflowRecord(BaseModel):
     tasks: list[dict[str, Any]]
     webhook: str | None = None
     webhook_secret: str | None = None
+    triggers: list[dict[str, Any]] = Field(default_factory=list)
     created_at: int
     updated_at: int
 
     def definition(self) -> Workflow:
         """The definition as the pure workflow model (re-validated)."""
         return Workflow.model_validate(
-            {"id": self.id, "name": self.name, "tasks": self.tasks, "webhook": self.webhook}
+            {
+                "id": self.id,
+                "name": self.name,
+                "tasks": self.tasks,
+                "webhook": self.webhook,
+                "triggers": self.triggers,
+            }
         )
 
 
@@ -153,6 +161,7 @@ class JobRecord(BaseModel):
     ``runs`` counts how often a runner picked the job up (more than one after a
     restart). ``replay_of`` is the job this one replays; ``cancelled_by`` says who
     cancelled it (a cancelled job is ``failed`` with the text ``cancelled by …``).
+    ``triggered_by`` records the file arrival that started it, for jobs started at upload.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -171,6 +180,7 @@ class JobRecord(BaseModel):
     runs: int = 0
     replay_of: UUID | None = None
     cancelled_by: str | None = None
+    triggered_by: JobTrigger | None = None
     tasks: dict[str, TaskOutcome] = Field(default_factory=dict)
 
     @property

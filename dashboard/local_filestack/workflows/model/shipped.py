@@ -7,7 +7,11 @@ takes effect on restart. The app's settings take the profile and cover ids from 
 * ``profile_picture.json`` -- "Profile picture": 400x400 face-aligned crop into ``avatars/``;
 * ``cover_photo.json`` -- "Cover photo": 1500x500 crop into ``covers/``;
 * ``delete_nsfw.json`` -- the documented deleteNSFW example;
-* ``all_actions_example.json`` -- every action in one workflow, delete conditioned on sfw.
+* ``all_actions_example.json`` -- every action in one workflow, delete conditioned on sfw;
+* ``screened_uploads.json`` -- "Screened uploads": started by every upload stored under
+  ``uploads/screened/`` (a trigger with constraints), virus-scanned, an infected file held in
+  quarantine, a clean one cropped; ``sfw`` and a second crop run on that crop (piping), and a
+  flagged upload is held in quarantine instead of deleted.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ PROFILE_PICTURE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b01"
 COVER_PHOTO_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b02"
 DELETE_NSFW_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b03"
 ALL_ACTIONS_EXAMPLE_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b04"
+SCREENED_UPLOADS_ID = "5f1a7c9e-0b1d-4c61-9a57-2d3f4e5a6b05"
 
 #: File name (without ``.json``) -> the workflow's id.
 SHIPPED_IDS: dict[str, str] = {
@@ -32,6 +37,7 @@ SHIPPED_IDS: dict[str, str] = {
     "cover_photo": COVER_PHOTO_ID,
     "delete_nsfw": DELETE_NSFW_ID,
     "all_actions_example": ALL_ACTIONS_EXAMPLE_ID,
+    "screened_uploads": SCREENED_UPLOADS_ID,
 }
 
 

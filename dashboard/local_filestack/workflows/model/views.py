@@ -49,6 +49,7 @@ def workflow_resource(workflow: WorkflowRecord) -> dict[str, Any]:
         "name": workflow.name,
         "tasks": workflow.tasks,
         "webhook": workflow.webhook,
+        "triggers": workflow.triggers,
         "createdAt": rfc3339_ms(workflow.created_at),
         "updatedAt": rfc3339_ms(workflow.updated_at),
     }
@@ -140,10 +141,11 @@ def rest_job(job: JobRecord, replays: list[str] | None = None) -> dict[str, Any]
     ``results`` holds the results of the tasks finished so far (the beta API documents it
     filled once the job is done: a client reading it then sees the same); a failed job
     explains itself in ``status.text``. ``tasks`` shows progress; ``replayOf`` names the
-    job this one replays, ``cancelledBy`` who cancelled it, and ``replays`` (given for
+    job this one replays, ``cancelledBy`` who cancelled it, ``trigger`` the file arrival that
+    started it, and ``replays`` (given for
     one job) the jobs replaying it.
     """
-    body = {
+    body: dict[str, Any] = {
         "handle": job.source_handle or job.source.value,
         "results": results(job),
         "status": {"type": job.status.value, "text": job.status_text},
@@ -155,6 +157,7 @@ def rest_job(job: JobRecord, replays: list[str] | None = None) -> dict[str, Any]
         "tasks": task_progress(job),
         "replayOf": str(job.replay_of) if job.replay_of is not None else None,
         "cancelledBy": job.cancelled_by,
+        "trigger": job.triggered_by.as_json() if job.triggered_by is not None else None,
     }
     if replays is not None:
         body["replays"] = replays
@@ -171,7 +174,7 @@ def webhook_body(job: JobRecord) -> dict[str, Any]:
     API, Filestack's ``fs.workflow`` body for the others."""
     if job.source.api is JobApi.REST:
         body = rest_job(job)
-        for extension in ("tasks", "replayOf", "cancelledBy"):  # the documented body only
+        for extension in ("tasks", "replayOf", "cancelledBy", "trigger"):  # the documented body only
             body.pop(extension, None)
         return body
     text: dict[str, Any] = {

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -31,6 +31,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -64,7 +65,14 @@ class Condition(BaseModel):
     compared.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={  # what _check_value checks, in the schema
+            "if": {"properties": {"type": {"enum": ["gt", "lt"]}}, "required": ["type"]},
+            "then": {"properties": {"value": {"type": "number"}}, "required": ["value"]},
+        },
+    )
 
     type: ConditionType
     value: Any = None
@@ -103,8 +111,19 @@ class Requirement(BaseModel):
     condition: Condition | None = None
 
 
+class TaskInput(BaseModel):
+    """Where a task reads its file: ``{"task": "avatar"}`` is the file task ``avatar`` produced.
+
+    A task without an input reads the job's source file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    task: str = Field(min_length=1)
+
+
 class Task(BaseModel):
-    """One step of a workflow: an action, its params and its requirements.
+    """One step of a workflow: an action, its params, its requirements and its input.
 
     ``id`` is optional and defaults to the action name; see :attr:`task_id`.
     """
@@ -115,11 +134,53 @@ class Task(BaseModel):
     action: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
     requires: list[Requirement] = Field(default_factory=list)
+    input: TaskInput | None = None
 
     @property
     def task_id(self) -> str:
         """The id other tasks use to require this one: ``id``, else the action."""
         return self.id if self.id is not None else self.action
+
+
+TriggerEvent = Literal["upload"]
+"""What can start a workflow by itself: a file arriving (stored through any upload path)."""
+
+FILE_FACTS = ("mimetype", "size", "width", "height", "filename", "path")
+"""What a trigger's constraints can test of the new file (the first element of their path)."""
+
+
+def _constraints_name_facts(schema: dict[str, Any]) -> None:
+    """What ``Trigger._check_paths`` checks, in the schema: each constraint's path starts with a fact."""
+    facts = {"type": "array", "minItems": 1, "prefixItems": [{"enum": list(FILE_FACTS)}]}
+    schema["items"] = {"allOf": [schema["items"], {"required": ["path"], "properties": {"path": facts}}]}
+
+
+class Trigger(BaseModel):
+    """An event that starts the workflow on its own, when every constraint holds on the file.
+
+    Constraints use the grammar of requirement conditions; their ``path`` starts with
+    one of :data:`FILE_FACTS`: ``{"type": "gt", "value": 1000, "path": ["size"]}``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event: TriggerEvent
+    constraints: list[Condition] = Field(default_factory=list, json_schema_extra=_constraints_name_facts)
+
+    @field_validator("constraints")
+    @classmethod
+    def _check_paths(cls, constraints: list[Condition]) -> list[Condition]:
+        """A constraint names the file fact it tests."""
+        known = ", ".join(FILE_FACTS)
+        for position, constraint in enumerate(constraints):
+            if not constraint.path:
+                raise ValueError(f"constraint {position} needs a path naming one of: {known}")
+            if constraint.path[0] not in FILE_FACTS:
+                raise ValueError(
+                    f"constraint {position} tests {constraint.path[0]!r}, which is not a fact of "
+                    f"an uploaded file; use one of: {known}"
+                )
+        return constraints
 
 
 class Workflow(BaseModel):
@@ -131,10 +192,13 @@ class Workflow(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: UUID | None = None
-    name: str
+    # The API ignores an id sent in a body (so a workflow read back can be sent again): any value.
+    id: Annotated[UUID | None, WithJsonSchema({"description": "ignored: the server assigns the id"})] = None
+    # The validators below give the messages; json_schema_extra puts the same rules in the schema.
+    name: str = Field(json_schema_extra={"pattern": r"\S"})
     tasks: list[Task] = Field(min_length=1)
-    webhook: str | None = None
+    webhook: str | None = Field(default=None, json_schema_extra={"format": "uri"})
+    triggers: list[Trigger] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

@@ -19,6 +19,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
     WebhookAttempt,
     WorkflowRecord,
 )
+from dashboard.local_filestack.workflows.model.triggers import JobTrigger
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 
 #: The ``jobs`` columns a job record is read from, in order.
@@ -37,10 +38,17 @@ JOB_COLUMNS: tuple[str, ...] = (
     "runs",
     "replay_of",
     "cancelled_by",
+    "triggered_by",
 )
 #: Columns the ``jobs`` table gained after its first version, with their types; an older table
 #: gets them when the store opens it.
-ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (("replay_of", "TEXT"), ("cancelled_by", "TEXT"))
+ADDED_JOB_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("replay_of", "TEXT"),
+    ("cancelled_by", "TEXT"),
+    ("lease_owner", "TEXT"),
+    ("lease_until", "BIGINT"),
+    ("triggered_by", "TEXT"),
+)
 #: Job states that are not terminal.
 UNFINISHED: tuple[str, ...] = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
 #: The ``webhook_attempts`` columns, in the order of :func:`attempt_values`.
@@ -80,6 +88,7 @@ def job_values(job: JobRecord) -> tuple[Any, ...]:
         job.runs,
         str(job.replay_of) if job.replay_of is not None else None,
         job.cancelled_by,
+        job.triggered_by.model_dump_json() if job.triggered_by is not None else None,
     )
 
 
@@ -127,6 +136,9 @@ def job_from_row(row: Sequence[Any], tasks: Mapping[str, TaskOutcome]) -> JobRec
         runs=values["runs"],
         replay_of=UUID(values["replay_of"]) if values["replay_of"] else None,
         cancelled_by=values["cancelled_by"],
+        triggered_by=JobTrigger.model_validate_json(values["triggered_by"])
+        if values["triggered_by"]
+        else None,
         tasks=dict(tasks),
     )
 

@@ -75,13 +75,17 @@ def schema(dialect: Dialect) -> tuple[str, ...]:
         finished_at   {big},
         runs          INTEGER NOT NULL DEFAULT 0,
         replay_of     TEXT,
-        cancelled_by  TEXT
+        cancelled_by  TEXT,
+        lease_owner   TEXT,
+        lease_until   {big},
+        triggered_by  TEXT
     )""",
         "CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs (created_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_workflow ON jobs (workflow_id, created_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status)",
         "CREATE INDEX IF NOT EXISTS jobs_by_finished ON jobs (finished_at)",
         "CREATE INDEX IF NOT EXISTS jobs_by_replayed ON jobs (replay_of)",
+        "CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs (lease_until)",
         f"""CREATE TABLE IF NOT EXISTS job_tasks (
         {order}job_uuid    TEXT NOT NULL,
         task_id     TEXT NOT NULL,
@@ -111,6 +115,13 @@ def schema(dialect: Dialect) -> tuple[str, ...]:
         duration_ms {dialect.real} NOT NULL
     )""",
         "CREATE INDEX IF NOT EXISTS webhook_attempts_by_job ON webhook_attempts (job_uuid, attempt)",
+        # One job per (file, workflow) started by a file's arrival, whatever retries or restarts.
+        """CREATE TABLE IF NOT EXISTS arrival_jobs (
+        handle      TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        job_uuid    TEXT NOT NULL,
+        PRIMARY KEY (handle, workflow_id)
+    )""",
     )
 
 
@@ -182,8 +193,10 @@ class SqlJobStore:
             self.db.execute,
             [
                 (
-                    f"INSERT INTO workflows (id, body, created_at, updated_at) VALUES ({self._marks(4)}) "
-                    "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                    (
+                        f"INSERT INTO workflows (id, body, created_at, updated_at) VALUES ({self._marks(4)}) "
+                        "ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at"
+                    ),
                     (str(workflow.id), workflow.model_dump_json(), workflow.created_at, workflow.updated_at),
                 )
             ],
@@ -222,6 +235,32 @@ class SqlJobStore:
             self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items()
         )
         await self._write(self._statements(statements))
+
+    async def create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
+        return await self._call(self._create_arrival_job, job, handle)
+
+    def _create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
+        mark = self._mark
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"INSERT INTO arrival_jobs (handle, workflow_id, job_uuid) VALUES ({self._marks(3)}) "
+                "ON CONFLICT (handle, workflow_id) DO NOTHING",
+                (handle, job.workflow_id, job.id),
+            )
+            if not cursor.rowcount:
+                cursor.execute(
+                    f"SELECT job_uuid FROM arrival_jobs WHERE handle = {mark} AND workflow_id = {mark}",
+                    (handle, job.workflow_id),
+                )
+                existing = cursor.fetchone()
+                if existing is None:  # the row that refused the insert is in the same transaction's view
+                    raise RuntimeError(f"arrival of {handle} for {job.workflow_id} is recorded and missing")
+                return str(existing[0]), False
+            cursor.execute(
+                f"INSERT INTO jobs (workflow_id, {_JOB_COLUMNS}) VALUES ({self._marks(len(rows.JOB_COLUMNS) + 1)})",
+                rows.job_values(job),
+            )
+        return job.id, True
 
     async def discard_job(self, job_id: str) -> None:
         await self._call(self.db.execute, self._job_deletes([job_id]))
@@ -424,7 +463,8 @@ class SqlJobStore:
                 )
                 jobs_of, job_params = self.dialect.one_of("uuid", chunk)
                 cursor.execute(
-                    f"UPDATE jobs SET status = {mark}, updated_at = {mark} WHERE {jobs_of}",
+                    f"UPDATE jobs SET status = {mark}, updated_at = {mark}, lease_owner = NULL, "
+                    f"lease_until = NULL WHERE {jobs_of}",
                     (JobStatus.PENDING.value, at, *job_params),
                 )
         return ids
@@ -447,6 +487,105 @@ class SqlJobStore:
                 cursor.execute(f"DELETE FROM job_tasks WHERE {of_jobs}", params)
                 cursor.execute(f"DELETE FROM webhook_attempts WHERE {of_jobs}", params)
         return PurgeResult(jobs=len(ids), temporary_handles=handles)
+
+    # -- leases ------------------------------------------------------------
+
+    async def take_lease(self, job_id: str, owner: str, until: int, now: int) -> bool:
+        """Lease the unfinished job to ``owner`` until ``until`` if nobody else holds a lease on it
+        that runs past ``now``; whether it is ``owner``'s now. One statement: two takers never both win."""
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    (
+                        f"UPDATE jobs SET lease_owner = {mark}, lease_until = {mark} WHERE uuid = {mark} "
+                        f"AND {unfinished} AND (lease_owner IS NULL OR lease_owner = {mark} "
+                        f"OR lease_until IS NULL OR lease_until < {mark})"
+                    ),
+                    (owner, until, job_id, *params, owner, now),
+                )
+            ],
+        )
+        return counts[0] > 0
+
+    async def renew_lease(self, job_id: str, owner: str, until: int) -> bool:
+        """Extend ``owner``'s lease to ``until``; ``False`` if it is no longer theirs (it was reclaimed)
+        or the job has ended."""
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    (
+                        f"UPDATE jobs SET lease_until = {mark} WHERE uuid = {mark} "
+                        f"AND lease_owner = {mark} AND {unfinished}"
+                    ),
+                    (until, job_id, owner, *params),
+                )
+            ],
+        )
+        return counts[0] > 0
+
+    async def lease_owner(self, job_id: str) -> str | None:
+        """Who holds a lease on the job (expired or not), if anyone."""
+        found = await self._call(
+            self.db.query, f"SELECT lease_owner FROM jobs WHERE uuid = {self._mark}", (job_id,)
+        )
+        return found[0][0] if found else None
+
+    async def take_lease_from(self, job_id: str, holder: str, owner: str, until: int) -> bool:
+        """Take the unfinished job's lease from ``holder`` (known dead) if it still holds it."""
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        counts = await self._call(
+            self.db.execute,
+            [
+                (
+                    (
+                        f"UPDATE jobs SET lease_owner = {mark}, lease_until = {mark} WHERE uuid = {mark} "
+                        f"AND lease_owner = {mark} AND {unfinished}"
+                    ),
+                    (owner, until, job_id, holder, *params),
+                )
+            ],
+        )
+        return counts[0] > 0
+
+    async def release_lease(self, job_id: str, owner: str) -> None:
+        """Give up ``owner``'s lease (the run ended, whatever its outcome)."""
+        mark = self._mark
+        await self._call(
+            self.db.execute,
+            [
+                (
+                    (
+                        f"UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE uuid = {mark} "
+                        f"AND lease_owner = {mark}"
+                    ),
+                    (job_id, owner),
+                )
+            ],
+        )
+
+    async def reclaim_expired_leases(self, now: int) -> list[str]:
+        """Clear every lease on an unfinished job that ran out before ``now``; the ids of those jobs.
+        One ``UPDATE … RETURNING``: of several sweepers, exactly one gets each job."""
+        return await self._call(self._reclaim_expired_leases, now)
+
+    def _reclaim_expired_leases(self, now: int) -> list[str]:
+        unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
+        mark = self._mark
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                f"UPDATE jobs SET lease_owner = NULL, lease_until = NULL, updated_at = {mark} "
+                f"WHERE lease_until IS NOT NULL AND lease_until < {mark} AND {unfinished} RETURNING uuid",
+                (now, now, *params),
+            )
+            found = cursor.fetchall()
+        return [row[0] for row in found]
 
     # -- outputs -----------------------------------------------------------
 
@@ -512,10 +651,12 @@ class SqlJobStore:
 
     def _task_upsert(self, job_id: str, task_id: str, outcome: TaskOutcome) -> Statement:
         return (
-            f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
-            "ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
-            "state = excluded.state, result = excluded.result, reason = excluded.reason, "
-            "started_at = excluded.started_at, finished_at = excluded.finished_at",
+            (
+                f"INSERT INTO job_tasks ({rows.TASK_COLUMNS}) VALUES ({self._marks(7)}) "
+                "ON CONFLICT (job_uuid, task_id) DO UPDATE SET "
+                "state = excluded.state, result = excluded.result, reason = excluded.reason, "
+                "started_at = excluded.started_at, finished_at = excluded.finished_at"
+            ),
             rows.task_values(job_id, task_id, outcome),
         )
 

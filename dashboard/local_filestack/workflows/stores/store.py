@@ -56,6 +56,12 @@ class JobStore(Protocol):
         """Record a new job."""
         ...
 
+    async def create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
+        """Record ``job``, started by the arrival of file ``handle``, unless a job of the same
+        workflow was recorded for that file before: ``(job id, created)``, where the id is the
+        earlier job's when ``created`` is false. One statement decides, whichever process asks."""
+        ...
+
     async def discard_job(self, job_id: str) -> None:
         """Forget a job that was never accepted (its enqueue failed)."""
         ...

@@ -3,8 +3,8 @@
 Contracts (what an action accepts and records) live in
 :mod:`dashboard.local_filestack.workflows.model.contracts`; this registry maps the
 same names to code. The built-in implementations are ``process``, ``store``,
-``delete`` and the analyses ``sfw``, ``ocr``, ``tags`` and ``copyright``
-(:mod:`.intelligence`). An action with a contract but no implementation still
+``delete``, ``quarantine``, ``virus_scan`` (:mod:`.holding`) and the analyses ``sfw``,
+``ocr``, ``tags`` and ``copyright`` (:mod:`.intelligence`). An action with a contract but no implementation still
 validates in workflows, and its tasks fail with "action 'ocr' is not available
 in this service". Adding one is a single call::
 
@@ -26,6 +26,7 @@ from dashboard.local_filestack.workflows.engine.actions.base import (
     FunctionAction,
 )
 from dashboard.local_filestack.workflows.engine.actions.delete import DeleteAction
+from dashboard.local_filestack.workflows.engine.actions.holding import QuarantineAction, VirusScanAction
 from dashboard.local_filestack.workflows.engine.actions.intelligence import intelligence_actions
 from dashboard.local_filestack.workflows.engine.actions.process import ProcessAction
 from dashboard.local_filestack.workflows.engine.actions.store import StoreAction
@@ -91,8 +92,17 @@ class ActionRegistry:
 
 
 def default_registry() -> ActionRegistry:
-    """A registry holding the built-in implementations: process, store, delete, sfw, ocr, tags, copyright."""
+    """A registry holding the built-in implementations: process, store, delete, sfw, ocr, tags, copyright,
+    quarantine and virus_scan."""
     registry = ActionRegistry()
-    for action in (ProcessAction(), StoreAction(), DeleteAction(), *intelligence_actions()):
+    actions: list[Action] = [
+        ProcessAction(),
+        StoreAction(),
+        DeleteAction(),
+        QuarantineAction(),
+        VirusScanAction(),
+        *intelligence_actions(),
+    ]
+    for action in actions:
         registry.register(action)
     return registry

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from dashboard.local_filestack.imaging import FaceFinder, Limits
 from dashboard.local_filestack.ingest.metadata import cdn_file_url
+from dashboard.local_filestack.intelligence.scanning import ScannerSettings
 from dashboard.local_filestack.storage.files import (
     FileNotFound,
     HandleInUse,
@@ -95,7 +96,7 @@ class ActionResources:
 
     ``pool`` is the process pool for CPU-heavy work; ``find_faces`` is what face-aware
     crops look for faces with; ``on_file_deleted`` lets the service forget cached
-    renditions of a file an action deleted.
+    renditions of a file an action deleted; ``scanner`` is where ``virus_scan`` reaches clamd.
     """
 
     storage: Storage
@@ -105,6 +106,7 @@ class ActionResources:
     public_url: str | None = None
     find_faces: FaceFinder | None = None
     on_file_deleted: Callable[[str], None] | None = None
+    scanner: ScannerSettings | None = None
 
 
 @dataclass(frozen=True)
