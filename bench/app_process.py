@@ -106,6 +106,10 @@ def app_env(data: Path, frontend_port: int, backend_port: int) -> dict[str, str]
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "PYTHONUNBUFFERED": "1",
         "UPLOAD_RATE_LIMIT": "10000",
+        # After "Saved." the page offers Undo for this long, and until it ends the upload's request
+        # stays open, during which Reflex's page ignores the next drop on that slot: with the
+        # default 10 s, each timed drop would wait 10 s for the one before.
+        "PHOTO_UNDO_WINDOW_S": "0.5",
     }
     env.pop("FILESTACK_API_KEY", None)
     tools = ROOT / ".tools" / "node_modules" / ".bin"
