@@ -7,6 +7,7 @@ measurement to its target and, when missed, the reason known for it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ class Target:
     limit: float
     higher_is_better: bool
     why_missed: str
+    #: The benchmark step the figure comes from (a target of a step that did not run is left out).
+    step: str = ""
 
     def verdict(self, report: Report) -> tuple[float, float, bool]:
         """The measurement, its ratio to the limit (>1 means better than the limit) and whether it is met."""
@@ -43,27 +46,33 @@ REFERENCE_PYVIPS_24MP_MS = 73.0
 (shared/reference/offline-assets.md): used only when pyvips cannot be imported."""
 
 
-def _pyvips_24mp_ms(report: Report) -> float:
-    measured = _thumb(report, "jpeg-24mp")["median_ms"].get("pyvips")
-    return float(measured) if measured is not None else REFERENCE_PYVIPS_24MP_MS
-
-
 def _result(report: Report, step: str) -> dict[str, Any]:
     result: dict[str, Any] = report["steps"][step]["result"]
     return result
 
 
+def _vs_pyvips(report: Report, name: str) -> float:
+    median = _thumb(report, name)["median_ms"]
+    pyvips = median.get("pyvips") or (REFERENCE_PYVIPS_24MP_MS if name == "jpeg-24mp" else None)
+    if pyvips is None:
+        return float("nan")
+    return float(median["project"]) / float(pyvips)
+
+
 TARGETS: tuple[Target, ...] = (
-    Target(
-        "avatar from a 24 MP JPEG, this project vs pyvips `thumbnail`",
-        "≤ 1.2× pyvips' time",
-        lambda r: _thumb(r, "jpeg-24mp")["median_ms"]["project"] / _pyvips_24mp_ms(r),
-        "×",
-        1.2,
-        False,
-        "libvips runs its resize and JPEG encode on a thread pool (both cores here) while this "
-        "project's Lanczos runs on one core; the decode itself (libjpeg-turbo at 1/4 scale) is the "
-        "same work in both.",
+    *(
+        Target(
+            f"avatar from a {size} MP JPEG, this project vs pyvips `thumbnail`",
+            "≤ 1.0× pyvips' time",
+            functools.partial(_vs_pyvips, name=f"jpeg-{size}mp"),
+            "×",
+            1.0,
+            False,
+            "libvips runs its resize and JPEG encode on a thread pool (both cores here) while this "
+            "project's Lanczos runs on one core; the decode itself (libjpeg-turbo at the same reduced "
+            "scale) is the same work in both. The JPEG path was not changed in this round.",
+        )
+        for size in (12, 24, 50)
     ),
     Target(
         "avatar from a 24 MP JPEG, naive Pillow vs this project",
@@ -99,15 +108,92 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "engine, no-op jobs per second",
-        "≥ 500 /s",
+        "≥ 1000 /s",
         lambda r: _result(r, "engine")["noop"]["jobs_per_s"],
         "/s",
-        500.0,
+        1000.0,
         True,
-        "submitting and running share one event loop and the GIL: each job is about ten SQLite "
-        "statements, each a round trip to the store's threads, and a job record (de)serialised "
-        "several times, about 2 ms of CPU per job in all; the engine overhead section shows each "
-        "half measured apart. The figure moves with the machine's load.",
+        "submitting and running share one event loop and the GIL; a job still costs about 0.6 ms "
+        "of CPU (four grouped writes, two reads, the workflow and job records parsed), so the rate "
+        "is about one core's worth, and on this shared machine the process rarely has a core to "
+        "itself: the figure follows the load average printed with it.",
+    ),
+    Target(
+        "`workflow_status` of a finished job, server on one core",
+        "≥ 2000 /s",
+        lambda r: _result(r, "status")["finished"]["rps"],
+        "/s",
+        2000.0,
+        True,
+        "the server is pinned to one core, which other people's work shares.",
+        step="status",
+    ),
+    Target(
+        "24 MP JPEG avatar in Chromium: drop → preview visible, p50",
+        "< 300 ms",
+        lambda r: _result(r, "browser")["inputs"]["jpeg-24mp"]["preview_ms"]["p50"],
+        "ms",
+        300.0,
+        False,
+        "the 5.9 MB upload goes through Reflex's upload endpoint, the app's type check decodes the "
+        "header, the file is stored over HTTP, and only then is the preview URL sent to the page, "
+        "which renders the 24 MP preview (a cold CDN render, about 90 ms) — see the anchor columns.",
+        step="browser",
+    ),
+    Target(
+        "24 MP JPEG avatar in Chromium: drop → final visible, p50",
+        "< 500 ms",
+        lambda r: _result(r, "browser")["inputs"]["jpeg-24mp"]["final_ms"]["p50"],
+        "ms",
+        500.0,
+        False,
+        "drop → final is upload + the job + the push; the job alone (the anchor column, timed by the "
+        "service) is already near or over the goal on this shared machine.",
+        step="browser",
+    ),
+    Target(
+        "push latency, job finished in the service → final photo set in the page, p50",
+        "< 50 ms",
+        lambda r: _result(r, "browser")["inputs"]["jpeg-24mp"]["push_ms"]["p50"],
+        "ms",
+        50.0,
+        False,
+        "after the event the follower reads the job's status over HTTP, saves the photo in the "
+        "app's database (four SQLite statements on threads) and Reflex sends the change over the "
+        "websocket; each hop waits for a core on this loaded machine.",
+        step="browser",
+    ),
+    Target(
+        "`make run` (everything installed) → page answering",
+        "< 10 s",
+        lambda r: _result(r, "devloop")["start"]["frontend_s"],
+        "s",
+        10.0,
+        False,
+        "Reflex compiles the pages and starts bun and the backend; both wait for cores here.",
+        step="devloop",
+    ),
+    Target(
+        "edited component → change visible in the open page, p50",
+        "< 2 s",
+        lambda r: _result(r, "devloop")["reload_s"]["p50"],
+        "s",
+        2.0,
+        False,
+        "a Python edit restarts the backend (importing the app and building the embedded service) "
+        "and recompiles the pages before the browser's hot update; the import alone takes seconds "
+        "on a loaded core.",
+        step="devloop",
+    ),
+    Target(
+        "a job started just before a hot reload still finishes (1 = yes)",
+        "= 1",
+        lambda r: float(_result(r, "devloop")["job_across_reload"]["job_status"] == "finished"),
+        "",
+        1.0,
+        True,
+        "the job was lost across the backend's restart.",
+        step="devloop",
     ),
     Target(
         "upload → Finished, profile workflow, 12 MP JPEG (warm, p50)",
@@ -180,6 +266,8 @@ def targets_section(report: Report) -> str:
     lines = ["| target | goal | measured | vs goal | |", "| --- | --- | ---: | ---: | --- |"]
     misses: list[str] = []
     for target in TARGETS:
+        if target.step and target.step not in report["steps"]:
+            continue
         value, ratio, met = target.verdict(report)
         shown = (
             f"{value:.2f}×"
@@ -274,6 +362,24 @@ def preview_section(report: Report) -> str:
     )
 
 
+def _unbatched_lines(noop: dict[str, Any], unbatched: dict[str, Any] | None) -> list[str]:
+    if unbatched is None:
+        return []
+    return [
+        "",
+        "| store writes (same run, interleaved, better of two each) | jobs/s | CPU per job |",
+        "| --- | ---: | ---: |",
+        (
+            f"| grouped: one writer thread commits the waiting writes together (the project) | "
+            f"{noop['jobs_per_s']:.0f} | {noop.get('cpu_ms_per_job', float('nan')):.2f} ms |"
+        ),
+        (
+            f"| each write on its own (the anchor: how the store wrote before) | "
+            f"{unbatched['jobs_per_s']:.0f} | {unbatched.get('cpu_ms_per_job', float('nan')):.2f} ms |"
+        ),
+    ]
+
+
 def engine_section(report: Report) -> str:
     r = _result(report, "engine")
     noop, idle, loaded = r["noop"], r["status"]["idle"], r["status"]["loaded"]
@@ -292,6 +398,7 @@ def engine_section(report: Report) -> str:
                 f"submitters keeping at most 64 jobs unfinished: **{noop['jobs_per_s']:.0f} jobs/s** submitted and "
                 f"run ({noop['jobs']} jobs in {noop['seconds']:.2f} s, {noop['done']} done).{split}"
             ),
+            *_unbatched_lines(noop, r.get("noop_unbatched")),
             "",
             "`workflow_status` over HTTP from 8 concurrent clients (the clients share the two cores with the server):",
             "",
@@ -371,6 +478,99 @@ def tasks_section(report: Report) -> str:
     )
 
 
+def status_section(report: Report) -> str:
+    r = _result(report, "status")
+    finished, missing = r["finished"], r["missing"]
+    pinned = (
+        "pinned to core 0 (the load generator to core 1)" if r["pinned"] else "not pinned (one core only)"
+    )
+    return "\n".join(
+        [
+            (
+                f"`python -m dashboard.local_filestack` (uvicorn) {pinned}; `bench/loadgen.py`, {r['connections']} "
+                f"keep-alive connections, one request in flight each. Server peak RSS {r['server_peak_rss_mib']:.0f} MiB."
+            ),
+            "",
+            "| `workflow_status` | requests/s | p50 | p99 | wrong answers |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            (
+                f"| finished profile job ({r['answer_bytes']} B answer, kept encoded) | **{finished['rps']:.0f}** | "
+                f"{_ms(finished['p50_ms'])} ms | {_ms(finished['p99_ms'])} ms | {finished['wrong']} |"
+            ),
+            (
+                f"| unknown job, 404 (anchor: the HTTP stack and routing alone) | {missing['rps']:.0f} | "
+                f"{_ms(missing['p50_ms'])} ms | {_ms(missing['p99_ms'])} ms | {missing['wrong']} |"
+            ),
+        ]
+    )
+
+
+def browser_section(report: Report) -> str:
+    r = _result(report, "browser")
+    lines = [
+        (
+            f"`reflex run` (dev mode) on loopback, headless Debian Chromium through Playwright; the app answered "
+            f"{r['app_ready_s']:.0f} s after start. Per input one warm-up drop, then the runs below; "
+            "p50 / p95 in ms."
+        ),
+        "",
+        (
+            "| input | runs | drop → preview visible | drop → final visible | push: job end → final set in page | "
+            "push → final loaded | anchor: job in the service (created → finished) | drop → job created |"
+        ),
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, m in r["inputs"].items():
+        lines.append(
+            f"| {name} ({m['bytes'] / 1e6:.1f} MB) | {m['runs']} | "
+            + " | ".join(
+                f"{_ms(m[key]['p50'])} / {_ms(m[key]['p95'])}"
+                for key in (
+                    "preview_ms",
+                    "final_ms",
+                    "push_ms",
+                    "push_visible_ms",
+                    "service_job_ms",
+                    "drop_to_job_created_ms",
+                )
+            )
+            + " |"
+        )
+    skipped = {name: m.get("preview_skipped", 0) for name, m in r["inputs"].items()}
+    if any(skipped.values()):
+        lines += [
+            "",
+            "Runs whose final photo replaced the preview before the preview had loaded (their first "
+            "picture seen is the final one, counted as the preview): "
+            + ", ".join(f"{name} {count}" for name, count in skipped.items())
+            + ".",
+        ]
+    return "\n".join(lines)
+
+
+def devloop_section(report: Report) -> str:
+    r = _result(report, "devloop")
+    start, reload, job = r["start"], r["reload_s"], r["job_across_reload"]
+    samples = ", ".join(f"{value:.1f}" for value in reload["samples"])
+    return "\n".join(
+        [
+            "| step | measured |",
+            "| --- | ---: |",
+            f"| `make run` → backend `/ping` answers | {start['backend_s']:.1f} s |",
+            f"| `make run` → frontend answers | **{start['frontend_s']:.1f} s** |",
+            f"| `make run` → sign-in form visible in Chromium (first compile of the page) | {start['sign_in_form_s']:.1f} s |",
+            (
+                f"| component edited on disk → new text visible in the open page, p50 (runs: {samples} s) | "
+                f"**{reload['p50']:.1f} s** (max {reload['max']:.1f} s) |"
+            ),
+            (
+                f"| 24 MP JPEG dropped, backend hot-reloaded while its job runs → final photo shown | "
+                f"{'yes' if job['final_shown'] else 'no'}, after {job['seconds']:.1f} s; job row `{job['job_status']}` |"
+            ),
+        ]
+    )
+
+
 def render_sections(report: Report) -> dict[str, str]:
     """Markdown for each marked section of BENCHMARKS.md."""
     sections = {
@@ -383,4 +583,11 @@ def render_sections(report: Report) -> dict[str, str]:
         "intelligence": intelligence_section(report),
         "tasks": tasks_section(report),
     }
+    for name, render in (
+        ("status", status_section),
+        ("browser", browser_section),
+        ("devloop", devloop_section),
+    ):
+        if name in report["steps"]:
+            sections[name] = render(report)
     return sections

@@ -50,6 +50,7 @@ class Step:
     script: str
     args: tuple[str, ...]
     json_output: bool = True
+    timeout_s: float = STEP_TIMEOUT_S
 
 
 def _loadavg() -> list[float]:
@@ -77,7 +78,7 @@ def run_step(step: Step, images: Path) -> dict[str, Any]:
         command += ["--images", str(images)]
     print(f"== {step.name}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
     completed = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=STEP_TIMEOUT_S, check=False
+        command, cwd=ROOT, capture_output=True, text=True, timeout=step.timeout_s, check=False
     )
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
@@ -157,6 +158,9 @@ def main() -> None:
         "--quick", action="store_true", help="fewer repetitions (a smoke run, not for the table)"
     )
     parser.add_argument("--no-intelligence", action="store_true", help="skip bench/bench_intelligence.py")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="skip the Chromium and developer-loop benchmarks"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results here")
     parser.add_argument("--calm-load", type=float, default=1.5, help="wait for a 1-minute load below this")
     parser.add_argument("--calm-wait", type=float, default=90.0, help="at most this many seconds")
@@ -175,7 +179,12 @@ def main() -> None:
             ("--jobs", "300" if quick else "2000", "--window", "2" if quick else "5"),
         ),
         Step("profile", "bench_profile_flow.py", ("--runs", "3" if quick else "9")),
+        Step("status", "bench_status.py", ("--window", "2" if quick else "4")),
     ]
+    if not args.no_browser:
+        # reflex run + Chromium; the first run of a fresh checkout also installs the page's packages.
+        steps.append(Step("browser", "bench_browser.py", ("--runs", "3" if quick else "10"), timeout_s=900))
+        steps.append(Step("devloop", "bench_devloop.py", ("--edits", "2" if quick else "4"), timeout_s=900))
     if not args.no_intelligence:
         steps.append(
             Step(

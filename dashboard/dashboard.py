@@ -12,6 +12,7 @@ import reflex as rx
 
 from dashboard import photo_jobs, photo_undo, profile_store
 from dashboard.embedded import EmbeddedService
+from dashboard.job_events import job_events
 from dashboard.pages import auth, jobs, public, studio, workflows
 from dashboard.pages import settings as settings_page
 from dashboard.pages.profile import ON_LOAD, profile_page
@@ -19,17 +20,22 @@ from dashboard.security_headers import app_page_headers, security_headers
 from dashboard.settings import get_settings
 from dashboard.state import live_profile
 from dashboard.upload_limit import upload_limit
+from dashboard.webhook_endpoint import build_endpoint, webhook_route
 
 settings = get_settings()
 
 guard = upload_limit(settings.max_upload_bytes)
+# Filestack's webhooks wake the pages following their jobs (on the embedded service, job events do).
+webhooks = webhook_route(
+    build_endpoint(settings.filestack_webhook_secret, settings.redis_url, job_events(settings.redis_url))
+)
 headers = security_headers(app_page_headers(settings))  # outermost: every backend answer, pages included
 if settings.embedded:
     embedded = EmbeddedService(settings.embedded_service)
-    app = rx.App(api_transformer=[guard, embedded.mount, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
+    app = rx.App(api_transformer=[guard, webhooks, embedded.mount, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
     app.register_lifespan_task(embedded.lifespan)
 else:
-    app = rx.App(api_transformer=[guard, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
+    app = rx.App(api_transformer=[guard, webhooks, headers])  # type: ignore[list-item]  # ASGI apps typed by dict scopes
 
 # Saved profile text is pushed into every open window of it through this app's state manager.
 live_profile.attach(app)

@@ -10,14 +10,27 @@ touches no database. This module only connects parts; the service never imports 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from dashboard.job_events import job_events
 from dashboard.local_filestack.app import Service, build_service, mounted_under
 from dashboard.local_filestack.config.settings import ServiceSettings
+from dashboard.local_filestack.workflows.engine.events import JobEvent
+
+
+def forward_job_events(service: Service) -> Callable[[], None]:
+    """Wake this process's followers of a job whenever the service says it moved; returns the
+    function that stops it. (With Redis the service's bus already reaches every process.)"""
+    followers = job_events(service.settings.deployment.redis_url)
+
+    def wake(event: JobEvent) -> None:
+        followers.wake(event.job_id)
+
+    return service.workflows.events.listen(wake)
 
 
 class EmbeddedService:
@@ -50,9 +63,11 @@ class EmbeddedService:
         service = build_service(self.settings)  # start-up: nothing else runs on the loop yet
         self.service = service
         self._app = Starlette(routes=service.routes)
+        stop_forwarding = forward_job_events(service)
         try:
             async with service.running():
                 yield
         finally:
+            stop_forwarding()
             self._app = None
             self.service = None

@@ -30,6 +30,7 @@ from dashboard.filestack import (
     WorkflowTimeout,
 )
 from dashboard.filestack_protocol.security import scoped_security
+from dashboard.job_events import job_events
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from dashboard.photo_framing import Framing, needs_conversion, scaled_to, upright_chain, upright_size
@@ -52,6 +53,8 @@ class TaskState(TypedDict):
 
 TaskStates = dict[str, TaskState]
 OnProgress = Callable[[TaskStates], Awaitable[None]]
+#: Called with the job row as soon as the final photo is saved (the original is deleted after it).
+OnSaved = Callable[["PhotoJob"], Awaitable[None]]
 
 
 class UnreadablePhoto(RejectedPhoto):
@@ -282,16 +285,32 @@ def _ids(job: PhotoJob) -> tuple[int, int]:
 
 
 def poll_timing(settings: Settings) -> dict[str, float]:
-    """How often to ask about a job: briskly on the embedded service, gently on Filestack."""
+    """How often to ask about a job: with job events only as a slow fallback for a lost one,
+    else briskly on the embedded service and gently on Filestack."""
+    if settings.job_events:
+        first = settings.job_fallback_poll_s
+        return {
+            "interval_s": first,
+            "backoff": 1.5,
+            "max_interval_s": 5 * first,
+            "timeout_s": settings.job_timeout_s,
+        }
     if settings.embedded:
         return {"interval_s": 0.2, "backoff": 1.3, "max_interval_s": 1.0, "timeout_s": settings.job_timeout_s}
     return {"interval_s": 2.0, "backoff": 1.5, "max_interval_s": 10.0, "timeout_s": settings.job_timeout_s}
 
 
 async def follow(
-    owner_id: int, photo_job_id: int, on_progress: OnProgress | None = None, settings: Settings | None = None
+    owner_id: int,
+    photo_job_id: int,
+    on_progress: OnProgress | None = None,
+    settings: Settings | None = None,
+    on_saved: OnSaved | None = None,
 ) -> PhotoJob:
     """Wait for the owner's job to end and finish it; return the job row as it ends.
+
+    ``on_saved`` hears the finished row as soon as the final photo is saved, so a page shows
+    it without waiting for the original's deletion.
 
     A failed or timed-out job is recorded as failed with its reason: the previous photo
     and the original upload both stay, so nothing is lost and a retry can run again.
@@ -309,14 +328,23 @@ async def follow(
         states = task_states(status)
         if states != last:
             last = states
-            await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, tasks=states)
+            if not (status.finished or status.failed):  # at the end, the tasks go with the row's end
+                await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, tasks=states)
             if on_progress is not None:
                 await on_progress(states)
 
     try:
-        async with open_client(settings) as fs:
-            status = await fs.wait_for_job(job.workflow_job_id, on_update=report, **poll_timing(settings))
-        if await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id) is None:
+        # Watching before the first read: an event that comes while reading is kept.
+        with job_events(settings.redis_url).watch(job.workflow_job_id) as watch:
+            async with open_client(settings) as fs:
+                status = await fs.wait_for_job(
+                    job.workflow_job_id,
+                    on_update=report,
+                    wake=watch.changed if settings.job_events else None,
+                    **poll_timing(settings),
+                )
+        current = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+        if current is None:
             # The account was deleted while its job ran: what the job stored goes too.
             await delete_files([f.handle for f in status.stored_files() if f.handle], settings)
             raise LookupError(f"photo job {photo_job_id} was deleted while it ran")
@@ -328,7 +356,7 @@ async def follow(
         )
     except FilestackNotFound:
         return await _fail(owner_id, photo_job_id, "the workflow job is gone from the service", last)
-    return await finish(owner_id, photo_job_id, status, settings)
+    return await finish(owner_id, photo_job_id, status, settings, on_saved, job=current)
 
 
 def _failure_text(status: WorkflowStatus) -> str:
@@ -355,15 +383,23 @@ async def _fail(owner_id: int, photo_job_id: int, reason: str, states: TaskState
 
 
 async def finish(
-    owner_id: int, photo_job_id: int, status: WorkflowStatus, settings: Settings | None = None
+    owner_id: int,
+    photo_job_id: int,
+    status: WorkflowStatus,
+    settings: Settings | None = None,
+    on_saved: OnSaved | None = None,
+    *,
+    job: PhotoJob | None = None,
 ) -> PhotoJob:
     """Save the job's final file as the slot's photo, then delete the original.
 
     The original is deleted only after the final file is saved in the profile, and
-    only when the final file is a different file that exists.
+    only when the final file is a different file that exists. ``job`` is the row when the
+    caller has just read it.
     """
     settings = settings or get_settings()
-    job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+    if job is None:
+        job = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
     if job is None:
         raise LookupError(f"photo job {photo_job_id} not found")
     stored = [f for f in status.stored_files() if f.handle and f.handle != job.original_handle]
@@ -397,6 +433,8 @@ async def finish(
         else:
             fields["status"] = JobStatus.SUPERSEDED
     job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
+    if on_saved is not None:  # the page shows the photo now; the original is deleted after
+        await on_saved(job)
     return await delete_original(job, settings)
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
 
     #: Give up following a workflow job after this many seconds.
     job_timeout_s: float = 120.0
+    #: Filestack's webhook secret: the app's webhook endpoint verifies ``FS-Signature`` with it,
+    #: and a job's webhook wakes the page following it (no secret: pages poll Filestack).
+    filestack_webhook_secret: str | None = None
+    #: With job events, a follower still reads its job after this long without one (then less often).
+    job_fallback_poll_s: float = 2.0
     #: Sign every photo URL the page shows (for a Filestack app with security on).
     secure_urls: bool = False
 
@@ -67,6 +72,11 @@ class Settings(BaseSettings):
 
     #: The embedded service's settings (data dir, credentials, limits, database, Redis, workflows).
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+
+    @property
+    def job_events(self) -> bool:
+        """Whether job events wake followers: always on the embedded service, with a webhook secret on Filestack."""
+        return self.embedded or bool(self.filestack_webhook_secret)
 
     @property
     def admins(self) -> frozenset[str]:

@@ -1,5 +1,6 @@
 # `make bench`: the benchmark suite under bench/, written to BENCHMARKS.md (about 5 minutes on 2 cores).
-# BENCH_ARGS=--quick for a smoke run; BENCH_ARGS=--no-intelligence to skip the analysis actions.
+# BENCH_ARGS=--quick for a smoke run; BENCH_ARGS=--no-intelligence to skip the analysis actions;
+# BENCH_ARGS=--no-browser to skip the Chromium and developer-loop parts (reflex run, make run).
 
 .PHONY: bench bench-deps
 
@@ -12,6 +13,6 @@ $(VENV)/.installed-bench: $(VENV)/.installed-test
 bench-deps: $(VENV)/.installed-bench
 
 ## bench: run bench/ and rewrite the measured sections of BENCHMARKS.md
-bench: bench-deps
+bench: bench-deps bun chromium docs-ui
 	@uptime || true
 	$(PY) bench/run_all.py --out BENCHMARKS.md $(BENCH_ARGS)

@@ -13,6 +13,7 @@ from local_service import API_KEY, SECRET, make_config
 
 from dashboard import connection, photo_jobs, profile_store
 from dashboard.accounts import SignedIn, store
+from dashboard.embedded import forward_job_events
 from dashboard.filestack import ClientConfig, FilestackClient
 from dashboard.local_filestack.app import create_app
 from dashboard.models import (
@@ -68,6 +69,7 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The service running in-process with security on, the app's client pointed at it, an empty database."""
     app = create_app(make_config(tmp_path / "fs", require_security=True))
     service = app.state.service
+    stop_forwarding = forward_job_events(service)
     await service.startup()
     config = ClientConfig.embedded(BASE, api_key=API_KEY, app_secret=SECRET)
 
@@ -85,3 +87,4 @@ async def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield settings, service, http
     await http.aclose()
     await service.shutdown()
+    stop_forwarding()

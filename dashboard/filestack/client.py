@@ -380,6 +380,7 @@ class FilestackClient:
         max_interval_s: float = 10.0,
         timeout_s: float = 120.0,
         on_update: StatusCallback | None = None,
+        wake: Callable[[float], Awaitable[bool]] | None = None,
     ) -> WorkflowStatus:
         """Poll ``workflow_status`` until the job is ``Finished`` and return that status.
 
@@ -387,6 +388,10 @@ class FilestackClient:
         reports an error, and :class:`WorkflowTimeout` after ``timeout_s``. The wait
         between polls starts at ``interval_s`` and grows by ``backoff`` up to
         ``max_interval_s``. ``on_update`` (sync or async) receives every status.
+
+        ``wake(seconds)``, when given, replaces the sleep between reads: it returns as soon
+        as the job moved (a job event, a webhook) or after ``seconds``. The status is read
+        again at once then, so with events the interval is only the fallback for lost ones.
         """
         if interval_s <= 0 or max_interval_s <= 0 or timeout_s <= 0:
             raise ValueError("interval_s, max_interval_s and timeout_s must be positive")
@@ -409,7 +414,11 @@ class FilestackClient:
             waited = loop.time() - started
             if waited >= timeout_s:
                 raise WorkflowTimeout(jobid, waited, status)
-            await asyncio.sleep(min(interval, timeout_s - waited))
+            delay = min(interval, timeout_s - waited)
+            if wake is None:
+                await asyncio.sleep(delay)
+            else:
+                await wake(delay)
             interval = min(interval * backoff, max_interval_s)
 
 

@@ -58,6 +58,7 @@ from dashboard.local_filestack.workflows.api.cdn import CdnWorkflows
 from dashboard.local_filestack.workflows.api.openapi import ApiDocs
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.actions import ActionRegistry
+from dashboard.local_filestack.workflows.engine.events import open_job_events
 from dashboard.local_filestack.workflows.engine.queue import InProcessQueue, JobQueue
 from dashboard.local_filestack.workflows.service import WorkflowService
 from dashboard.local_filestack.workflows.stores.sql import open_job_store
@@ -159,6 +160,7 @@ def build_service(
         registry=registry,
         on_file_deleted=cache.purge,
         aliases=aliases,
+        events=open_job_events(settings.deployment.redis_url),
     )
     public_url = settings.public_url
     gateway = CdnWorkflows(workflows)

@@ -366,10 +366,17 @@ class PhotoSlot(rx.State, mixin=True):
                 if self._photo_job_id == photo_job_id:
                     self.tasks = task_rows(states)
 
+        async def saved(job: PhotoJob) -> None:  # shown at once; the original is deleted after
+            async with self:
+                if self._photo_job_id == photo_job_id:
+                    show_job_end(self, job)
+
         try:
             await follow_leases.remember_client(settings.redis_url, photo_job_id, client_token)
             async with follow_leases.holding(settings.redis_url, photo_job_id, follow_leases.new_owner()):
-                job = await photo_jobs.follow(account.account_id, photo_job_id, on_progress=push)
+                job = await photo_jobs.follow(
+                    account.account_id, photo_job_id, on_progress=push, on_saved=saved
+                )
         except (FilestackError, LookupError) as err:
             async with self:
                 if self._photo_job_id != photo_job_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,11 @@ def upload_and_follow(
     final = page.get_attribute(f"#{image_id}", "src")
     assert "resize=" not in final and handle_of(final) != original
     assert decode(final).size == size
-    # The original upload is deleted once the final file is saved.
-    assert file_status(running_app, original) == 404
+    # The original upload is deleted once the final file is saved (the page shows "Saved" first).
+    deadline = time.monotonic() + 30
+    while file_status(running_app, original) != 404:
+        assert time.monotonic() < deadline, f"the original {original} was not deleted"
+        time.sleep(0.1)
     return final, original
 
 

@@ -116,8 +116,8 @@ class WorkflowGateway(Protocol):
         """Start a job of the workflow on a handle, a URL or an alias (answer: status ``Started``)."""
         ...
 
-    async def workflow_status(self, job_id: str) -> dict[str, Any]:
-        """Report a job."""
+    async def workflow_status(self, job_id: str) -> bytes:
+        """Report a job: the JSON answer, encoded."""
         ...
 
     async def check_workflows(self, workflow_ids: list[str]) -> None:
@@ -352,8 +352,8 @@ class Cdn:
     ) -> Response:
         if status:
             self._authorize(creds, "runWorkflow", None)
-            body = await self.workflows.workflow_status(task_param(parsed, "workflow_status", "job_id"))
-            return JSONResponse(body, headers=NO_STORE)
+            answer = await self.workflows.workflow_status(task_param(parsed, "workflow_status", "job_id"))
+            return Response(answer, media_type="application/json", headers=NO_STORE)
         query = request.scope.get("query_string", b"").decode("latin-1")
         source = self._single(resolve_sources(parsed, query, self.gate.api_key))
         self._authorize(creds, "runWorkflow", source)

@@ -27,6 +27,7 @@ from dashboard.local_filestack.storage.store import Storage
 from dashboard.local_filestack.workflows.engine.actions import Action, ActionFunction, ActionRegistry
 from dashboard.local_filestack.workflows.engine.build import build_engine
 from dashboard.local_filestack.workflows.engine.catalog import WorkflowCatalog
+from dashboard.local_filestack.workflows.engine.events import JobEventBus, LocalJobEvents
 from dashboard.local_filestack.workflows.engine.pool import WorkerPool
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
@@ -84,8 +85,11 @@ class WorkflowService:
         registry: ActionRegistry | None = None,
         on_file_deleted: Callable[[str], None] | None = None,
         aliases: StorageAliases | None = None,
+        events: JobEventBus | None = None,
     ) -> None:
         self.settings = settings
+        #: Job events: a task or a job ended (what followers wait for instead of polling).
+        self.events: JobEventBus = events if events is not None else LocalJobEvents()
         self.storage = storage
         self.store = store
         self.queue = queue
@@ -114,6 +118,7 @@ class WorkflowService:
             registry=registry,
             on_file_deleted=on_file_deleted,
             aliases=aliases,
+            events=self.events,
         )
         self.actions = self.engine.registry
         self._janitor: asyncio.Task[None] | None = None
@@ -130,12 +135,14 @@ class WorkflowService:
             self.pool.warm_up()
         # Before the runners start, so no job this process finishes is taken for an abandoned delivery.
         await self.webhooks.resume(await self.store.list_recent(None, WEBHOOK_RESUME_SCAN))
+        await self.events.start()
         await self.engine.start()
         self._janitor = asyncio.create_task(self._purge_periodically(), name="workflow-janitor")
 
     async def shutdown(self) -> None:
         """Stop runners, webhook deliveries, the janitor and the worker processes; close the store."""
         await self.engine.stop()
+        await self.events.stop()
         await self.webhooks.close()
         if self._janitor is not None:
             self._janitor.cancel()

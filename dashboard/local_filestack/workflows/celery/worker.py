@@ -43,6 +43,7 @@ from dashboard.local_filestack.workflows.celery.app import (
 )
 from dashboard.local_filestack.workflows.celery.queue import CeleryQueue
 from dashboard.local_filestack.workflows.engine.build import build_engine
+from dashboard.local_filestack.workflows.engine.events import open_job_events
 from dashboard.local_filestack.workflows.engine.leases import JobLeases, sweep_forever
 from dashboard.local_filestack.workflows.engine.webhooks import WebhookSender
 from dashboard.local_filestack.workflows.model.jobs import JobRecord
@@ -98,6 +99,7 @@ class JobRunner:
             find_faces=face_boxes,
             on_finished=self._job_finished,
             aliases=open_aliases(settings.aliases, deployment),
+            events=open_job_events(deployment.redis_url),  # publishing only: app workers listen
         )
 
     async def _job_finished(self, job: JobRecord) -> None:

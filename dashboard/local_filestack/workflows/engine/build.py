@@ -16,6 +16,7 @@ from dashboard.local_filestack.workflows.engine.actions import (
     ActionResources,
     default_registry,
 )
+from dashboard.local_filestack.workflows.engine.events import JobEventBus
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.runner import JobCallback, WorkflowEngine
 from dashboard.local_filestack.workflows.engine.sources import SourceResolver
@@ -54,6 +55,7 @@ def build_engine(
     registry: ActionRegistry | None = None,
     on_file_deleted: Callable[[str], None] | None = None,
     aliases: StorageAliases | None = None,
+    events: JobEventBus | None = None,
 ) -> WorkflowEngine:
     """An engine running ``registry``'s actions (the built-in ones by default) on these parts."""
     return WorkflowEngine(
@@ -73,4 +75,5 @@ def build_engine(
         resolver=SourceResolver(storage, store, fetching, limits, aliases),
         settings=settings,
         on_finished=on_finished,
+        events=events,
     )

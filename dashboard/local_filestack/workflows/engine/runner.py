@@ -44,6 +44,7 @@ from dashboard.local_filestack.workflows.engine.actions import (
     ActionRegistry,
     ActionResources,
 )
+from dashboard.local_filestack.workflows.engine.events import JobEvent, JobEventBus
 from dashboard.local_filestack.workflows.engine.queue import JobQueue
 from dashboard.local_filestack.workflows.engine.sources import SourceError, SourceResolver
 from dashboard.local_filestack.workflows.model.dag import (
@@ -106,8 +107,11 @@ class WorkflowEngine:
         resolver: SourceResolver,
         settings: WorkflowSettings,
         on_finished: JobCallback | None = None,
+        events: JobEventBus | None = None,
     ) -> None:
         self.store = store
+        #: Where a task's end and a job's end are announced (followers wait for these).
+        self.events = events
         self.queue = queue
         self.registry = registry
         self.resources = resources
@@ -255,12 +259,12 @@ class WorkflowEngine:
         unstarted = [task_id for task_id in order if task_id not in job.tasks]
         ended = False
 
-        async def write() -> bool:
+        async def write() -> tuple[bool, JobRecord | None]:
             nonlocal ended
             ended = await self.store.cancel(job.id, text, by, now_ns(), unstarted)
             if ended and not await self.stop_job(job.id):
                 await self.queue.stop_running(job.id)
-            return ended
+            return ended, await self.store.get_job(job.id)
 
         record = await self._end(job.id, write)
         return ended, record
@@ -282,15 +286,18 @@ class WorkflowEngine:
         except WorkflowValidationError as exc:
             return await self._finish(job_id, JobStatus.FAILED, f"invalid workflow: {exc}")
         try:
-            failure = await self._run_within_job_timeout(job, plan)
+            failure, last = await self._run_within_job_timeout(job, plan)
         except _JobEnded:  # cancelled meanwhile, here or elsewhere: its end is recorded
             return await self.store.get_job(job_id)
         if failure is None:
-            return await self._finish(job_id, JobStatus.DONE, "")
-        return await self._finish(job_id, JobStatus.FAILED, failure)
+            return await self._finish(job_id, JobStatus.DONE, "", last)
+        return await self._finish(job_id, JobStatus.FAILED, failure, last)
 
-    async def _run_within_job_timeout(self, job: JobRecord, plan: PlannedWorkflow) -> str | None:
-        """Resolve the source and run the tasks within ``job_timeout_s``; return the failure text, if any.
+    async def _run_within_job_timeout(
+        self, job: JobRecord, plan: PlannedWorkflow
+    ) -> tuple[str | None, dict[str, TaskOutcome]]:
+        """Resolve the source and run the tasks within ``job_timeout_s``; return the failure text, if
+        any, and the outcomes of the last tasks, still to be written with the job's end.
 
         When the job runs out of time, its running tasks are stopped and recorded as failed.
         """
@@ -301,7 +308,7 @@ class WorkflowEngine:
                 try:
                     source_handle = await self.resolver.resolve(job)
                 except SourceError as exc:
-                    return str(exc)
+                    return str(exc), {}
                 return await self._run_tasks(job, plan, source_handle)
         except TimeoutError:
             if not scope.expired():
@@ -312,10 +319,13 @@ class WorkflowEngine:
             if TaskState(outcome.state) is TaskState.RUNNING:
                 stopped = _failed(f"stopped: {reason}", outcome.started_at)
                 await self.store.update_task(job.id, task_id, stopped, now_ns())
-        return reason
+        return reason, {}
 
-    async def _run_tasks(self, job: JobRecord, plan: PlannedWorkflow, source_handle: str) -> str | None:
-        """Schedule the tasks until the job is over; return the failure text, if any."""
+    async def _run_tasks(
+        self, job: JobRecord, plan: PlannedWorkflow, source_handle: str
+    ) -> tuple[str | None, dict[str, TaskOutcome]]:
+        """Schedule the tasks until the job is over; return the failure text, if any, and the
+        outcomes of the tasks that ended it (written with the job's end: one transaction less)."""
         # A task recorded as running belongs to an earlier run that is gone (a killed worker,
         # a redelivered job): it runs again; its action finds whatever that run stored.
         outcomes: dict[str, TaskOutcome] = {
@@ -333,7 +343,7 @@ class WorkflowEngine:
                     )
                     await self._record(job.id, task_id, outcomes[task_id])
                 if steps.finished:
-                    return steps.failure
+                    return steps.failure, {}
                 for task_id in steps.ready:
                     outcomes[task_id] = TaskOutcome(state=TaskState.RUNNING, started_at=_utcnow())
                     await self._record(job.id, task_id, outcomes[task_id])
@@ -345,12 +355,16 @@ class WorkflowEngine:
                     )
                     running[task] = task_id
                 if not running:
-                    return "the workflow cannot make progress (no task is ready or running)"
+                    return "the workflow cannot make progress (no task is ready or running)", {}
                 done, _pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    task_id = running.pop(task)
-                    outcomes[task_id] = task.result()
-                    await self._record(job.id, task_id, outcomes[task_id])
+                ended_now = {running.pop(task): task.result() for task in done}
+                outcomes.update(ended_now)
+                if not running:
+                    last = next_steps(plan, outcomes)
+                    if last.finished and not last.skip:  # the job ends with these tasks
+                        return last.failure, ended_now
+                for task_id, outcome in ended_now.items():
+                    await self._record(job.id, task_id, outcome)
         finally:
             for task in running:
                 task.cancel()
@@ -361,6 +375,8 @@ class WorkflowEngine:
         """Write a task's outcome; :class:`_JobEnded` when the job has ended (been cancelled)."""
         if not await self.store.update_task(job_id, task_id, outcome, now_ns()):
             raise _JobEnded(job_id)
+        if self.events is not None:
+            await self.events.publish(JobEvent(job_id=job_id))
 
     async def _run_task(
         self, job: JobRecord, planned: PlannedTask, source_handle: str | None, started: datetime | None
@@ -404,19 +420,26 @@ class WorkflowEngine:
         for ending in list(self._ending.get(job_id, ())):
             await ending.wait()
 
-    async def _finish(self, job_id: str, status: JobStatus, text: str) -> JobRecord | None:
-        return await self._end(job_id, lambda: self.store.finish(job_id, status, text, now_ns()))
+    async def _finish(
+        self, job_id: str, status: JobStatus, text: str, tasks: dict[str, TaskOutcome] | None = None
+    ) -> JobRecord | None:
+        return await self._end(
+            job_id, lambda: self.store.end_job(job_id, status, text, now_ns(), tasks or {})
+        )
 
-    async def _end(self, job_id: str, write: Callable[[], Awaitable[bool]]) -> JobRecord | None:
-        """Record a job's end with ``write`` (``True`` if this call ended it), then hand the job
-        to ``on_finished`` if it did."""
+    async def _end(
+        self, job_id: str, write: Callable[[], Awaitable[tuple[bool, JobRecord | None]]]
+    ) -> JobRecord | None:
+        """Record a job's end with ``write`` (whether this call ended it, and the job read back),
+        then hand the job to ``on_finished`` if it did."""
         # Registered before the status is written, so no reader can see the job finished
         # without also finding it here until the callback has run.
         ending = asyncio.Event()
         self._ending.setdefault(job_id, set()).add(ending)
         try:
-            ended = await write()
-            job = await self.store.get_job(job_id)
+            ended, job = await write()
+            if ended and self.events is not None:  # followers first: a webhook may take long
+                await self.events.publish(JobEvent(job_id=job_id, ended=True))
             if ended and job is not None and self.on_finished is not None:
                 try:
                     await self.on_finished(job)

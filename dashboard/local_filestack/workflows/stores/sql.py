@@ -14,7 +14,7 @@ file I/O or image work.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from uuid import UUID
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.storage.factory import open_database
 from dashboard.local_filestack.storage.files import new_handle
-from dashboard.local_filestack.storage.sql import Database, Dialect, Statement
+from dashboard.local_filestack.storage.sql import Cursor, Database, Dialect, Statement
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.jobs import (
     JobFilter,
@@ -36,6 +36,7 @@ from dashboard.local_filestack.workflows.model.jobs import (
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
 from dashboard.local_filestack.workflows.stores import rows
+from dashboard.local_filestack.workflows.stores.batching import WriteBatcher
 from dashboard.local_filestack.workflows.stores.store import PurgeResult
 
 T = TypeVar("T")
@@ -132,11 +133,16 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[Sequence[str]]:
 class SqlJobStore:
     """:class:`~dashboard.local_filestack.workflows.stores.store.JobStore` on a SQL database."""
 
-    def __init__(self, db: Database, *, threads: int = 4) -> None:
+    def __init__(self, db: Database, *, threads: int = 4, batch_writes: bool | None = None) -> None:
         self.db = db
         self.dialect = db.dialect
         self._mark = db.dialect.mark
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workflow-store")
+        #: A job's hot writes (create, start, task outcomes, end) committed in groups: on SQLite,
+        #: which writes one transaction at a time anyway. PostgreSQL takes concurrent writers.
+        if batch_writes is None:
+            batch_writes = db.dialect.name == "sqlite"
+        self._batcher = WriteBatcher(db) if batch_writes else None
         with db.transaction() as cursor:
             if self.dialect.schema_lock:
                 cursor.execute(self.dialect.schema_lock)
@@ -154,6 +160,28 @@ class SqlJobStore:
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, function, *args)
+
+    async def _write(self, write: Callable[[Cursor], T]) -> T:
+        """Run ``write`` in a transaction: batched with other writes when the store batches."""
+        if self._batcher is not None:
+            return await self._batcher.run(write)
+
+        def alone() -> T:
+            with self.db.transaction() as cursor:
+                return write(cursor)
+
+        return await self._call(alone)
+
+    @staticmethod
+    def _statements(statements: Sequence[Statement]) -> Callable[[Cursor], list[int]]:
+        def run(cursor: Cursor) -> list[int]:
+            counts: list[int] = []
+            for sql, params in statements:
+                cursor.execute(sql, tuple(params))
+                counts.append(cursor.rowcount)
+            return counts
+
+        return run
 
     def _marks(self, count: int) -> str:
         return self.dialect.marks(count)
@@ -206,7 +234,7 @@ class SqlJobStore:
         statements.extend(
             self._task_upsert(job.id, task_id, outcome) for task_id, outcome in job.tasks.items()
         )
-        await self._call(self.db.execute, statements)
+        await self._write(self._statements(statements))
 
     async def create_arrival_job(self, job: JobRecord, handle: str) -> tuple[str, bool]:
         return await self._call(self._create_arrival_job, job, handle)
@@ -247,20 +275,25 @@ class SqlJobStore:
     async def mark_running(self, job_id: str, at: int) -> JobRecord:
         unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
         mark = self._mark
-        counts = await self._call(
-            self.db.execute,
-            [
-                (
-                    (
-                        f"UPDATE jobs SET status = {mark}, started_at = COALESCE(started_at, {mark}), "
-                        f"updated_at = {mark}, runs = runs + 1 WHERE uuid = {mark} AND {unfinished}"
-                    ),
-                    (JobStatus.RUNNING.value, at, at, job_id, *params),
-                )
-            ],
+        update = (
+            (
+                f"UPDATE jobs SET status = {mark}, started_at = COALESCE(started_at, {mark}), "
+                f"updated_at = {mark}, runs = runs + 1 WHERE uuid = {mark} AND {unfinished}"
+            ),
+            (JobStatus.RUNNING.value, at, at, job_id, *params),
         )
-        job = await self.get_job(job_id)
-        if job is None or (not counts[0] and not job.status.finished):
+        if self._batcher is not None:  # marked and read back in the batch (the writer's connection)
+
+            def mark_and_read(cursor: Cursor) -> tuple[int, JobRecord | None]:
+                cursor.execute(*update)
+                found = self._load_jobs(f"uuid = {mark}", (job_id,), "")
+                return cursor.rowcount, (found[0] if found else None)
+
+            count, job = await self._write(mark_and_read)
+        else:
+            counts = await self._call(self.db.execute, [update])
+            count, job = counts[0], await self.get_job(job_id)
+        if job is None or (not count and not job.status.finished):
             raise JobNotFound(job_id)
         return job  # a job that already finished is returned as it is; the engine stops there
 
@@ -277,38 +310,66 @@ class SqlJobStore:
         )
 
     async def update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
-        return await self._call(self._update_task, job_id, task_id, outcome, at)
+        return await self._write(lambda cursor: self._update_task(cursor, job_id, task_id, outcome, at))
 
-    def _update_task(self, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
+    def _update_task(self, cursor: Cursor, job_id: str, task_id: str, outcome: TaskOutcome, at: int) -> bool:
         # The job's row first: on PostgreSQL it is locked until the end, so a cancel and this
         # write happen one after the other, and a job that ended (cancelled) takes no more.
         unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
-        with self.db.transaction() as cursor:
-            cursor.execute(
-                f"UPDATE jobs SET updated_at = {self._mark} WHERE uuid = {self._mark} AND {unfinished}",
-                (at, job_id, *params),
-            )
-            if not cursor.rowcount:
-                return False
-            cursor.execute(*self._task_upsert(job_id, task_id, outcome))
+        cursor.execute(
+            f"UPDATE jobs SET updated_at = {self._mark} WHERE uuid = {self._mark} AND {unfinished}",
+            (at, job_id, *params),
+        )
+        if not cursor.rowcount:
+            return False
+        cursor.execute(*self._task_upsert(job_id, task_id, outcome))
         return True
 
     async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
+        ended, _job = await self._write(
+            lambda cursor: self._end_job(cursor, job_id, status, text, at, {}, False)
+        )
+        return ended
+
+    async def end_job(
+        self, job_id: str, status: JobStatus, text: str, at: int, tasks: Mapping[str, TaskOutcome]
+    ) -> tuple[bool, JobRecord | None]:
+        if self._batcher is not None:  # written and read back in the batch (the writer's connection)
+            return await self._write(
+                lambda cursor: self._end_job(cursor, job_id, status, text, at, tasks, True)
+            )
+        ended, _job = await self._write(
+            lambda cursor: self._end_job(cursor, job_id, status, text, at, tasks, False)
+        )
+        return ended, await self.get_job(job_id)
+
+    def _end_job(
+        self,
+        cursor: Cursor,
+        job_id: str,
+        status: JobStatus,
+        text: str,
+        at: int,
+        tasks: Mapping[str, TaskOutcome],
+        read: bool,
+    ) -> tuple[bool, JobRecord | None]:
         unfinished, params = self.dialect.one_of("status", rows.UNFINISHED)
         mark = self._mark
-        counts = await self._call(
-            self.db.execute,
-            [
-                (
-                    (
-                        f"UPDATE jobs SET status = {mark}, status_text = {mark}, updated_at = {mark}, "
-                        f"finished_at = {mark} WHERE uuid = {mark} AND {unfinished}"
-                    ),
-                    (status.value, text, at, at, job_id, *params),
-                )
-            ],
+        cursor.execute(
+            (
+                f"UPDATE jobs SET status = {mark}, status_text = {mark}, updated_at = {mark}, "
+                f"finished_at = {mark} WHERE uuid = {mark} AND {unfinished}"
+            ),
+            (status.value, text, at, at, job_id, *params),
         )
-        return counts[0] > 0
+        ended = cursor.rowcount > 0
+        if ended:
+            for task_id, outcome in tasks.items():
+                cursor.execute(*self._task_upsert(job_id, task_id, outcome))
+        if not read:
+            return ended, None
+        found = self._load_jobs(f"uuid = {mark}", (job_id,), "")
+        return ended, (found[0] if found else None)
 
     async def cancel(self, job_id: str, text: str, by: str, at: int, unstarted: Sequence[str]) -> bool:
         return await self._call(self._cancel, job_id, text, by, at, tuple(unstarted))
@@ -581,6 +642,8 @@ class SqlJobStore:
     # -- lifecycle ---------------------------------------------------------
 
     async def close(self) -> None:
+        if self._batcher is not None:
+            await asyncio.to_thread(self._batcher.close)
         self._executor.shutdown(wait=True)
         self.db.close()
 

@@ -9,7 +9,7 @@ deployment names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -85,6 +85,13 @@ class JobStore(Protocol):
 
     async def finish(self, job_id: str, status: JobStatus, text: str, at: int) -> bool:
         """Record the end of an unfinished job; ``False`` (nothing changed) if it had ended already."""
+        ...
+
+    async def end_job(
+        self, job_id: str, status: JobStatus, text: str, at: int, tasks: Mapping[str, TaskOutcome]
+    ) -> tuple[bool, JobRecord | None]:
+        """:meth:`finish` with the last task outcomes written in the same transaction (only if
+        this call ends the job), then the job read back: whether this call ended it, and the job."""
         ...
 
     async def cancel(self, job_id: str, text: str, by: str, at: int, unstarted: Sequence[str]) -> bool:
