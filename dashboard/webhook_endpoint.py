@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard.filestack.webhooks import SIGNATURE_HEADER, WebhookError, verify_request
 from dashboard.job_events import JobEvents
@@ -28,11 +29,6 @@ WEBHOOK_PATH = "/_filestack/webhook"
 TOLERANCE_S = 300.0
 #: The largest webhook body read (a workflow's results are small JSON).
 MAX_BODY_BYTES = 1024 * 1024
-
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ReplayGuard(Protocol):

@@ -33,7 +33,7 @@ async def _drain(generator) -> list:
     return [item async for item in generator]
 
 
-async def test_a_photo_the_browser_cannot_show_is_stored_then_framed(env) -> None:  # noqa: F811
+async def test_a_photo_the_browser_cannot_show_is_stored_then_framed(env) -> None:
     _settings, service, _http = env
     ada = Person("ada")
     crop = ada.state(CropState)
@@ -76,7 +76,7 @@ async def test_a_photo_the_browser_cannot_show_is_stored_then_framed(env) -> Non
     assert "resize=" in avatar.photo_url
 
 
-async def test_cancel_deletes_the_stored_photo(env) -> None:  # noqa: F811
+async def test_cancel_deletes_the_stored_photo(env) -> None:
     _settings, service, _http = env
     ada = Person("ada")
     crop = ada.state(CropState)
@@ -89,14 +89,14 @@ async def test_cancel_deletes_the_stored_photo(env) -> None:  # noqa: F811
     assert profile_store.latest_job(ada.id, "cover") is None
 
 
-async def test_a_small_photo_is_warned_about(env) -> None:  # noqa: F811
+async def test_a_small_photo_is_warned_about(env) -> None:
     ada = Person("ada")
     crop = ada.state(CropState)
     await _drain(crop.upload_to_frame(_heic((600, 300)), "cover"))
     assert "1500×500" in crop.warning
 
 
-async def test_not_an_image_is_refused_in_the_slot(env) -> None:  # noqa: F811
+async def test_not_an_image_is_refused_in_the_slot(env) -> None:
     ada = Person("ada")
     crop = ada.state(CropState)
     text = [rx.UploadFile(file=io.BytesIO(b"not a picture\n" * 50), path=Path("holiday.heic"))]
@@ -106,7 +106,7 @@ async def test_not_an_image_is_refused_in_the_slot(env) -> None:  # noqa: F811
     assert avatar.phase == SlotPhase.REJECTED and "not an image" in avatar.message
 
 
-async def test_an_unknown_slot_or_no_session_does_nothing(env) -> None:  # noqa: F811
+async def test_an_unknown_slot_or_no_session_does_nothing(env) -> None:
     ada = Person("ada")
     crop = ada.state(CropState)
     assert await _drain(crop.upload_to_frame(_heic(), "banner")) == []

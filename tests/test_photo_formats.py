@@ -49,7 +49,7 @@ def test_only_types_browsers_cannot_show_are_converted() -> None:
 @pytest.mark.parametrize(
     ("fmt", "shown_type"), [("HEIF", "image/jpeg"), ("AVIF", "image/avif")], ids=["heic", "avif"]
 )
-async def test_a_phone_photo_is_previewed_and_saved_as_a_picture_browsers_show(env, fmt, shown_type) -> None:  # noqa: F811
+async def test_a_phone_photo_is_previewed_and_saved_as_a_picture_browsers_show(env, fmt, shown_type) -> None:
     settings, _service, http = env
     ada = Person("ada")
     job = await photo_jobs.upload(ada.id, "avatar", astronaut(fmt), f"IMG.{fmt.lower()}", settings)
@@ -65,7 +65,7 @@ async def test_a_phone_photo_is_previewed_and_saved_as_a_picture_browsers_show(e
         assert image.size == (400, 400)
 
 
-async def test_a_sideways_heic_is_stored_upright(env) -> None:  # noqa: F811
+async def test_a_sideways_heic_is_stored_upright(env) -> None:
     settings, service, _http = env
     ada = Person("ada")
     # Stored 768×1024 with orientation 6: shown (and so framed) as 1024×768.
@@ -76,7 +76,7 @@ async def test_a_sideways_heic_is_stored_upright(env) -> None:  # noqa: F811
         assert image.format == "JPEG" and image.size == (1024, 768)
 
 
-async def test_a_photo_framed_on_the_servers_copy(env) -> None:  # noqa: F811
+async def test_a_photo_framed_on_the_servers_copy(env) -> None:
     settings, service, http = env
     ada = Person("ada")
     pending = await photo_framing_jobs.upload_for_framing(
@@ -97,7 +97,7 @@ async def test_a_photo_framed_on_the_servers_copy(env) -> None:  # noqa: F811
         service.storage.get(pending.handle)
 
 
-async def test_a_cancelled_frame_leaves_nothing_stored(env) -> None:  # noqa: F811
+async def test_a_cancelled_frame_leaves_nothing_stored(env) -> None:
     settings, service, _http = env
     ada = Person("ada")
     pending = await photo_framing_jobs.upload_for_framing(
@@ -109,7 +109,7 @@ async def test_a_cancelled_frame_leaves_nothing_stored(env) -> None:  # noqa: F8
         service.storage.get(pending.handle)
 
 
-async def test_a_big_photo_is_framed_on_a_smaller_view(env) -> None:  # noqa: F811
+async def test_a_big_photo_is_framed_on_a_smaller_view(env) -> None:
     settings, _service, _http = env
     pending = await photo_framing_jobs.upload_for_framing(
         Person("ada").id, "cover", astronaut("HEIF", (3000, 1500)), "IMG.HEIC", settings

@@ -133,7 +133,7 @@ def test_upright_size_follows_exif() -> None:
     assert upright_size(_jpeg(_bands((300, 100)))) == (300, 100)
 
 
-async def _saved(env, data: bytes, framing: Framing) -> tuple[bytes, bytes, photo_jobs.PhotoJob]:  # noqa: F811 (the fixture)
+async def _saved(env, data: bytes, framing: Framing) -> tuple[bytes, bytes, photo_jobs.PhotoJob]:
     settings, _service, http = env
     ada = Person("ada")
     job = await photo_jobs.upload(ada.id, "avatar", data, "bands.jpg", settings, framing=framing)
@@ -146,7 +146,7 @@ async def _saved(env, data: bytes, framing: Framing) -> tuple[bytes, bytes, phot
     return preview, final, job
 
 
-async def test_framed_upload_saves_the_framed_band(env) -> None:  # noqa: F811 (the fixture)
+async def test_framed_upload_saves_the_framed_band(env) -> None:
     framing = Framing(x=0, y=0, width=500, height=500, image_width=1500, image_height=500)
     preview, final, _job = await _saved(env, _jpeg(_bands((1500, 500))), framing)
     assert _colour(preview) == _colour(final) == "red"
@@ -154,7 +154,7 @@ async def test_framed_upload_saves_the_framed_band(env) -> None:  # noqa: F811 (
         assert image.size == (400, 400)
 
 
-async def test_a_frame_is_read_after_exif_orientation(env) -> None:  # noqa: F811 (the fixture)
+async def test_a_frame_is_read_after_exif_orientation(env) -> None:
     # Stored sideways (bands top to bottom) with orientation 6: shown upright, blue is on the left.
     data = _jpeg(_bands((500, 1500), vertical=False), orientation=6)
     framing = Framing(x=0, y=0, width=500, height=500, image_width=1500, image_height=500)
@@ -162,14 +162,14 @@ async def test_a_frame_is_read_after_exif_orientation(env) -> None:  # noqa: F81
     assert _colour(preview) == _colour(final) == "blue"
 
 
-async def test_a_turned_frame_on_a_smaller_copy(env) -> None:  # noqa: F811 (the fixture)
+async def test_a_turned_frame_on_a_smaller_copy(env) -> None:
     # The dialog showed a 750×250 copy, turned a quarter clockwise: red on top, blue at the bottom.
     framing = Framing(x=0, y=500, width=250, height=250, rotation=90, image_width=750, image_height=250)
     preview, final, _job = await _saved(env, _jpeg(_bands((1500, 500))), framing)
     assert _colour(preview) == _colour(final) == "blue"
 
 
-async def test_the_full_upload_is_not_kept(env, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811 (the fixture)
+async def test_the_full_upload_is_not_kept(env, monkeypatch: pytest.MonkeyPatch) -> None:
     settings, service, _http = env
     ada = Person("ada")
     uploaded: list[str] = []
