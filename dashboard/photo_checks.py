@@ -19,14 +19,19 @@ ACCEPTED_FORMATS: dict[str, str] = {
     "WEBP": "image/webp",
     "GIF": "image/gif",
     "HEIF": "image/heic",
+    "AVIF": "image/avif",
 }
 
 try:  # HEIC support is optional: only where the codec's wheel is installed.
-    from pillow_heif import register_heif_opener
+    import pillow_heif
 
-    register_heif_opener()
+    pillow_heif.register_heif_opener()
+    if "AVIF" not in Image.OPEN and hasattr(pillow_heif, "register_avif_opener"):
+        pillow_heif.register_avif_opener()
 except ImportError:  # pragma: no cover - depends on the machine
     ACCEPTED_FORMATS.pop("HEIF")
+if "AVIF" not in Image.OPEN:  # pragma: no cover - Pillow built without libavif and no pillow-heif
+    ACCEPTED_FORMATS.pop("AVIF")
 
 #: What the dropzone tells the browser to offer.
 DROPZONE_ACCEPT: dict[str, list[str]] = {
@@ -34,7 +39,8 @@ DROPZONE_ACCEPT: dict[str, list[str]] = {
     "image/png": [".png"],
     "image/webp": [".webp"],
     "image/gif": [".gif"],
-    **({"image/heic": [".heic", ".heif"]} if "HEIF" in ACCEPTED_FORMATS else {}),
+    **({"image/heic": [".heic"], "image/heif": [".heif"]} if "HEIF" in ACCEPTED_FORMATS else {}),
+    **({"image/avif": [".avif"]} if "AVIF" in ACCEPTED_FORMATS else {}),
 }
 
 
@@ -73,9 +79,13 @@ def check_photo(data: bytes, filename: str, max_bytes: int, *, max_pixels: int =
     except Image.DecompressionBombError as err:
         raise RejectedPhoto(f"{filename} has too many pixels; the limit is {max_pixels:,}.") from err
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise RejectedPhoto(f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF or HEIC).") from err
+        raise RejectedPhoto(
+            f"{filename} is not an image we can use (JPEG, PNG, WebP, GIF, HEIC or AVIF)."
+        ) from err
     if fmt not in ACCEPTED_FORMATS:
-        raise RejectedPhoto(f"{filename} is a {fmt or 'unknown'} file; use JPEG, PNG, WebP, GIF or HEIC.")
+        raise RejectedPhoto(
+            f"{filename} is a {fmt or 'unknown'} file; use JPEG, PNG, WebP, GIF, HEIC or AVIF."
+        )
     if width < 1 or height < 1:
         raise RejectedPhoto(f"{filename} has no pixels.")
     if width * height > max_pixels:

@@ -19,8 +19,10 @@ from typing import Any, TypedDict
 from dashboard import profile_store, replaced_photos
 from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
+    FilestackClient,
     FilestackError,
     FilestackNotFound,
+    StoreResponse,
     Transformation,
     WorkflowFailed,
     WorkflowStatus,
@@ -29,6 +31,7 @@ from dashboard.filestack import (
 from dashboard.filestack_protocol.security import scoped_security
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import check_photo
+from dashboard.photo_framing import Framing, needs_conversion, scaled_to, upright_chain, upright_size
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -158,9 +161,19 @@ def check_upload_rate(owner_id: int, settings: Settings, now: float | None = Non
 
 
 async def upload(
-    owner_id: int, slot: str, data: bytes, filename: str, settings: Settings | None = None
+    owner_id: int,
+    slot: str,
+    data: bytes,
+    filename: str,
+    settings: Settings | None = None,
+    framing: Framing | None = None,
 ) -> PhotoJob:
     """Check the file, upload it under the owner's path and record the job with its instant preview URL.
+
+    With a ``framing`` (the crop dialog's), the framed part is cut out of the upload at the
+    CDN and stored as the job's original, and the full upload is deleted: the preview and
+    the workflow then both start from exactly what the person framed. A type browsers cannot
+    show (HEIC/HEIF) is stored again as an upright JPEG the same way.
 
     Raises :class:`UploadLimitReached` or :class:`~dashboard.photo_checks.RejectedPhoto` for
     a file the page does not take (nothing is uploaded then) and :class:`FilestackError`
@@ -174,10 +187,51 @@ async def upload(
         stored = await fs.upload(
             data, filename=filename, mimetype=mimetype, path=storage_path(owner_id, slot)
         )
-    preview = preview_url(spec.slot, stored.handle, settings)
-    return await asyncio.to_thread(
-        profile_store.add_job, owner_id, spec.slot, stored.handle, filename, preview
+        if framing is not None or needs_conversion(mimetype):
+            stored = await store_cut(
+                fs, stored.handle, framing, mimetype, upright_size(data), storage_path(owner_id, slot)
+            )
+    return await record_job(owner_id, spec.slot, stored.handle, filename, settings)
+
+
+async def record_job(owner_id: int, slot: str, handle: str, filename: str, settings: Settings) -> PhotoJob:
+    """Record the job of a stored original, with its instant preview URL."""
+    preview = preview_url(slot, handle, settings)
+    return await asyncio.to_thread(profile_store.add_job, owner_id, Slot(slot), handle, filename, preview)
+
+
+async def store_cut(
+    fs: FilestackClient,
+    handle: str,
+    framing: Framing | None,
+    mimetype: str,
+    size: tuple[int, int],
+    path: str,
+) -> StoreResponse:
+    """Store the framed part of the uploaded file ``handle`` (upright ``size``; as a JPEG when
+    browsers cannot show its type) as a new file under ``path``, then delete the upload."""
+    if framing is not None:
+        framing = scaled_to(framing, *size)
+    chain = (upright_chain(framing, mimetype) or Transformation().rotate("exif")).store(
+        location="s3", path=path
     )
+    try:
+        framed = await fs.store_transformation(handle, chain)
+    except FilestackError:
+        await forget(fs, handle)
+        raise
+    await forget(fs, handle)
+    return framed
+
+
+async def forget(fs: FilestackClient, handle: str) -> None:
+    """Delete an upload nothing will use; a failure is logged (the file is the owner's, under their path)."""
+    try:
+        await fs.delete(handle)
+    except FilestackNotFound:
+        pass
+    except FilestackError as err:
+        log.warning("upload %s not deleted after framing: %s", handle, err)
 
 
 async def run_workflow(job: PhotoJob, settings: Settings | None = None) -> PhotoJob:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     retry_rate_limit: int = 30
     #: After a photo is saved or removed, Undo is offered this long; the old file is deleted after it.
     photo_undo_window_s: float = 10.0
+    #: A chosen photo whose long side is longer than this is scaled down in the browser before it is sent.
+    photo_max_side_px: int = Field(default=4096, ge=400)
     #: Usernames, comma-separated, that are admins besides the first account (the studio, the console).
     admin_usernames: str = ""
 

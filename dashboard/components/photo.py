@@ -4,7 +4,10 @@ from typing import Any
 
 import reflex as rx
 
-from dashboard.components.photo_controls import fresh_upload_id, name_file_input, rejection_summary
+from dashboard.components.camera_dialog import camera_button
+from dashboard.components.crop_dialog import pick_photo
+from dashboard.components.photo_controls import name_file_input, rejection_summary
+from dashboard.components.photo_progress import drop_hint, upload_progress
 from dashboard.components.photo_sources import (
     AVATAR_PLACEHOLDER,
     COVER_PLACEHOLDER,
@@ -48,9 +51,9 @@ def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str, 
         multiple=False,
         max_size=get_settings().max_upload_bytes,
         no_keyboard=True,
-        on_drop=state.handle_upload(
-            rx.upload_files(upload_id=fresh_upload_id(upload_id), on_upload_progress=state.on_progress)
-        ),
+        # The photo is framed first (crop dialog), then sent with its frame under an upload id of
+        # its own (the crop dialog's Save), which cancels the slot's earlier upload still running.
+        on_drop=pick_photo(state.slot.value),
         on_drop_rejected=lambda rejections: state.on_rejected(rejection_summary(rejections)),
         class_name=class_name,
     )
@@ -114,6 +117,7 @@ def job_panel(state: Any, label: str, status_id: str, *extra: rx.Component) -> r
             class_name="flex items-center gap-2",
         ),
         status_line(state, status_id),
+        camera_button(state.slot.value, label),
         rx.cond(
             state.phase == SlotPhase.UPLOADING.value,
             rx.el.div(
@@ -200,10 +204,17 @@ def cover() -> rx.Component:
     return _dropzone(
         CoverState,
         "cover-upload",
-        rx.el.div(image, overlay, class_name="relative h-full w-full"),
+        rx.el.div(
+            image,
+            upload_progress(CoverState, "cover-progress", "Cover photo upload"),
+            drop_hint("Drop to use this photo"),
+            overlay,
+            class_name="relative h-full w-full",
+        ),
         class_name=(
             "group relative block aspect-[3/1] w-full cursor-pointer overflow-hidden rounded-2xl "
-            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 has-[:focus-visible]:ring-2"
+            "bg-slate-200 shadow-sm outline-none ring-indigo-500 ring-offset-2 has-[:focus-visible]:ring-2 "
+            "data-[drag-over=true]:ring-4"
         ),
         label="Change cover photo",
     )
@@ -224,13 +235,18 @@ def avatar() -> rx.Component:
         AvatarState,
         "avatar-upload",
         rx.el.div(
-            rx.el.div(image, class_name="h-full w-full overflow-hidden rounded-full"),
+            rx.el.div(
+                image,
+                upload_progress(AvatarState, "avatar-progress", "Profile picture upload"),
+                drop_hint("Drop here"),
+                class_name="relative h-full w-full overflow-hidden rounded-full",
+            ),
             badge,
             class_name="relative h-full w-full",
         ),
         class_name=(
-            "relative block h-28 w-28 shrink-0 cursor-pointer rounded-full bg-white p-1 shadow-md "
-            "outline-none ring-indigo-500 has-[:focus-visible]:ring-2 sm:h-36 sm:w-36"
+            "group relative block h-28 w-28 shrink-0 cursor-pointer rounded-full bg-white p-1 shadow-md "
+            "outline-none ring-indigo-500 has-[:focus-visible]:ring-2 sm:h-36 sm:w-36 data-[drag-over=true]:ring-4"
         ),
         label="Change profile picture",
     )

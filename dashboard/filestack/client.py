@@ -193,6 +193,18 @@ class FilestackClient:
         apikey = None if is_handle(source) else self.config.api_key
         return chain.url(source, cdn_url=self.config.cdn_url, apikey=apikey)
 
+    async def store_transformation(self, source: str, transformation: Transformation) -> StoreResponse:
+        """Run ``transformation``, which ends in ``store``, on ``source`` at the CDN; the stored file.
+
+        Sent once, never retried: each request stores a new file.
+        """
+        if not transformation.task_names or transformation.task_names[-1] != "store":
+            raise ValueError("the transformation must end with a store task")
+        response = await self._sender.request(
+            "GET", self.transform_url(source, transformation), idempotent=False
+        )
+        return read_model(response, StoreResponse)
+
     # ------------------------------------------------------------------
     # Uploads
 

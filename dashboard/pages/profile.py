@@ -3,9 +3,12 @@
 import reflex as rx
 
 from dashboard.components.activity import activity_panel
+from dashboard.components.camera_dialog import camera_dialog
+from dashboard.components.crop_dialog import crop_dialog
 from dashboard.components.layout import page
 from dashboard.components.photo import avatar, cover, job_panel
 from dashboard.components.photo_controls import cancel_button, dismiss_button, leave_guard
+from dashboard.components.photo_picker import photo_picker_code
 from dashboard.components.photo_sources import link_form, remove_button, undo_toast
 from dashboard.components.profile_text import bio_block, name_block
 from dashboard.state import ActivityState, AvatarState, CoverState, ProfileState, SessionState
@@ -75,4 +78,7 @@ def profile_page() -> rx.Component:
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
         undo_toast(),
+        crop_dialog(),
+        camera_dialog(),
+        photo_picker_code(),
     )

@@ -21,6 +21,7 @@ from dashboard.accounts import store
 from dashboard.filestack import FilestackError
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto
+from dashboard.photo_framing import FramingRejected, parse_framing
 from dashboard.photo_messages import describe_failure, refusal_message, task_label
 from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotEvent, SlotPhase, advance
@@ -80,6 +81,8 @@ class PhotoSlot(rx.State, mixin=True):
     _saved_url: str = ""
     #: The photo job (database row) this slot shows (backend only).
     _photo_job_id: int = 0
+    #: The browser's latest choice whose upload was handled (its local preview is then stale).
+    _handled_pick: int = 0
 
     @rx.var
     def busy(self) -> bool:
@@ -125,8 +128,20 @@ class PhotoSlot(rx.State, mixin=True):
             self._move(SlotEvent.SENDING, f"Uploading… {self.progress}%")
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]):
-        """Store the dropped file under the account, show its preview at once, then run the workflow."""
+    def show_local(self, shown: dict):
+        """Show the browser's own copy of the photo being sent (``{"url": "blob:…", "pick": n}``) until
+        the upload ends; a copy arriving after its upload was handled is ignored."""
+        url, pick = str((shown or {}).get("url") or ""), int((shown or {}).get("pick") or 0)
+        if url.startswith("blob:") and pick > self._handled_pick:
+            # A new photo on its way: shown even over one still processing (the last one chosen wins).
+            self.photo_url, self.progress = url, 0
+            self._move(SlotEvent.SENDING, "Uploading… 0%")
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile], framing: str = "", pick: int = 0):
+        """Store the chosen file under the account (cut to its ``framing``, the crop dialog's, if any),
+        show its preview at once, then run the workflow. ``pick`` numbers the browser's choice."""
+        self._handled_pick = max(self._handled_pick, int(pick or 0))
         account = await self._account()
         if account is None:
             yield self._to_login()
@@ -142,8 +157,9 @@ class PhotoSlot(rx.State, mixin=True):
             return
         data = await upload.read()
         try:
-            job = await photo_jobs.upload(account.account_id, self.slot, data, filename)
-        except (RejectedPhoto, photo_jobs.UploadLimitReached) as err:
+            frame = parse_framing(framing)
+            job = await photo_jobs.upload(account.account_id, self.slot, data, filename, framing=frame)
+        except (RejectedPhoto, FramingRejected, photo_jobs.UploadLimitReached) as err:
             self._reject(str(err))
             yield rx.toast.error(str(err))
             return
@@ -156,6 +172,11 @@ class PhotoSlot(rx.State, mixin=True):
             )
             yield rx.toast.error(self.message)
             return
+        async for event in self._started(job):
+            yield event
+
+    async def _started(self, job: PhotoJob):
+        """A new job's original is stored: show its preview, run its workflow, follow it."""
         self._photo_job_id = job.id or 0
         await follow_leases.remember_client(
             get_settings().redis_url, self._photo_job_id, self.router.session.client_token

@@ -101,6 +101,7 @@ def upload_and_follow(
     status_id, image_id = f"{slot}-status", f"{slot}-image"
     page.evaluate(RECORD_STATUS, status_id)
     page.locator(f"#{slot}-upload input[type=file]").set_input_files(str(path))
+    save_framed(page)
     # The preview is a transformation URL of the original upload, shown as soon as it is stored.
     page.wait_for_function(
         "(id) => (document.getElementById(id).getAttribute('src') || '').includes('resize=')",
@@ -121,6 +122,13 @@ def upload_and_follow(
     # The original upload is deleted once the final file is saved.
     assert file_status(running_app, original) == 404
     return final, original
+
+
+def save_framed(page: Any) -> None:
+    """Keep the crop dialog's frame as it opens (centred) and save."""
+    page.wait_for_selector("#crop-confirm", state="visible", timeout=30_000)
+    page.click("#crop-confirm")
+    page.wait_for_selector("#crop-dialog", state="detached", timeout=30_000)
 
 
 def wait_for_photo(page: Any, image_id: str, handle: str, timeout_ms: int = 30_000) -> None:

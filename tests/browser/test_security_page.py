@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 
-from .steps import new_username, sign_up
+from .steps import new_username, save_framed, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +57,7 @@ def test_the_app_secret_is_nowhere_in_the_page_its_scripts_or_its_state(running_
     photo = tmp_path / "me.jpg"
     Image.new("RGB", (900, 700), "#2266aa").save(photo, "JPEG")
     page.locator("#avatar-upload input[type=file]").set_input_files(str(photo))
+    save_framed(page)
     page.wait_for_function(
         "() => document.getElementById('avatar-status').textContent.includes('Saved')", timeout=90_000
     )
