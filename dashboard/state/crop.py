@@ -71,7 +71,8 @@ class CropState(SessionState):
     def open_picked(self, info: dict):
         """A photo was chosen for a slot (``photoPicker.choose``'s answer): frame it."""
         slot = str((info or {}).get("slot") or "")
-        if slot not in (Slot.AVATAR.value, Slot.COVER.value):
+        if slot not in (Slot.AVATAR.value, Slot.COVER.value) or not info.get("name"):
+            # No file was accepted (the drop was refused: ``on_drop_rejected`` says why).
             return
         if not info.get("src"):
             # Not something this browser can show (HEIC in Chromium, or not an image): it is sent

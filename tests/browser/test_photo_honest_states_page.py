@@ -18,7 +18,17 @@ import pytest
 from PIL import Image
 
 from .conftest import ARTIFACTS
-from .steps import RECORD_STATUS, decode, new_username, photo, sign_up, upload_and_follow
+from .steps import (
+    RECORD_STATUS,
+    decode,
+    handle_of,
+    new_username,
+    photo,
+    save_framed,
+    sign_up,
+    upload_and_follow,
+    wait_for_photo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -87,11 +97,13 @@ def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
     page.on("console", lambda message: logs.append(message.text))
     files = page.locator("#avatar-upload input[type=file]")
     files.set_input_files(str(first))
+    save_framed(page)
     # The first is on its way, with a visible Cancel; the person changes their mind 150 ms later.
     page.wait_for_selector("#avatar-cancel")
     page.screenshot(path=str(ARTIFACTS / "photo-uploading-1280.png"), full_page=True)
     page.wait_for_timeout(150)
     files.set_input_files(str(second))
+    save_framed(page)
     fast_uploads(cdp)
     try:
         _wait_status(page, "avatar", "Saved", 30_000)
@@ -102,9 +114,7 @@ def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
     assert dominant(final) == "blue", final
     # Nothing else ends up saved later: after a reload the page still shows the second photo.
     page.reload()
-    page.wait_for_function(
-        "(src) => document.getElementById('avatar-image')?.getAttribute('src') === src", arg=final
-    )
+    wait_for_photo(page, "avatar-image", handle_of(final))
     context.close()
 
 
@@ -115,9 +125,12 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     files = page.locator("#cover-upload input[type=file]")
     page.evaluate(RECORD_STATUS, "cover-status")
     files.set_input_files(str(noisy_photo(tmp_path / "a.jpg", (1500, 500), (30, 160, 30))))
+    save_framed(page)
     _wait_status(page, "cover", "Processing")
+    page.screenshot(path=str(ARTIFACTS / "photo-processing-1280.png"), full_page=True)
     page.evaluate("() => { window.__statuses['cover-status'].length = 0; }")
     files.set_input_files(str(noisy_photo(tmp_path / "b.jpg", (1500, 500), (30, 30, 200))))
+    save_framed(page)
     # The second photo is processed (its own "Processing…"), then saved.
     try:
         page.wait_for_function(
@@ -132,10 +145,11 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     _wait_status(page, "cover", "Saved")
     final = page.get_attribute("#cover-image", "src")
     assert dominant(final) == "blue"
+    page.wait_for_selector("#undo-button")
+    page.screenshot(path=str(ARTIFACTS / "photo-saved-1280.png"), full_page=True)
+    # After a reload the page still shows that file (its URL is signed again, so compare files).
     page.reload()
-    page.wait_for_function(
-        "(src) => document.getElementById('cover-image')?.getAttribute('src') === src", arg=final
-    )
+    wait_for_photo(page, "cover-image", handle_of(final))
     context.close()
 
 
@@ -236,6 +250,7 @@ def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser,
     page.locator("#cover-upload input[type=file]").set_input_files(
         str(noisy_photo(tmp_path / "big.jpg", (1500, 500), (30, 30, 200)))
     )
+    save_framed(page)
     page.wait_for_selector("#cover-cancel")
     asked: list[str] = []
 
@@ -263,6 +278,7 @@ def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_a
     page.locator("#cover-upload input[type=file]").set_input_files(
         str(noisy_photo(tmp_path / "big.jpg", (1500, 500), (200, 30, 30)))
     )
+    save_framed(page)
     page.wait_for_selector("#cover-cancel")
     page.screenshot(path=str(ARTIFACTS / "photo-uploading-375.png"), full_page=True)
     asked: list[str] = []
@@ -292,6 +308,11 @@ def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_pat
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files(str(photo(tmp_path / "me.jpg", (800, 800), "#224466")))
+    # The frame opens with the keyboard in it; Enter saves it as it is.
+    page.wait_for_selector("#crop-dialog", state="visible")
+    page.wait_for_function("() => !!document.activeElement.closest('#crop-frame')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#crop-dialog", state="detached")
     _wait_status(page, "avatar", "Saved", 90_000)
     assert decode(page.get_attribute("#avatar-image", "src")).size == (400, 400)
     context.close()
@@ -312,6 +333,7 @@ def test_each_state_on_a_phone_is_stated_and_fits_the_screen(running_app, browse
 
     page.evaluate(RECORD_STATUS, "avatar-status")
     files.set_input_files(str(photo(tmp_path / "me.jpg", (900, 900), "#446688")))
+    save_framed(page)
     _wait_status(page, "avatar", "Processing")
     shot("processing")
     _wait_status(page, "avatar", "Saved", 90_000)
