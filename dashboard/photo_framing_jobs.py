@@ -74,7 +74,10 @@ async def upload_for_framing(
 async def adopt(
     owner_id: int, pending: PendingPhoto, framing: Framing | None, settings: Settings | None = None
 ) -> PhotoJob:
-    """Cut the frame out of the pending upload (a JPEG), record the job; the upload is deleted."""
+    """Cut the frame out of the pending upload (a JPEG), record the job; the upload is deleted.
+
+    Raises :class:`~dashboard.photo_checks.RejectedPhoto` when its pixels cannot be read.
+    """
     settings = settings or get_settings()
     async with connection.open_client(settings) as fs:
         stored = await photo_jobs.store_cut(
@@ -84,6 +87,7 @@ async def adopt(
             pending.mimetype,
             (pending.width, pending.height),
             photo_jobs.storage_path(owner_id, pending.slot),
+            filename=pending.filename,
         )
     return await photo_jobs.record_job(owner_id, pending.slot, stored.handle, pending.filename, settings)
 

@@ -140,6 +140,10 @@ class CropState(SessionState):
             return
         try:
             job = await photo_framing_jobs.adopt(account.account_id, pending, parse_framing(framing))
+        except RejectedPhoto as err:
+            slot_state._reject(str(err))
+            yield rx.toast.error(slot_state.message)
+            return
         except (FramingRejected, FilestackError) as err:
             await photo_framing_jobs.discard(pending)
             if isinstance(err, FilestackError):

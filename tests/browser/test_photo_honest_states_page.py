@@ -6,7 +6,6 @@ DevTools protocol (``Network.emulateNetworkConditions``), never with sleeps.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -29,6 +28,7 @@ from .steps import (
     upload_and_follow,
     wait_for_photo,
 )
+from .test_photo_sources_page import PhotoServer
 
 pytestmark = pytest.mark.browser
 
@@ -77,11 +77,14 @@ def _status(page: Any, slot: str) -> str:
 
 
 def _wait_status(page: Any, slot: str, words: str, timeout_ms: int = 60_000) -> None:
-    page.wait_for_function(
-        "([id, words]) => document.getElementById(id).textContent.includes(words)",
-        arg=[f"{slot}-status", words],
-        timeout=timeout_ms,
-    )
+    try:
+        page.wait_for_function(
+            "([id, words]) => document.getElementById(id).textContent.includes(words)",
+            arg=[f"{slot}-status", words],
+            timeout=timeout_ms,
+        )
+    except Exception as err:
+        raise AssertionError(f"{slot} never said {words!r}; it says {_status(page, slot)!r}") from err
 
 
 def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
@@ -209,25 +212,43 @@ def test_refused_files_never_offer_retry(running_app, browser, tmp_path):
     context.close()
 
 
+def damaged_jpeg(path: Path) -> Path:
+    """A JPEG cut short: its header reads (the page's and the server's checks pass), its pixels do not."""
+    data = noisy_photo(path.with_name("whole-" + path.name), (1200, 900), (120, 90, 60)).read_bytes()
+    path.write_bytes(data[: len(data) // 4])
+    return path
+
+
+def _says_no_developer_words(said: str) -> None:
+    for developer_word in ("task", "image/jpeg", "truncated", "'avatar'", "HTTP"):
+        assert developer_word not in said, said
+
+
 def test_a_damaged_jpeg_is_described_plainly_without_retry_and_can_be_dismissed(
     running_app, browser, tmp_path
 ):
+    damaged = damaged_jpeg(tmp_path / "holiday.jpg")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_up(page, running_app, new_username("damaged"))
-    whole = io.BytesIO()
-    noisy_photo(tmp_path / "whole.jpg", (1200, 900), (120, 90, 60))
-    data = (tmp_path / "whole.jpg").read_bytes()
-    whole.write(data[: len(data) // 4])  # cut: the header reads, the pixels do not
-    damaged = tmp_path / "holiday.jpg"
-    damaged.write_bytes(whole.getvalue())
+    # Chosen on the device: the browser shows what it can of it in the frame; saving it is refused
+    # in plain words (the frame cannot be cut from pixels that are not there).
     page.locator("#avatar-upload input[type=file]").set_input_files(str(damaged))
-    _wait_status(page, "avatar", "could not be read", 90_000)
-    said = _status(page, "avatar")
-    for developer_word in ("task", "image/jpeg", "truncated", "'avatar'"):
-        assert developer_word not in said, said
+    save_framed(page)
+    _wait_status(page, "avatar", "holiday.jpg could not be read", 90_000)
+    _says_no_developer_words(_status(page, "avatar"))
     assert page.get_by_text("Retry processing").count() == 0
     assert page.get_attribute("#avatar-image", "src") is None  # no photo before, none now
+    page.click("#avatar-dismiss")
+    page.wait_for_selector("#avatar-dismiss", state="detached")
+    # From a link there is no frame: the photo is stored, and its processing fails.
+    with PhotoServer({"/holiday.jpg": (damaged.read_bytes(), "image/jpeg")}) as server:
+        page.fill("#avatar-url", f"{server.base}/holiday.jpg")
+        page.click("#avatar-url-submit")
+        _wait_status(page, "avatar", "This photo could not be read", 90_000)
+    _says_no_developer_words(_status(page, "avatar"))
+    assert page.get_by_text("Retry processing").count() == 0
+    assert page.get_attribute("#avatar-image", "src") is None
     page.screenshot(path=str(ARTIFACTS / "photo-failed-1280.png"), full_page=True)
     page.click("#avatar-dismiss")
     page.wait_for_function(
@@ -344,10 +365,11 @@ def test_each_state_on_a_phone_is_stated_and_fits_the_screen(running_app, browse
     files.set_input_files(str(pdf))
     _wait_status(page, "avatar", "not a photo we can use")
     shot("refused")
-    data = photo(tmp_path / "whole.jpg", (900, 900), "#664422").read_bytes()
-    (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 4])
-    files.set_input_files(str(tmp_path / "cut.jpg"))
-    _wait_status(page, "avatar", "could not be read", 90_000)
+    # A damaged photo from a link (no frame to cut): stored, and its processing fails.
+    with PhotoServer({"/cut.jpg": (damaged_jpeg(tmp_path / "cut.jpg").read_bytes(), "image/jpeg")}) as server:
+        page.fill("#avatar-url", f"{server.base}/cut.jpg")
+        page.click("#avatar-url-submit")
+        _wait_status(page, "avatar", "could not be read", 90_000)
     assert "Your previous photo is kept." in _status(page, "avatar")
     assert page.get_by_text("Retry processing").count() == 0
     shot("failed")
