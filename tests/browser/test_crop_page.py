@@ -293,10 +293,14 @@ def test_a_photo_taken_with_the_camera_is_framed_and_saved(running_app, camera_b
     sign_up(page, running_app, new_username("camera"))
     page.click("#avatar-camera")
     page.wait_for_selector("#camera-dialog", state="visible")
-    page.wait_for_function(
-        "() => { const v = document.getElementById('camera-video'); return !!v && v.videoWidth > 0; }",
-        timeout=30_000,
-    )
+    try:
+        page.wait_for_function(
+            "() => { const v = document.getElementById('camera-video'); return !!v && v.videoWidth > 0; }",
+            timeout=30_000,
+        )
+    except Exception as err:
+        said = page.text_content("#camera-error") if page.locator("#camera-error").count() else "(no message)"
+        raise AssertionError(f"the camera's picture never showed: {said}") from err
     page.click("#camera-capture")
     page.wait_for_selector("#camera-retake", state="visible")
     page.click("#camera-retake")
