@@ -130,6 +130,11 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     files.set_input_files(str(noisy_photo(tmp_path / "a.jpg", (1500, 500), (30, 160, 30))))
     save_framed(page)
     _wait_status(page, "cover", "Processing")
+    # The preview shows while it processes.
+    page.wait_for_function(
+        "() => { const img = document.getElementById('cover-image');"
+        " return !!img && img.complete && img.naturalWidth > 0; }"
+    )
     page.screenshot(path=str(ARTIFACTS / "photo-processing-1280.png"), full_page=True)
     page.evaluate("() => { window.__statuses['cover-status'].length = 0; }")
     files.set_input_files(str(noisy_photo(tmp_path / "b.jpg", (1500, 500), (30, 30, 200))))
