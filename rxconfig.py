@@ -19,6 +19,7 @@ config = rx.Config(
     # With REDIS_URL set, Reflex keeps state in Redis and runs several backend workers.
     redis_url=settings.redis_url,
     # SecurityHeadersPlugin: the pages' CSP and other headers on `reflex run`'s dev server too.
-    plugins=[rx.plugins.TailwindV4Plugin(), SecurityHeadersPlugin()],
+    # Radix Themes: the crop and camera dialogs (focus kept inside, Esc, focus given back).
+    plugins=[rx.plugins.TailwindV4Plugin(), SecurityHeadersPlugin(), rx.plugins.RadixThemesPlugin()],
     disable_plugins=[rx.plugins.SitemapPlugin],
 )

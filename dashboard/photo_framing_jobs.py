@@ -9,13 +9,17 @@ No UI here: state handlers call these and show what they return.
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
+
+from PIL import Image
 
 from dashboard import connection, photo_jobs
 from dashboard.filestack import Transformation
 from dashboard.models import PhotoJob, Slot
 from dashboard.photo_checks import check_photo
 from dashboard.photo_framing import Framing, upright_size
+from dashboard.photo_messages import describe_failure
 from dashboard.settings import Settings, get_settings
 
 #: The long side of the rendition the crop dialog shows.
@@ -64,6 +68,7 @@ async def upload_for_framing(
     await asyncio.to_thread(photo_jobs.check_upload_rate, owner_id, settings)
     mimetype = check_photo(data, filename, settings.max_upload_bytes, max_pixels=settings.max_pixels)
     width, height = upright_size(data)
+    await asyncio.to_thread(_decodes, data)
     async with connection.open_client(settings) as fs:
         stored = await fs.upload(
             data, filename=filename, mimetype=mimetype, path=photo_jobs.storage_path(owner_id, slot)
@@ -71,13 +76,19 @@ async def upload_for_framing(
     return PendingPhoto(Slot(slot), stored.handle, filename, mimetype, width, height)
 
 
+def _decodes(data: bytes) -> None:
+    """Raise :class:`~dashboard.photo_jobs.UnreadablePhoto` unless every pixel of the photo decodes."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except (OSError, SyntaxError, ValueError) as err:
+        raise photo_jobs.UnreadablePhoto(describe_failure("corrupt").text) from err
+
+
 async def adopt(
     owner_id: int, pending: PendingPhoto, framing: Framing | None, settings: Settings | None = None
 ) -> PhotoJob:
-    """Cut the frame out of the pending upload (a JPEG), record the job; the upload is deleted.
-
-    Raises :class:`~dashboard.photo_checks.RejectedPhoto` when its pixels cannot be read.
-    """
+    """Cut the frame out of the pending upload (a JPEG), record the job; the upload is deleted."""
     settings = settings or get_settings()
     async with connection.open_client(settings) as fs:
         stored = await photo_jobs.store_cut(
@@ -87,7 +98,6 @@ async def adopt(
             pending.mimetype,
             (pending.width, pending.height),
             photo_jobs.storage_path(owner_id, pending.slot),
-            filename=pending.filename,
         )
     return await photo_jobs.record_job(owner_id, pending.slot, stored.handle, pending.filename, settings)
 

@@ -19,9 +19,9 @@ from typing import Any, TypedDict
 from dashboard import profile_store, replaced_photos
 from dashboard.connection import client_config, open_client
 from dashboard.filestack import (
-    FilestackBadRequest,
     FilestackClient,
     FilestackError,
+    FilestackHTTPError,
     FilestackNotFound,
     StoreResponse,
     Transformation,
@@ -33,7 +33,7 @@ from dashboard.filestack_protocol.security import scoped_security
 from dashboard.models import JobStatus, PhotoJob, Slot
 from dashboard.photo_checks import RejectedPhoto, check_photo
 from dashboard.photo_framing import Framing, needs_conversion, scaled_to, upright_chain, upright_size
-from dashboard.photo_messages import FailureKind, describe_failure
+from dashboard.photo_messages import describe_failure
 from dashboard.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,10 @@ class TaskState(TypedDict):
 
 TaskStates = dict[str, TaskState]
 OnProgress = Callable[[TaskStates], Awaitable[None]]
+
+
+class UnreadablePhoto(RejectedPhoto):
+    """The file passed the header check, but its pixels cannot be read (a damaged photo)."""
 
 
 class UploadLimitReached(ValueError):
@@ -191,13 +195,7 @@ async def upload(
         )
         if framing is not None or needs_conversion(mimetype):
             stored = await store_cut(
-                fs,
-                stored.handle,
-                framing,
-                mimetype,
-                upright_size(data),
-                storage_path(owner_id, slot),
-                filename=filename,
+                fs, stored.handle, framing, mimetype, upright_size(data), storage_path(owner_id, slot)
             )
     return await record_job(owner_id, spec.slot, stored.handle, filename, settings)
 
@@ -215,15 +213,9 @@ async def store_cut(
     mimetype: str,
     size: tuple[int, int],
     path: str,
-    *,
-    filename: str = "The photo",
 ) -> StoreResponse:
     """Store the framed part of the uploaded file ``handle`` (upright ``size``; as a JPEG when
-    browsers cannot show its type) as a new file under ``path``, then delete the upload.
-
-    Raises :class:`~dashboard.photo_checks.RejectedPhoto` (naming ``filename``) when the CDN cannot
-    read the pixels to cut (a damaged file whose header reads), :class:`FilestackError` otherwise.
-    """
+    browsers cannot show its type) as a new file under ``path``, then delete the upload."""
     if framing is not None:
         framing = scaled_to(framing, *size)
     chain = (upright_chain(framing, mimetype) or Transformation().rotate("exif")).store(
@@ -231,15 +223,13 @@ async def store_cut(
     )
     try:
         framed = await fs.store_transformation(handle, chain)
-    except FilestackError as err:
+    except FilestackHTTPError as err:
         await forget(fs, handle)
-        if (
-            isinstance(err, FilestackBadRequest)
-            and describe_failure(err.message).kind is FailureKind.THE_FILE
-        ):
-            raise RejectedPhoto(
-                f"{filename} could not be read: the file seems damaged. Choose another photo."
-            ) from err
+        if 400 <= err.status < 500 and err.status not in (401, 403, 404, 429):
+            raise UnreadablePhoto(describe_failure("corrupt").text) from err
+        raise
+    except FilestackError:
+        await forget(fs, handle)
         raise
     await forget(fs, handle)
     return framed

@@ -80,7 +80,7 @@ def page_headers(backend_url: str, image_urls: Iterable[str] = ()) -> dict[str, 
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Content-Type-Options": "nosniff",
         "Cross-Origin-Opener-Policy": "same-origin",
-        # The camera only for the page itself ("Take a photo"); nothing else may ask for it.
+        # The camera: the profile's "Take a photo" (this origin only).
         "Permissions-Policy": "camera=(self), microphone=(), geolocation=(), payment=()",
     }
 

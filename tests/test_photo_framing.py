@@ -8,11 +8,10 @@ import pytest
 from app_env import Person, env  # noqa: F401  (fixture)
 from PIL import Image, ImageStat
 
-from dashboard import photo_jobs, profile_store
+from dashboard import photo_jobs
 from dashboard.filestack import FilestackClient
 from dashboard.filestack_protocol.grammar import parse_path
 from dashboard.local_filestack.storage.files import FileNotFound
-from dashboard.photo_checks import RejectedPhoto
 from dashboard.photo_framing import (
     Framing,
     FramingRejected,
@@ -192,32 +191,5 @@ async def test_the_full_upload_is_not_kept(env, monkeypatch: pytest.MonkeyPatch)
     with Image.open(io.BytesIO(service.storage.read(job.original_handle))) as image:
         assert image.size == (500, 500)
     # The full upload is deleted.
-    with pytest.raises(FileNotFound):
-        service.storage.get(uploaded[0])
-
-
-async def test_a_damaged_photo_framed_is_refused_plainly_and_nothing_is_kept(
-    env, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings, service, _http = env
-    ada = Person("ada")
-    uploaded: list[str] = []
-    real_upload = FilestackClient.upload
-
-    async def spy(self, *args, **kwargs):
-        stored = await real_upload(self, *args, **kwargs)
-        uploaded.append(stored.handle)
-        return stored
-
-    monkeypatch.setattr(FilestackClient, "upload", spy)
-    whole = _jpeg(_bands((1500, 500)))
-    cut = whole[: len(whole) // 4]  # the header reads, the pixels do not
-    framing = Framing(x=0, y=0, width=500, height=500, image_width=1500, image_height=500)
-    with pytest.raises(RejectedPhoto) as refused:
-        await photo_jobs.upload(ada.id, "avatar", cut, "holiday.jpg", settings, framing=framing)
-    said = str(refused.value)
-    assert said.startswith("holiday.jpg could not be read")
-    assert "HTTP" not in said and "image/jpeg" not in said
-    assert profile_store.latest_job(ada.id, "avatar") is None
     with pytest.raises(FileNotFound):
         service.storage.get(uploaded[0])

@@ -94,7 +94,6 @@ def confirm_button(state: Any, slot: str) -> rx.Component:
                 callback=state.show_local,
             ),
             state.handle_upload(
-                # An upload id of its own: the last photo saved wins, an earlier one still sent is cancelled.
                 PickedUpload(
                     upload_id=fresh_upload_id(f"{slot}-upload"),
                     on_upload_progress=state.on_progress,
@@ -118,9 +117,7 @@ def send_to_frame_button(state: Any, slot: str) -> rx.Component:
         aria_hidden="true",
         on_click=CropState.upload_to_frame(
             PickedUpload(
-                upload_id=fresh_upload_id(f"{slot}-upload", cancel_running=False),
-                on_upload_progress=state.on_progress,
-                slot=slot,
+                upload_id=fresh_upload_id(f"{slot}-upload"), on_upload_progress=state.on_progress, slot=slot
             ),
             slot,
         ),
@@ -128,13 +125,18 @@ def send_to_frame_button(state: Any, slot: str) -> rx.Component:
     )
 
 
-def save_pending_button() -> rx.Component:
-    """Save the frame of a photo already stored: the server cuts it."""
+def save_pending_button(slot: str) -> rx.Component:
+    """Save the frame of a photo already stored: the slot shows the framed part drawn from the
+    dialog's image at once, and the server cuts it."""
+    output = SLOT_OUTPUTS[slot]
     return rx.el.button(
         "Save photo",
         id="crop-confirm",
         type="button",
-        on_click=CropState.save_pending(Var(_js_expr="window.photoPicker.framing('')")),
+        on_click=rx.call_function(
+            Var(_js_expr=f"() => window.photoPicker.shownPreview({output.width}, {output.height})"),
+            callback=CropState.save_pending,
+        ),
         class_name=SAVE_BUTTON,
     )
 
@@ -176,7 +178,8 @@ def _frame() -> rx.Component:
             on_crop_complete=_js("(area, pixels) => window.photoPicker.framed(pixels)"),
             on_crop_area_change=_js("(area, pixels) => window.photoPicker.framed(pixels)"),
             on_media_loaded=_js("(media) => window.photoPicker.shown(media)"),
-            media_props={"alt": "The chosen photo"},
+            # Read back by the page for the slot's instant preview: CORS when shown from the CDN.
+            media_props={"alt": "The chosen photo", "crossOrigin": "anonymous"},
         ),
         id="crop-frame",
         class_name="relative h-64 w-full overflow-hidden rounded-lg bg-slate-900 sm:h-80",
@@ -257,7 +260,11 @@ def crop_dialog() -> rx.Component:
                     ),
                     rx.cond(
                         CropState.pending,
-                        save_pending_button(),
+                        rx.cond(
+                            CropState.is_cover,
+                            save_pending_button("cover"),
+                            save_pending_button("avatar"),
+                        ),
                         rx.cond(
                             CropState.is_cover,
                             confirm_button(CoverState, "cover"),

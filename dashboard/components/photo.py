@@ -51,8 +51,7 @@ def _dropzone(state: Any, upload_id: str, child: rx.Component, class_name: str, 
         multiple=False,
         max_size=get_settings().max_upload_bytes,
         no_keyboard=True,
-        # The photo is framed first (crop dialog), then sent with its frame under an upload id of
-        # its own (the crop dialog's Save), which cancels the slot's earlier upload still running.
+        # The photo is framed first (crop dialog), then sent with its frame.
         on_drop=pick_photo(state.slot.value),
         on_drop_rejected=lambda rejections: state.on_rejected(rejection_summary(rejections)),
         class_name=class_name,

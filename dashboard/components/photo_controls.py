@@ -53,13 +53,11 @@ def abort_slot_uploads(upload_id: str) -> str:
     return f"Object.keys(refs).filter((key) => key.startsWith({prefix})).forEach((key) => refs[key]?.abort())"
 
 
-def fresh_upload_id(upload_id: str, *, cancel_running: bool = True) -> rx.Var:
-    """An upload id of its own for each photo chosen; computing it cancels the slot's running uploads
-    (unless ``cancel_running`` is false: a photo sent only to be framed replaces nothing yet)."""
+def fresh_upload_id(upload_id: str) -> rx.Var:
+    """An upload id of its own for each photo chosen; computing it cancels the slot's running uploads."""
     refs_import = Var("__photo_refs")._as_ref()._get_all_var_data()
-    abort = abort_slot_uploads(upload_id) if cancel_running else ""
     return Var(
-        f"((() => {{ {abort};"
+        f"((() => {{ {abort_slot_uploads(upload_id)};"
         f" return {json.dumps(upload_id + ':')} + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);"
         " })())",
         _var_data=refs_import,

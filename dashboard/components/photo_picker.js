@@ -54,7 +54,8 @@
   async function choose(slot, files, maxSide) {
     const file = files && files[0];
     if (!file) {
-      return { slot: slot, src: "", width: 0, height: 0, name: "", decoded: false, sent_bytes: 0, scaled: false };
+      // Nothing accepted (the dropzone refused the file and says why): nothing to frame or send.
+      return { slot: slot, src: "", none: true };
     }
     lastSlot = slot;
     // Choosing the same file again (after a cancel) must be seen as a new choice.
@@ -148,17 +149,31 @@
     if (!entry) {
       return { url: "", pick: 0 };
     }
-    return { url: await drawFrame(entry, outWidth, outHeight), pick: entry.pick };
-  }
-
-  async function drawFrame(entry, outWidth, outHeight) {
     if (!frame || !entry.url) {
-      return entry.url;
+      return { url: entry.url, pick: entry.pick };
     }
     const bitmap = await decode(entry.file);
-    if (!bitmap) {
-      return entry.url;
+    return { url: bitmap ? await drawFrame(bitmap, outWidth, outHeight) : entry.url, pick: entry.pick };
+  }
+
+  // The framed part of the image the dialog shows (a photo already stored, shown by its URL).
+  async function shownPreview(outWidth, outHeight) {
+    const image = document.querySelector("#crop-dialog img");
+    const chosen = framing("");
+    if (!image || !image.complete || !frame) {
+      return { url: "", pick: 0, framing: chosen };
     }
+    try {
+      const bitmap = await createImageBitmap(image);
+      return { url: await drawFrame(bitmap, outWidth, outHeight), pick: Date.now(), framing: chosen };
+    } catch (err) {
+      // An image the page may not read (no CORS): the server's preview follows instead.
+      return { url: "", pick: 0, framing: chosen };
+    }
+  }
+
+  // Draw the frame (turned like the dialog) from an upright bitmap at the slot's size; a blob: URL.
+  async function drawFrame(bitmap, outWidth, outHeight) {
     const quarter = rotation === 90 || rotation === 270;
     const turnedWidth = quarter ? bitmap.height : bitmap.width;
     const turnedHeight = quarter ? bitmap.width : bitmap.height;
@@ -173,12 +188,7 @@
     context.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
     bitmap.close();
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
-    if (!blob) {
-      return entry.url;
-    }
-    const url = URL.createObjectURL(blob);
-    entry.previews = (entry.previews || []).concat([url]);
-    return url;
+    return blob ? URL.createObjectURL(blob) : "";
   }
 
   function forget(slot) {
@@ -190,17 +200,17 @@
     delete picked[slot];
   }
 
-  // The slot's keyboard stop: the button inside its drop zone (the zone itself takes no focus).
-  function slotButton(slot) {
-    const zone = slot && document.getElementById(slot + "-upload");
-    return zone ? zone.querySelector("button") || zone : null;
-  }
-
   // Back to the slot the photo was chosen for, when the dialog closes.
   function focusSlot() {
-    const button = slotButton(lastSlot);
-    if (button) {
-      button.focus();
+    focusZone(lastSlot);
+  }
+
+  // A slot takes focus on its button (the dropzone itself is not focusable).
+  function focusZone(slot) {
+    const zone = slot && document.getElementById(slot + "-upload");
+    const target = zone && (zone.querySelector("button") || zone);
+    if (target) {
+      target.focus();
     }
   }
 
@@ -314,10 +324,7 @@
   // The camera dialog closed: the camera goes off and focus goes back to the slot.
   function closeCamera() {
     stopCamera();
-    const button = slotButton(cameraSlot);
-    if (button) {
-      button.focus();
-    }
+    focusZone(cameraSlot);
   }
 
   function capture() {
@@ -352,6 +359,6 @@
     document.documentElement.setAttribute("data-camera", "yes");
   }
 
-  window.photoPicker = { choose, files, localUrl, framed, shown, turned, framing, framedPreview, pickOf, forget, focusSlot,
+  window.photoPicker = { choose, files, localUrl, framed, shown, turned, framing, framedPreview, shownPreview, pickOf, forget, focusSlot,
     handOver, startCamera, stopCamera, closeCamera, capture, retake, useCamera };
 })();

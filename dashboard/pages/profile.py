@@ -77,8 +77,8 @@ def profile_page() -> rx.Component:
             ),
             class_name="mt-6 grid grid-cols-1 gap-4 lg:grid-cols-3",
         ),
-        undo_toast(),
         crop_dialog(),
         camera_dialog(),
         photo_picker_code(),
+        undo_toast(),
     )

@@ -2,14 +2,14 @@
 
 The photo itself and the frame stay in the browser (``dashboard/components/photo_picker.js``) until the
 person saves; this state only says which slot the dialog is for, what it shows and what
-to warn about. It can be opened on any image URL the browser can show.
+to warn about. It can also be opened on a photo already stored (:meth:`CropState.frame_stored`):
+it then shows an image URL, the CDN's JPEG of that file.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 
 import reflex as rx
 
@@ -23,10 +23,6 @@ from dashboard.settings import get_settings
 from dashboard.slot_phase import SlotEvent
 from dashboard.state.photo import AvatarState, CoverState, PhotoSlot
 from dashboard.state.session import SessionState
-
-log = logging.getLogger(__name__)
-
-SERVICE_DOWN = "The photo could not be uploaded: the photo service did not answer. Try again."
 
 
 class CropState(SessionState):
@@ -71,9 +67,10 @@ class CropState(SessionState):
     def open_picked(self, info: dict):
         """A photo was chosen for a slot (``photoPicker.choose``'s answer): frame it."""
         slot = str((info or {}).get("slot") or "")
-        if slot not in (Slot.AVATAR.value, Slot.COVER.value) or not info.get("name"):
-            # No file was accepted (the drop was refused: ``on_drop_rejected`` says why).
+        if slot not in (Slot.AVATAR.value, Slot.COVER.value):
             return
+        if info.get("none"):
+            return None
         if not info.get("src"):
             # Not something this browser can show (HEIC in Chromium, or not an image): it is sent
             # first; the server checks it, and the dialog frames the server's JPEG of it.
@@ -85,12 +82,6 @@ class CropState(SessionState):
             int(info.get("height") or 0),
             str(info.get("name") or ""),
         )
-
-    @rx.event
-    def open_url(self, slot: str, url: str, width: int, height: int, name: str = ""):
-        """Frame an image the browser can load from ``url`` (of ``width`` × ``height`` pixels, upright)."""
-        if slot in (Slot.AVATAR.value, Slot.COVER.value) and isinstance(url, str):
-            self._show(slot, url, int(width), int(height), name)
 
     @rx.event
     async def upload_to_frame(self, files: list[rx.UploadFile], slot: str):
@@ -110,49 +101,59 @@ class CropState(SessionState):
             pending = await photo_framing_jobs.upload_for_framing(
                 account.account_id, slot, await upload.read(), filename
             )
+        except photo_jobs.UnreadablePhoto as err:
+            slot_state._reject(f"{err} Your previous photo is kept." if slot_state._saved_url else str(err))
+            yield rx.toast.error(slot_state.message)
+            return
         except (RejectedPhoto, photo_jobs.UploadLimitReached) as err:
             slot_state._reject(str(err))
             yield rx.toast.error(str(err))
             return
         except FilestackError as err:
-            log.warning("upload to frame for slot %s failed: %s", slot, err)
-            slot_state._reject(SERVICE_DOWN)
+            slot_state._reject(f"Upload failed: {err}")
             yield rx.toast.error(slot_state.message)
             return
-        await self._drop_pending()
         slot_state.progress = 0
         slot_state._move(SlotEvent.LOADED, "Frame the photo, then save it.")
+        await self.frame_stored(pending)
+
+    async def frame_stored(self, pending: PendingPhoto) -> None:
+        """Open the dialog on a photo already stored under the owner's folder (one sent first because
+        this browser cannot show it, or one stored from a link): the dialog shows the CDN's JPEG of
+        it, Save cuts the frame from it and starts the slot's job, Cancel deletes it."""
+        await self._drop_pending()
         self._pending, self.pending = json.dumps(dataclasses.asdict(pending)), True
         width, height = pending.view_size
-        self._show(slot, photo_framing_jobs.framing_view_url(pending), width, height, filename)
+        self._show(
+            pending.slot, photo_framing_jobs.framing_view_url(pending), width, height, pending.filename
+        )
 
     @rx.event
-    async def save_pending(self, framing: str):
-        """Save the frame of the stored photo: cut it on the server and start the slot's job."""
+    async def save_pending(self, shown: dict):
+        """Save pressed on a stored photo. ``shown`` is ``photoPicker.shownPreview``'s answer: the
+        browser's framed copy (shown in the slot at once, as ``PhotoSlot.show_local`` takes it) and
+        the frame; the server then cuts the frame from the stored file and starts the slot's job."""
         pending = self._take_pending()
         self.is_open = False
         if pending is None:
             return
+        shown = shown if isinstance(shown, dict) else {}
         slot_state = await self._slot_state(pending.slot)
+        slot_state.show_local(shown)  # type: ignore[operator]  # an event handler, called directly
+        yield
         account = await self._account()
         if account is None:
             yield self._to_login()
             return
         try:
-            job = await photo_framing_jobs.adopt(account.account_id, pending, parse_framing(framing))
-        except RejectedPhoto as err:
-            slot_state._reject(str(err))
-            yield rx.toast.error(slot_state.message)
-            return
+            framing = parse_framing(str(shown.get("framing") or ""))
+            job = await photo_framing_jobs.adopt(account.account_id, pending, framing)
         except (FramingRejected, FilestackError) as err:
             await photo_framing_jobs.discard(pending)
-            if isinstance(err, FilestackError):
-                log.warning("framing a stored photo for slot %s failed: %s", pending.slot, err)
-            slot_state._reject(
-                SERVICE_DOWN if isinstance(err, FilestackError) else f"The photo could not be framed: {err}"
-            )
+            slot_state._reject(f"The photo could not be framed: {err}")
             yield rx.toast.error(slot_state.message)
             return
+        slot_state._handled_pick = max(slot_state._handled_pick, int(shown.get("pick") or 0))
         async for event in slot_state._started(job):
             yield event
 

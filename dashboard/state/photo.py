@@ -133,7 +133,6 @@ class PhotoSlot(rx.State, mixin=True):
         the upload ends; a copy arriving after its upload was handled is ignored."""
         url, pick = str((shown or {}).get("url") or ""), int((shown or {}).get("pick") or 0)
         if url.startswith("blob:") and pick > self._handled_pick:
-            # A new photo on its way: shown even over one still processing (the last one chosen wins).
             self.photo_url, self.progress = url, 0
             self._move(SlotEvent.SENDING, "Uploading… 0%")
 
@@ -159,6 +158,10 @@ class PhotoSlot(rx.State, mixin=True):
         try:
             frame = parse_framing(framing)
             job = await photo_jobs.upload(account.account_id, self.slot, data, filename, framing=frame)
+        except photo_jobs.UnreadablePhoto as err:
+            self._reject(f"{err} Your previous photo is kept." if self._saved_url else str(err))
+            yield rx.toast.error(self.message)
+            return
         except (RejectedPhoto, FramingRejected, photo_jobs.UploadLimitReached) as err:
             self._reject(str(err))
             yield rx.toast.error(str(err))
