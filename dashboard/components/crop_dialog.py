@@ -54,7 +54,7 @@ class PickedUpload(rx.upload_files):
     def as_event_spec(self, handler: Any) -> Any:
         """The usual upload event, with the picked file as its files."""
         spec = super().as_event_spec(handler)
-        picked = Var(_js_expr=f"window.photoPicker.files({self.slot!r})")
+        picked: Var = Var(_js_expr=f"window.photoPicker.files({self.slot!r})")
         args = tuple(
             (name, picked if name._js_expr in ("files", "upload_files") else value)
             for name, value in spec.args

@@ -139,7 +139,7 @@ class CropState(SessionState):
             return
         shown = shown if isinstance(shown, dict) else {}
         slot_state = await self._slot_state(pending.slot)
-        slot_state.show_local(shown)
+        slot_state.show_local(shown)  # type: ignore[operator]  # an event handler, called directly
         yield
         account = await self._account()
         if account is None:

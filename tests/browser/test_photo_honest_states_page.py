@@ -18,7 +18,17 @@ import pytest
 from PIL import Image
 
 from .conftest import ARTIFACTS
-from .steps import RECORD_STATUS, decode, new_username, photo, save_framed, sign_up, upload_and_follow
+from .steps import (
+    RECORD_STATUS,
+    decode,
+    handle_of,
+    new_username,
+    photo,
+    save_framed,
+    sign_up,
+    upload_and_follow,
+    wait_for_photo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -116,9 +126,7 @@ def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
     assert dominant(final) == "blue", final
     # Nothing else ends up saved later: after a reload the page still shows the second photo.
     page.reload()
-    page.wait_for_function(
-        "(src) => document.getElementById('avatar-image')?.getAttribute('src') === src", arg=final
-    )
+    wait_for_photo(page, "avatar-image", handle_of(final))
     context.close()
 
 
@@ -131,6 +139,12 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     files.set_input_files(str(noisy_photo(tmp_path / "a.jpg", (1500, 500), (30, 160, 30))))
     save_framed(page)
     _wait_status(page, "cover", "Processing")
+    # The preview shows while it processes.
+    page.wait_for_function(
+        "() => { const img = document.getElementById('cover-image');"
+        " return !!img && img.complete && img.naturalWidth > 0; }"
+    )
+    page.screenshot(path=str(ARTIFACTS / "photo-processing-1280.png"), full_page=True)
     page.evaluate("() => { window.__statuses['cover-status'].length = 0; }")
     files.set_input_files(str(noisy_photo(tmp_path / "b.jpg", (1500, 500), (30, 30, 200))))
     save_framed(page)
@@ -148,10 +162,11 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     _wait_status(page, "cover", "Saved")
     final = page.get_attribute("#cover-image", "src")
     assert dominant(final) == "blue"
+    page.wait_for_selector("#undo-button")
+    page.screenshot(path=str(ARTIFACTS / "photo-saved-1280.png"), full_page=True)
+    # After a reload the page still shows that file (its URL is signed again, so compare files).
     page.reload()
-    page.wait_for_function(
-        "(src) => document.getElementById('cover-image')?.getAttribute('src') === src", arg=final
-    )
+    wait_for_photo(page, "cover-image", handle_of(final))
     context.close()
 
 
@@ -307,7 +322,16 @@ def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_pat
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_up(page, running_app, new_username("keys"))
-    page.focus("[aria-label='Change profile picture']")
+    # Tab to the profile picture's button, as a keyboard user does.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "() => document.activeElement.tagName === 'BUTTON'"
+            " && document.activeElement.getAttribute('aria-label') === 'Change profile picture'"
+        ):
+            break
+    else:
+        raise AssertionError("Tab never reaches the profile picture")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files(str(photo(tmp_path / "me.jpg", (800, 800), "#224466")))
