@@ -377,3 +377,27 @@ def test_each_state_on_a_phone_is_stated_and_fits_the_screen(running_app, browse
     assert page.get_by_text("Retry processing").count() == 0
     shot("failed")
     context.close()
+
+
+def test_a_photo_chosen_while_undo_is_offered_is_saved(running_app, browser, tmp_path):
+    """Right after "Saved." (the Undo toast still up) a new photo is taken like any other."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_up(page, running_app, new_username("again"))
+    files = page.locator("#avatar-upload input[type=file]")
+    files.set_input_files(str(noisy_photo(tmp_path / "green.jpg", (600, 600), (30, 200, 30))))
+    save_framed(page)
+    _wait_status(page, "avatar", "Saved", 90_000)
+    page.wait_for_selector("#undo-button", state="visible")
+    page.wait_for_function("() => !!document.getElementById('avatar-image')?.src")
+    assert dominant(page.get_attribute("#avatar-image", "src")) == "green"
+
+    files.set_input_files(str(noisy_photo(tmp_path / "blue.jpg", (600, 600), (30, 30, 200))))
+    save_framed(page)
+    page.wait_for_function(
+        "() => !document.getElementById('avatar-status').textContent.includes('Saved')", timeout=30_000
+    )
+    _wait_status(page, "avatar", "Saved", 90_000)
+    page.wait_for_selector("#avatar-image")
+    assert dominant(page.get_attribute("#avatar-image", "src")) == "blue"
+    context.close()
