@@ -15,6 +15,7 @@ from dashboard.local_filestack.workflows.engine.events import JobEvent
 from dashboard.local_filestack.workflows.model import jobs
 from dashboard.local_filestack.workflows.model.jobs import now_ns
 from dashboard.local_filestack.workflows.model.views import cdn_status
+from dashboard.local_filestack.workflows.model.workflow import TaskState
 
 
 def _status_url(job_id: str) -> str:
@@ -62,9 +63,15 @@ async def test_an_unfinished_job_is_read_fresh_each_time(tmp_path: Path) -> None
             job_id = started.json()["jobid"]
             first = (await run.client.get(_status_url(job_id))).json()
             assert first["status"] == "Started"
-            await asyncio.wait_for(moved.get(), 30)  # task "a" ended
+            # Events come when a task starts and when it ends: wait for the one after which "a" ended.
+            while True:
+                await asyncio.wait_for(moved.get(), 30)
+                job = await run.workflows.store.get_job(job_id)
+                if job is not None and "a" in job.tasks and job.tasks["a"].state is not TaskState.RUNNING:
+                    break
             second = (await run.client.get(_status_url(job_id))).json()
-            assert second["tasks"] != first["tasks"]  # not a kept answer
+            assert second["tasks"]["a"]["finishedAt"] is not None  # read fresh, not a kept answer
+            assert second["tasks"] != first["tasks"]
             while not (await asyncio.wait_for(moved.get(), 30)).ended:
                 pass
             ended = (await run.client.get(_status_url(job_id))).json()

@@ -186,6 +186,9 @@ def test_redis_and_postgres_restarted_under_load_every_job_finishes_once(chaos, 
 
             # The page opened before the restarts still uploads and follows a photo to the end.
             page.locator("#avatar-upload input[type=file]").set_input_files(str(photo))
+            # The crop dialog opens on the chosen photo: keep its frame and save, as a person would.
+            page.click("#crop-confirm", timeout=60_000)
+            page.wait_for_selector("#crop-dialog", state="detached", timeout=60_000)
             page.wait_for_function(
                 "(id) => document.getElementById(id).textContent.includes('Saved')",
                 arg="avatar-status",

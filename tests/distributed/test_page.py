@@ -87,6 +87,9 @@ def test_an_app_worker_killed_mid_job_the_page_reconnects_and_gets_the_final_pho
             _signal_queue(cluster, signal.SIGSTOP)
             try:
                 page.locator("#avatar-upload input[type=file]").set_input_files(str(photo))
+                # The crop dialog opens on the chosen photo: keep its frame and save, as a person would.
+                page.click("#crop-confirm", timeout=60_000)
+                page.wait_for_selector("#crop-dialog", state="detached", timeout=60_000)
                 page.wait_for_function(
                     "(id) => (document.getElementById(id).getAttribute('src') || '').includes('resize=')",
                     arg="avatar-image",
