@@ -409,14 +409,7 @@ class Cdn:
         if cached:
             result = await self.cache.get_or_compute(group, key, compute, max_age_s=max_age_s)
         else:
-            data, mimetype, width, height = await compute()
-            result = CachedResult(
-                data=data,
-                mimetype=mimetype,
-                width=width,
-                height=height,
-                etag=hashlib.sha256(data).hexdigest(),
-            )
+            result = await CachedResult.computed(compute)
         return _Result(
             result.data,
             result.mimetype,

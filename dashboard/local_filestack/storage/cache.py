@@ -46,6 +46,14 @@ class CachedResult(BaseModel):
     height: int | None = None
     etag: str
 
+    @classmethod
+    async def computed(cls, compute: Compute) -> CachedResult:
+        """Run ``compute`` and describe its bytes (the ETag is their SHA-256)."""
+        data, mimetype, width, height = await compute()
+        return cls(
+            data=data, mimetype=mimetype, width=width, height=height, etag=hashlib.sha256(data).hexdigest()
+        )
+
 
 class _Meta(BaseModel):
     mimetype: str
@@ -195,14 +203,7 @@ class TransformCache:
         cached = await asyncio.to_thread(self._load, source, key, max_age_s)
         if cached is not None:
             return cached
-        data, mimetype, width, height = await compute()
-        result = CachedResult(
-            data=data,
-            mimetype=mimetype,
-            width=width,
-            height=height,
-            etag=hashlib.sha256(data).hexdigest(),
-        )
+        result = await CachedResult.computed(compute)
         try:
             await asyncio.to_thread(self._save, source, key, result)
         except (OSError, StorageFull):
