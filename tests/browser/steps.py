@@ -27,6 +27,21 @@ RECORD_STATUS = """
 }
 """
 
+#: Records every ``src`` the element ``id`` shows, also when it is replaced by another element with
+#: that id: a preview that a quickly finished job replaces at once is still seen.
+RECORD_SOURCES = """
+(id) => {
+  window.__sources = window.__sources || {};
+  const seen = window.__sources[id] = [];
+  const note = () => {
+    const src = document.getElementById(id)?.getAttribute('src') || '';
+    if (src && seen[seen.length - 1] !== src) seen.push(src);
+  };
+  note();
+  new MutationObserver(note).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+}
+"""
+
 
 def new_username(prefix: str) -> str:
     """A username nobody else in the run has."""
@@ -101,15 +116,17 @@ def upload_and_follow(
     """Drop a photo on a slot, see its preview, wait for "Saved"; returns (final URL, original handle)."""
     status_id, image_id = f"{slot}-status", f"{slot}-image"
     page.evaluate(RECORD_STATUS, status_id)
+    page.evaluate(RECORD_SOURCES, image_id)
     page.locator(f"#{slot}-upload input[type=file]").set_input_files(str(path))
     save_framed(page)
-    # The preview is a transformation URL of the original upload, shown as soon as it is stored.
+    # The preview is a transformation URL of the original upload, shown as soon as it is stored
+    # (a job that finishes at once may replace it within a frame: every src shown is recorded).
     page.wait_for_function(
-        "(id) => (document.getElementById(id).getAttribute('src') || '').includes('resize=')",
+        "(id) => window.__sources[id].some((src) => src.includes('resize='))",
         arg=image_id,
         timeout=30_000,
     )
-    preview = page.get_attribute(f"#{image_id}", "src")
+    preview = next(s for s in page.evaluate("(id) => window.__sources[id]", image_id) if "resize=" in s)
     original = handle_of(preview)
     assert re.fullmatch(r"[A-Za-z0-9_-]{20}", original)
     page.wait_for_function(

@@ -88,6 +88,16 @@ def _status(page: Any, slot: str) -> str:
     return page.inner_text(f"#{slot}-status")
 
 
+def _wait_seen(page: Any, slot: str, words: str, timeout_ms: int = 60_000) -> None:
+    """Wait until the slot's status has said ``words`` since RECORD_STATUS began recording it (a job
+    that the service finishes at once may show "Processing…" for less than a frame)."""
+    page.wait_for_function(
+        "([id, words]) => window.__statuses[id].some((text) => text.includes(words))",
+        arg=[f"{slot}-status", words],
+        timeout=timeout_ms,
+    )
+
+
 def _wait_status(page: Any, slot: str, words: str, timeout_ms: int = 60_000) -> None:
     page.wait_for_function(
         "([id, words]) => document.getElementById(id).textContent.includes(words)",
@@ -138,8 +148,8 @@ def test_a_second_photo_while_the_first_is_processing_replaces_it(running_app, b
     page.evaluate(RECORD_STATUS, "cover-status")
     files.set_input_files(str(noisy_photo(tmp_path / "a.jpg", (1500, 500), (30, 160, 30))))
     save_framed(page)
-    _wait_status(page, "cover", "Processing")
-    # The preview shows while it processes.
+    _wait_seen(page, "cover", "Processing")
+    # The preview shows while it processes (unless the job has already ended).
     page.wait_for_function(
         "() => { const img = document.getElementById('cover-image');"
         " return !!img && img.complete && img.naturalWidth > 0; }"
@@ -358,7 +368,7 @@ def test_each_state_on_a_phone_is_stated_and_fits_the_screen(running_app, browse
     page.evaluate(RECORD_STATUS, "avatar-status")
     files.set_input_files(str(photo(tmp_path / "me.jpg", (900, 900), "#446688")))
     save_framed(page)
-    _wait_status(page, "avatar", "Processing")
+    _wait_seen(page, "avatar", "Processing")
     shot("processing")
     _wait_status(page, "avatar", "Saved", 90_000)
     page.wait_for_selector("#undo-button")
