@@ -402,12 +402,15 @@ def test_a_photo_chosen_while_undo_is_offered_is_saved(running_app, browser, tmp
     page.wait_for_function("() => !!document.getElementById('avatar-image')?.src")
     assert dominant(page.get_attribute("#avatar-image", "src")) == "green"
 
+    page.evaluate(RECORD_STATUS, "avatar-status")
     files.set_input_files(str(noisy_photo(tmp_path / "blue.jpg", (600, 600), (30, 30, 200))))
     save_framed(page)
+    # Its own "Processing…" (however briefly shown), then "Saved." again.
     page.wait_for_function(
-        "() => !document.getElementById('avatar-status').textContent.includes('Saved')", timeout=30_000
+        "() => { const seen = window.__statuses['avatar-status'];"
+        " const processing = seen.findIndex((text) => text.includes('Processing'));"
+        " return processing >= 0 && seen.slice(processing).some((text) => text.includes('Saved')); }",
+        timeout=90_000,
     )
-    _wait_status(page, "avatar", "Saved", 90_000)
-    page.wait_for_selector("#avatar-image")
     assert dominant(page.get_attribute("#avatar-image", "src")) == "blue"
     context.close()
