@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -146,3 +147,43 @@ def s3_env(endpoint: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "S3_ENDPOINT_URL": endpoint,
     }
+
+
+@contextlib.contextmanager
+def s3_environment() -> Iterator[str]:
+    """The stand-in S3 server with its credentials and endpoint in ``os.environ``; yields its URL and
+    puts the environment back afterwards."""
+    with s3_stand_in() as endpoint:
+        saved = {key: os.environ.get(key) for key in s3_env(endpoint)}
+        os.environ.update(s3_env(endpoint))
+        try:
+            yield endpoint
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@contextlib.asynccontextmanager
+async def sql_job_store(kind: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """A fresh SqlJobStore on SQLite (``kind`` "sqlite") or on a PostgreSQL schema of its own."""
+    from dashboard.local_filestack.storage.sql import SqliteDatabase
+    from dashboard.local_filestack.workflows.stores.sql import SqlJobStore
+
+    if kind == "sqlite":
+        store = SqlJobStore(SqliteDatabase(tmp_path / "workflows.db"))
+        try:
+            yield store
+        finally:
+            await store.close()
+        return
+    with postgres_schema() as dsn:
+        from dashboard.local_filestack.storage.pg import PgDatabase
+
+        store = SqlJobStore(PgDatabase(dsn))
+        try:
+            yield store
+        finally:
+            await store.close()

@@ -13,9 +13,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from scale_support import postgres_schema
+from scale_support import sql_job_store
 
-from dashboard.local_filestack.storage.sql import SqliteDatabase
 from dashboard.local_filestack.workflows.engine.leases import JobLeases, requeue_expired
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
@@ -34,17 +33,8 @@ T0 = 1_000 * NS_PER_S
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlJobStore]:
-    if request.param == "sqlite":
-        sqlite = SqlJobStore(SqliteDatabase(tmp_path / "workflows.db"))
-        yield sqlite
-        await sqlite.close()
-        return
-    from dashboard.local_filestack.storage.pg import PgDatabase
-
-    with postgres_schema() as dsn:
-        postgres = SqlJobStore(PgDatabase(dsn))
-        yield postgres
-        await postgres.close()
+    async with sql_job_store(request.param, tmp_path) as opened:
+        yield opened
 
 
 async def a_job(store: SqlJobStore) -> str:

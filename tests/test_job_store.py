@@ -9,9 +9,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from scale_support import postgres_schema
+from scale_support import sql_job_store
 
-from dashboard.local_filestack.storage.sql import SqliteDatabase
 from dashboard.local_filestack.workflows.model.errors import JobNotFound
 from dashboard.local_filestack.workflows.model.jobs import (
     JobRecord,
@@ -23,23 +22,13 @@ from dashboard.local_filestack.workflows.model.jobs import (
     now_ns,
 )
 from dashboard.local_filestack.workflows.model.workflow import TaskOutcome, TaskState
-from dashboard.local_filestack.workflows.stores.sql import SqlJobStore
 from dashboard.local_filestack.workflows.stores.store import JobStore
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[JobStore]:
-    if request.param == "sqlite":
-        sqlite = SqlJobStore(SqliteDatabase(tmp_path / "workflows.db"))
-        yield sqlite
-        await sqlite.close()
-        return
-    from dashboard.local_filestack.storage.pg import PgDatabase
-
-    with postgres_schema() as dsn:
-        postgres = SqlJobStore(PgDatabase(dsn))
-        yield postgres
-        await postgres.close()
+    async with sql_job_store(request.param, tmp_path) as opened:
+        yield opened
 
 
 def workflow(name: str = "w") -> WorkflowRecord:

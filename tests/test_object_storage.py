@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from scale_support import postgres_schema, s3_env, s3_stand_in
+from scale_support import postgres_schema, s3_environment
 
 from dashboard.local_filestack.config.deployment import DeploymentSettings
 from dashboard.local_filestack.storage.files import FileNotFound, HandleInUse, NewFile, new_handle
@@ -20,17 +20,8 @@ from dashboard.local_filestack.storage.store import Storage
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with s3_stand_in() as endpoint:
-        saved = {key: os.environ.get(key) for key in s3_env(endpoint)}
-        os.environ.update(s3_env(endpoint))
-        try:
-            yield endpoint
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with s3_environment() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(params=["file+sqlite", "file+postgres", "s3+sqlite", "s3+postgres"])

@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from scale_support import postgres_schema, s3_env, s3_stand_in
+from scale_support import postgres_schema, s3_environment
 
 from dashboard.local_filestack.storage.files import new_handle
 from tests.local_service import API_KEY, image_bytes, make_config, running_service
@@ -23,17 +22,8 @@ from tests.local_service import API_KEY, image_bytes, make_config, running_servi
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with s3_stand_in() as endpoint:
-        saved = {key: os.environ.get(key) for key in s3_env(endpoint)}
-        os.environ.update(s3_env(endpoint))
-        try:
-            yield endpoint
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with s3_environment() as endpoint:
+        yield endpoint
 
 
 @contextlib.asynccontextmanager
