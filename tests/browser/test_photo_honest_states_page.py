@@ -330,6 +330,11 @@ def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_a
 def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    # Playwright turns on its interception of file choosers when the first listener is added,
+    # without waiting for the browser to confirm; a listener added only right before Enter can
+    # lose the chooser that Enter opens. Added now, it is in force long before.
+    choosers: list[Any] = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
     sign_up(page, running_app, new_username("keys"))
     # Tab to the profile picture's button, as a keyboard user does.
     for _ in range(40):
@@ -344,6 +349,7 @@ def test_a_photo_is_chosen_with_the_keyboard_alone(running_app, browser, tmp_pat
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files(str(photo(tmp_path / "me.jpg", (800, 800), "#224466")))
+    assert len(choosers) == 1, "one Enter opens one file chooser"
     # The crop dialog has the keyboard: Enter saves the frame as it opens.
     page.wait_for_selector("#crop-dialog", state="visible")
     page.keyboard.press("Enter")
