@@ -272,6 +272,15 @@ def test_a_damaged_jpeg_is_described_plainly_without_retry_and_can_be_dismissed(
 def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay
+
+    # Listening from the start: Playwright does not wait for the browser to confirm a new
+    # listener, and a dialog raised before it does is dismissed unseen.
+    page.on("dialog", answer)
     sign_up(page, running_app, new_username("leave"))
     page.click("#profile-name")  # a person has interacted with the page
     slow_uploads(context, page)
@@ -280,13 +289,7 @@ def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser,
     )
     save_framed(page)
     page.wait_for_selector("#cover-cancel")
-    asked: list[str] = []
-
-    def answer(dialog: Any) -> None:
-        asked.append(dialog.type)
-        dialog.dismiss()  # stay
-
-    page.on("dialog", answer)
+    assert asked == []
     page.close(run_before_unload=True)
     if not asked:
         page.wait_for_event("dialog", timeout=10_000)
@@ -299,6 +302,13 @@ def test_leaving_the_page_while_a_photo_uploads_asks_first(running_app, browser,
 def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_app, browser, tmp_path):
     context = browser.new_context(viewport={"width": 375, "height": 812})
     page = context.new_page()
+    asked: list[str] = []
+
+    def leave(dialog: Any) -> None:
+        asked.append(dialog.type)
+        dialog.accept()  # leave anyway
+
+    page.on("dialog", leave)  # from the start, as above
     sign_up(page, running_app, new_username("reload"))
     page.click("#profile-name")
     slow_uploads(context, page)
@@ -308,13 +318,7 @@ def test_after_leaving_during_an_upload_the_page_says_it_was_not_saved(running_a
     save_framed(page)
     page.wait_for_selector("#cover-cancel")
     page.screenshot(path=str(ARTIFACTS / "photo-uploading-375.png"), full_page=True)
-    asked: list[str] = []
-
-    def leave(dialog: Any) -> None:
-        asked.append(dialog.type)
-        dialog.accept()  # leave anyway
-
-    page.on("dialog", leave)
+    assert asked == []
     page.reload()
     notice = page.wait_for_selector("#upload-interrupted", timeout=60_000)
     assert asked == ["beforeunload"]
