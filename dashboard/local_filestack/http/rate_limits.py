@@ -1,7 +1,7 @@
 """How often one API key may upload, store and start workflows: a moving window per key and call.
 
 The counts live in memory (one service process), or in Redis when ``REDIS_URL`` is set so every
-app worker of every machine shares them; the ``limits`` library keeps them either way. A call
+app worker of every machine shares them (:class:`~dashboard.moving_window.MovingWindow`). A call
 past its limit raises :class:`RateLimited`, which ``errors.py`` answers with 429 and
 ``Retry-After`` (the seconds until the oldest call of the window leaves it). When Redis cannot be
 reached the calls are let through and a warning is logged: a broker restart must not stop
@@ -10,20 +10,10 @@ uploads.
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 from enum import StrEnum
-from typing import cast
-
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.errors import StorageError
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from dashboard.local_filestack.config.limits import RateLimits
-
-logger = logging.getLogger(__name__)
+from dashboard.moving_window import MovingWindow
 
 
 class Action(StrEnum):
@@ -51,20 +41,8 @@ class KeyRateLimiter:
 
     def __init__(self, rates: RateLimits, redis_url: str | None = None) -> None:
         self.rates = rates
-        storage: Storage = (
-            # short timeouts: a Redis that does not answer must not hold the request for long
-            cast(
-                Storage,
-                storage_from_string(
-                    redis_url, wrap_exceptions=True, socket_timeout=1, socket_connect_timeout=1
-                ),
-            )
-            if redis_url
-            else MemoryStorage()
-        )
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._items: dict[Action, RateLimitItem] = {
-            action: RateLimitItemPerSecond(count, max(1, math.ceil(rates.window_s)))
+        self._windows: dict[Action, MovingWindow] = {
+            action: MovingWindow(f"filestack-key-{action.value}", count, rates.window_s, redis_url)
             for action, count in (
                 (Action.UPLOAD, rates.upload),
                 (Action.STORE, rates.store),
@@ -75,14 +53,9 @@ class KeyRateLimiter:
 
     def spend(self, action: Action, key: str) -> None:
         """Count one call of ``action`` by ``key``; :class:`RateLimited` when the window is full."""
-        item = self._items.get(action)
-        if item is None:  # no limit set for this call
+        window = self._windows.get(action)
+        if window is None:  # no limit set for this call
             return
-        try:
-            if self._limiter.hit(item, "filestack-key", key, action.value):
-                return
-            reset = self._limiter.get_window_stats(item, "filestack-key", key, action.value).reset_time
-        except StorageError as err:
-            logger.warning("rate limits not applied: their store cannot be reached (%s)", err)
-            return
-        raise RateLimited(action, item.amount, self.rates.window_s, max(1, math.ceil(reset - time.time())))
+        wait_s = window.spend(key)
+        if wait_s is not None:
+            raise RateLimited(action, window.limit, self.rates.window_s, wait_s)
