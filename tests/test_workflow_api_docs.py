@@ -33,6 +33,9 @@ def test_the_document_lists_every_route_and_its_schemas() -> None:
         schemas["Workflow"]["properties"]["tasks"]["minItems"] == 1
     )  # from the model the API validates with
     assert "JobWebhookBody" in json.dumps(document["webhooks"])
+    # A workflow's own webhook secret is sent, never shown.
+    assert schemas["Workflow"]["properties"]["webhook_secret"]["writeOnly"] is True
+    assert "webhook_secret" not in schemas["WorkflowResource"]["properties"]
 
 
 async def test_answers_match_the_documented_models(tmp_path: Path) -> None:

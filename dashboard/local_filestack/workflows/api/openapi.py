@@ -29,7 +29,8 @@ from dashboard.local_filestack.workflows.api.rest import CancelRequest, JobReque
 from dashboard.local_filestack.workflows.model.contracts import ACTIONS
 from dashboard.local_filestack.workflows.model.jobs import JobStatus
 from dashboard.local_filestack.workflows.model.triggers import JobTrigger
-from dashboard.local_filestack.workflows.model.workflow import TaskState, Trigger, Workflow
+from dashboard.local_filestack.workflows.model.workflow import TaskState, Trigger
+from dashboard.local_filestack.workflows.model.workflow import Workflow as WorkflowDefinition
 
 #: Where ``npm ci`` puts Swagger UI's files.
 ASSETS_DIR = Path(__file__).resolve().parent / "docs_ui" / "node_modules" / "swagger-ui-dist"
@@ -61,6 +62,18 @@ class ActionContractBody(_Answer):
     output: dict[str, Any] = Field(description="the JSON schema of the result the action records")
     producesFile: bool = Field(
         description="its result names a stored file (handle, url) another task may take as its input"
+    )
+
+
+class Workflow(WorkflowDefinition):
+    """A workflow's definition, as sent to create or replace it (the model's fields and the secret)."""
+
+    webhook_secret: str | None = Field(
+        default=None,
+        min_length=1,
+        pattern=r"\S",
+        description="signs this workflow's webhooks instead of the service's secret; kept, never shown",
+        json_schema_extra={"writeOnly": True},
     )
 
 
