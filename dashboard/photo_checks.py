@@ -22,6 +22,10 @@ ACCEPTED_FORMATS: dict[str, str] = {
     "AVIF": "image/avif",
 }
 
+# Pillow loads most of its format plugins lazily: load them now, so that what is accepted
+# does not depend on whether something opened an image before this module was imported.
+Image.init()
+
 try:  # HEIC support is optional: only where the codec's wheel is installed.
     import pillow_heif
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 
 import pillow_heif
 import pytest
@@ -35,6 +38,20 @@ def test_the_check_takes_heic_and_avif_by_their_content() -> None:
     # Named by the content, not the name.
     assert check_photo(astronaut("HEIF"), "renamed.jpg", 10_000_000) == "image/heic"
     assert {"image/heic", "image/avif"} <= set(DROPZONE_ACCEPT)
+
+
+def test_avif_is_taken_however_the_app_was_started() -> None:
+    """What the check accepts must not depend on whether an image was opened before it was imported
+    (Pillow loads its AVIF plugin lazily): the app as `reflex run` starts it takes AVIF too."""
+    probe = (
+        "import dashboard.photo_checks as checks, json; "
+        "print(json.dumps([sorted(checks.ACCEPTED_FORMATS), sorted(checks.DROPZONE_ACCEPT)]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    formats, accept = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "AVIF" in formats and "image/avif" in accept
 
 
 def test_only_types_browsers_cannot_show_are_converted() -> None:
