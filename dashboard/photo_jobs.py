@@ -265,13 +265,17 @@ async def run_workflow(job: PhotoJob, settings: Settings | None = None) -> Photo
             error=f"could not start the workflow: {err}",
         )
         raise
+    # A newer photo replaced this one while its workflow was being started: it stays replaced
+    # (the workflow's id is kept so that what it stores is deleted once it ends).
+    current = await asyncio.to_thread(profile_store.get_job, owner_id, photo_job_id)
+    replaced = current is not None and current.status == JobStatus.SUPERSEDED
     return await asyncio.to_thread(
         profile_store.update_job,
         owner_id,
         photo_job_id,
         jobid=run.jobid,
         workflow_id=spec.workflow_id,
-        status=JobStatus.PROCESSING,
+        status=JobStatus.SUPERSEDED if replaced else JobStatus.PROCESSING,
         error="",
         tasks={},
         finished_at=None,
@@ -418,6 +422,7 @@ async def finish(
         "error": "",
         "finished_at": time.time(),
     }
+    replaced = job.status == JobStatus.SUPERSEDED
     if job.status == JobStatus.PROCESSING:
         latest = await asyncio.to_thread(profile_store.latest_job, owner_id, job.slot)
         if latest is not None and latest.id == job.id:
@@ -431,7 +436,9 @@ async def finish(
                 settings.photo_undo_window_s,
             )
         else:
-            fields["status"] = JobStatus.SUPERSEDED
+            replaced = True
+    if replaced:  # a newer photo came first: nothing of this one is kept
+        return await discard_replaced(job, [f.handle or "" for f in stored], settings, task_states(status))
     job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
     if on_saved is not None:  # the page shows the photo now; the original is deleted after
         await on_saved(job)
@@ -476,6 +483,62 @@ async def retry_unsent_deletions(settings: Settings | None = None) -> int:
         log.info("retrying the deletion of the original of photo job %s", job.id)
         await delete_original(job, settings)
     return len(jobs)
+
+
+async def discard_replaced(
+    job: PhotoJob, outputs: list[str], settings: Settings | None = None, tasks: TaskStates | None = None
+) -> PhotoJob:
+    """A photo replaced by a newer one before it was saved: delete the files its workflow stored
+    (never one the profile shows or keeps for its undo), then its original; the row stays, replaced.
+    When a file could not be deleted the original is kept and the sweep tries again later."""
+    owner_id, photo_job_id = _ids(job)
+    kept = set(await asyncio.to_thread(replaced_photos.waiting_handles, owner_id))
+    doomed = [handle for handle in dict.fromkeys(outputs) if handle and handle not in kept]
+    for handle in list(doomed):
+        if await asyncio.to_thread(replaced_photos.in_use, owner_id, handle):
+            doomed.remove(handle)
+    left = await delete_files(doomed, settings)
+    fields: dict[str, Any] = {"status": JobStatus.SUPERSEDED, "finished_at": time.time()}
+    if tasks is not None:
+        fields["tasks"] = tasks
+    job = await asyncio.to_thread(profile_store.update_job, owner_id, photo_job_id, **fields)
+    if left:  # the original stays too, so that the sweep tries the whole job again
+        log.warning("files %s of replaced photo job %s not deleted yet", left, photo_job_id)
+        return job
+    return await delete_original(job, settings)
+
+
+#: A replaced photo's job is left to its own follower this long before the sweep clears it.
+REPLACED_SWEEP_AFTER_S = 60.0
+
+
+async def clear_replaced_leftovers(
+    settings: Settings | None = None, *, older_than_s: float = REPLACED_SWEEP_AFTER_S
+) -> int:
+    """Clear the photos replaced before they ended whose follower is gone (the page closed, the app
+    restarted): once a job's workflow has ended, what it stored and the original are deleted. A
+    workflow still running is looked at again on a later sweep. Returns how many were cleared."""
+    settings = settings or get_settings()
+    cleared = 0
+    for job in await asyncio.to_thread(profile_store.superseded_leftovers, older_than_s):
+        outputs: list[str] = []
+        try:
+            if job.workflow_job_id:
+                async with open_client(settings) as fs:
+                    status = await fs.workflow_status(job.workflow_job_id)
+                if not (status.finished or status.failed):
+                    continue
+                outputs = [
+                    f.handle for f in status.stored_files() if f.handle and f.handle != job.original_handle
+                ]
+        except FilestackNotFound:
+            pass  # the service forgot the workflow job: only the original is left to delete
+        except FilestackError as err:
+            log.warning("replaced photo job %s not cleared yet: %s", job.id, err)
+            continue
+        await discard_replaced(job, outputs, settings)
+        cleared += 1
+    return cleared
 
 
 def is_unstarted(job: PhotoJob, now: float | None = None, grace_s: float = UNSTARTED_AFTER_S) -> bool:

@@ -247,6 +247,31 @@ def unsent_original_deletions(now: float | None = None) -> list[PhotoJob]:
         return jobs
 
 
+def superseded_leftovers(older_than_s: float, now: float | None = None) -> list[PhotoJob]:
+    """Jobs replaced by a newer photo before they ended, recorded over ``older_than_s`` ago, whose
+    original is not deleted yet and not being deleted (a claim older than ``DELETE_CLAIM_STALE_S``
+    counts as given up). Their follower, if any, is long gone: the sweep clears them."""
+    at = time.time() if now is None else now
+    with rx.session() as session:
+        jobs = list(
+            session.exec(
+                sqlmodel.select(PhotoJob).where(
+                    PhotoJob.owner_id.is_not(None),  # type: ignore[union-attr]
+                    PhotoJob.status == JobStatus.SUPERSEDED,
+                    PhotoJob.original_deleted == False,
+                    PhotoJob.created_at < at - older_than_s,
+                    sqlalchemy.or_(
+                        PhotoJob.original_delete_claimed_at.is_(None),  # type: ignore[union-attr]
+                        PhotoJob.original_delete_claimed_at < at - DELETE_CLAIM_STALE_S,  # type: ignore[operator]
+                    ),
+                )
+            )
+        )
+        for job in jobs:
+            session.expunge(job)
+        return jobs
+
+
 def dismiss_failed_job(owner_id: int, photo_job_id: int) -> bool:
     """Hide one of the owner's failed jobs from the page (the row and its kept original stay)."""
     with rx.session() as session:

@@ -7,7 +7,8 @@ store is the truth: it finishes on the queue workers regardless), finished (save
 original deleted once), and its page is told through Reflex's state manager, which
 forwards the change to whichever worker holds the page's websocket. An upload whose
 workflow was never started (its handler's worker died in between) is started first, and
-an original whose deletion was claimed but never confirmed is deleted again.
+an original whose deletion was claimed but never confirmed is deleted again, and what a photo
+replaced before it ended left behind is deleted once its workflow has ended.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Takeover:
         """Claim every open job nobody follows, whoever owns it; return how many were claimed."""
         claimed = 0
         await photo_jobs.retry_unsent_deletions(self.settings)
+        await photo_jobs.clear_replaced_leftovers(self.settings)
         for job in await asyncio.to_thread(profile_store.open_jobs_of_everyone):
             if job.id is None or job.owner_id is None or job.id in self._followers:
                 continue

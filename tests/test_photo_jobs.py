@@ -129,6 +129,80 @@ async def test_newer_upload_supersedes_older_job(env) -> None:
     assert profile_store.load_profile(ada.id).avatar_handle == new.final_handle
 
 
+async def _gone(http, handle: str, settings) -> bool:
+    return (await http.get(photo_jobs.photo_url(handle, settings))).status_code == 404
+
+
+async def _ended(job, settings):
+    async with photo_jobs.open_client(settings) as fs:
+        return await fs.wait_for_job(job.workflow_job_id, interval_s=0.05, timeout_s=30)
+
+
+async def test_a_photo_replaced_while_processing_leaves_no_file_behind(env) -> None:
+    """Its follower ends it: the row stays replaced, its original and what its workflow stored go."""
+    settings, _service, http = env
+    ada = Person("ada")
+    old = await photo_jobs.run_workflow(
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(600, 600), "a.jpg", settings), settings
+    )
+    new = await photo_jobs.upload(ada.id, "avatar", image_bytes(700, 700), "b.jpg", settings)
+    status = await _ended(old, settings)
+    outputs = [f.handle for f in status.stored_files() if f.handle != old.original_handle]
+    assert outputs
+    ended = await photo_jobs.finish(ada.id, old.id, status, settings)
+    assert ended.status == "superseded" and ended.original_deleted and not ended.final_handle
+    for handle in [old.original_handle, *outputs]:
+        assert await _gone(http, handle, settings), handle
+    assert profile_store.load_profile(ada.id).avatar_handle == ""  # the replaced photo was never shown
+    new = await photo_jobs.follow(
+        ada.id, (await photo_jobs.run_workflow(new, settings)).id, settings=settings
+    )
+    assert new.status == "finished"
+    assert profile_store.load_profile(ada.id).avatar_handle == new.final_handle
+    assert not await _gone(http, new.final_handle, settings)
+
+
+async def test_the_sweep_clears_a_replaced_photo_nobody_follows(env) -> None:
+    """The page that followed it closed: once its workflow has ended the sweep deletes its files,
+    never the photo the profile shows."""
+    settings, _service, http = env
+    ada = Person("ada")
+    first = await photo_jobs.upload(ada.id, "avatar", image_bytes(500, 500), "first.jpg", settings)
+    first = await photo_jobs.follow(
+        ada.id, (await photo_jobs.run_workflow(first, settings)).id, settings=settings
+    )
+    old = await photo_jobs.run_workflow(
+        await photo_jobs.upload(ada.id, "avatar", image_bytes(600, 600), "a.jpg", settings), settings
+    )
+    await photo_jobs.upload(ada.id, "avatar", image_bytes(700, 700), "b.jpg", settings)
+    # Not before the grace given to its own follower.
+    assert await photo_jobs.clear_replaced_leftovers(settings) == 0
+    status = await _ended(old, settings)
+    outputs = [f.handle for f in status.stored_files() if f.handle != old.original_handle]
+    assert await photo_jobs.clear_replaced_leftovers(settings, older_than_s=0) == 1
+    for handle in [old.original_handle, *outputs]:
+        assert await _gone(http, handle, settings), handle
+    assert profile_store.get_job(ada.id, old.id).status == "superseded"
+    assert profile_store.load_profile(ada.id).avatar_handle == first.final_handle
+    assert not await _gone(http, first.final_handle, settings)
+    assert await photo_jobs.clear_replaced_leftovers(settings, older_than_s=0) == 0  # once
+
+
+async def test_a_workflow_started_for_a_replaced_photo_does_not_revive_it(env) -> None:
+    settings, _service, http = env
+    ada = Person("ada")
+    old = await photo_jobs.upload(ada.id, "cover", image_bytes(1500, 500), "a.jpg", settings)
+    await photo_jobs.upload(ada.id, "cover", image_bytes(1500, 500), "b.jpg", settings)
+    # The first photo's handler starts its workflow only now, after the newer upload.
+    old = await photo_jobs.run_workflow(old, settings)
+    assert old.status == "superseded" and old.workflow_job_id
+    status = await _ended(old, settings)
+    outputs = [f.handle for f in status.stored_files() if f.handle != old.original_handle]
+    assert await photo_jobs.clear_replaced_leftovers(settings, older_than_s=0) == 1
+    for handle in [old.original_handle, *outputs]:
+        assert await _gone(http, handle, settings), handle
+
+
 async def test_upload_rate_limit_per_account(env) -> None:
     settings, _service, _http = env
     ada, bob = Person("ada"), Person("bob")
