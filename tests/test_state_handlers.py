@@ -33,6 +33,19 @@ async def test_upload_shows_preview_at_once_and_starts_following(env) -> None:
     assert any("follow_job" in str(e) for e in events if e is not None)
 
 
+async def test_progress_read_after_its_upload_was_handled_changes_nothing(env) -> None:
+    """The upload ends over HTTP before its last progress events are read from the websocket: the
+    slot goes on saying Processing (and then Saved), while a newer photo's progress is shown."""
+    ada = Person("ada")
+    state = ada.state(AvatarState)
+    await _drain(state.handle_upload(_upload("me.jpg", image_bytes(1200, 900)), "", 1))
+    assert state.phase == SlotPhase.PROCESSING
+    state.on_progress({"loaded": 75, "total": 100, "progress": 0.75}, 1)
+    assert state.phase == SlotPhase.PROCESSING and state.message.startswith("Processing")
+    state.on_progress({"loaded": 10, "total": 100, "progress": 0.1}, 2)  # the next photo chosen
+    assert state.phase == SlotPhase.UPLOADING and state.message == "Uploading… 10%"
+
+
 async def test_signed_out_upload_stores_nothing(env) -> None:
     stranger = rx.State()
     state = stranger.get_substate(AvatarState.get_full_name().split("."))

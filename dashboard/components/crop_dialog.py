@@ -63,6 +63,16 @@ class PickedUpload(rx.upload_files):
         return dataclasses.replace(spec, args=args)
 
 
+def _pick_of(slot: str) -> Var:
+    """The number of the photo the browser holds for ``slot`` (it grows with each choice)."""
+    return Var(_js_expr=f"window.photoPicker.pickOf({slot!r})")
+
+
+def _progress_of(state: Any, slot: str) -> Any:
+    """The slot's upload progress, told with the pick it belongs to (late progress is ignored)."""
+    return lambda progress: state.on_progress(progress, _pick_of(slot))
+
+
 def _on_open() -> Var:
     """A new photo starts centred, unzoomed and unturned, with the frame focused (arrows pan)."""
     set_position, set_zoom, set_rotation = (v.set_value() for v in (crop_position, crop_zoom, crop_rotation))
@@ -96,11 +106,11 @@ def confirm_button(state: Any, slot: str) -> rx.Component:
             state.handle_upload(
                 PickedUpload(
                     upload_id=fresh_upload_id(f"{slot}-upload"),
-                    on_upload_progress=state.on_progress,
+                    on_upload_progress=_progress_of(state, slot),
                     slot=slot,
                 ),
                 Var(_js_expr=f"window.photoPicker.framing({slot!r})"),
-                Var(_js_expr=f"window.photoPicker.pickOf({slot!r})"),
+                _pick_of(slot),
             ),
         ],
         class_name=SAVE_BUTTON,
@@ -117,7 +127,9 @@ def send_to_frame_button(state: Any, slot: str) -> rx.Component:
         aria_hidden="true",
         on_click=CropState.upload_to_frame(
             PickedUpload(
-                upload_id=fresh_upload_id(f"{slot}-upload"), on_upload_progress=state.on_progress, slot=slot
+                upload_id=fresh_upload_id(f"{slot}-upload"),
+                on_upload_progress=_progress_of(state, slot),
+                slot=slot,
             ),
             slot,
         ),

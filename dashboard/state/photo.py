@@ -119,8 +119,12 @@ class PhotoSlot(rx.State, mixin=True):
             show_job_end(self, job)
 
     @rx.event
-    def on_progress(self, progress: dict):
-        """Upload progress from the browser: ``{"loaded", "total", "progress"}``."""
+    def on_progress(self, progress: dict, pick: int = 0):
+        """Upload progress from the browser: ``{"loaded", "total", "progress"}`` of the upload of the
+        browser's ``pick``. Progress that arrives after its upload was handled is old news: the
+        upload (over HTTP) can end before its last progress events (over the websocket) are read."""
+        if pick and int(pick) <= self._handled_pick:
+            return
         fraction = float(progress.get("progress") or 0)
         self.progress = max(0, min(100, round(fraction * 100)))
         if self.progress < 100:

@@ -128,7 +128,7 @@ def test_the_last_photo_chosen_wins(running_app, browser, tmp_path):
     save_framed(page)
     fast_uploads(cdp)
     try:
-        _wait_status(page, "avatar", "Saved", 30_000)
+        _wait_status(page, "avatar", "Saved", 90_000)
     except Exception as err:
         seen = page.evaluate("() => window.__statuses['avatar-status']")
         raise AssertionError(f"statuses {seen}, browser console {logs}") from err
