@@ -39,7 +39,6 @@ class MovingWindow:
     def __init__(self, namespace: str, limit: int, window_s: float, redis_url: str | None = None) -> None:
         self.namespace = namespace
         self.limit = limit
-        self.window_s = window_s
         self._item = RateLimitItemPerSecond(limit, max(1, math.ceil(window_s)))
         self._limiter = MovingWindowRateLimiter(_redis(redis_url) if redis_url else MemoryStorage())
 

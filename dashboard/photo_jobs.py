@@ -492,12 +492,8 @@ async def discard_replaced(
     (never one the profile shows or keeps for its undo), then its original; the row stays, replaced.
     When a file could not be deleted the original is kept and the sweep tries again later."""
     owner_id, photo_job_id = _ids(job)
-    kept = set(await asyncio.to_thread(replaced_photos.waiting_handles, owner_id))
-    doomed = [handle for handle in dict.fromkeys(outputs) if handle and handle not in kept]
-    for handle in list(doomed):
-        if await asyncio.to_thread(replaced_photos.in_use, owner_id, handle):
-            doomed.remove(handle)
-    left = await delete_files(doomed, settings)
+    kept = await asyncio.to_thread(replaced_photos.kept_handles, owner_id)
+    left = await delete_files([handle for handle in outputs if handle and handle not in kept], settings)
     fields: dict[str, Any] = {"status": JobStatus.SUPERSEDED, "finished_at": time.time()}
     if tasks is not None:
         fields["tasks"] = tasks
@@ -519,26 +515,32 @@ async def clear_replaced_leftovers(
     restarted): once a job's workflow has ended, what it stored and the original are deleted. A
     workflow still running is looked at again on a later sweep. Returns how many were cleared."""
     settings = settings or get_settings()
-    cleared = 0
-    for job in await asyncio.to_thread(profile_store.superseded_leftovers, older_than_s):
-        outputs: list[str] = []
-        try:
-            if job.workflow_job_id:
-                async with open_client(settings) as fs:
+    jobs = await asyncio.to_thread(profile_store.superseded_leftovers, older_than_s)
+    if not jobs:
+        return 0
+    ended: list[tuple[PhotoJob, list[str]]] = []
+    async with open_client(settings) as fs:
+        for job in jobs:
+            outputs: list[str] = []
+            try:
+                if job.workflow_job_id:
                     status = await fs.workflow_status(job.workflow_job_id)
-                if not (status.finished or status.failed):
-                    continue
-                outputs = [
-                    f.handle for f in status.stored_files() if f.handle and f.handle != job.original_handle
-                ]
-        except FilestackNotFound:
-            pass  # the service forgot the workflow job: only the original is left to delete
-        except FilestackError as err:
-            log.warning("replaced photo job %s not cleared yet: %s", job.id, err)
-            continue
+                    if not (status.finished or status.failed):
+                        continue
+                    outputs = [
+                        f.handle
+                        for f in status.stored_files()
+                        if f.handle and f.handle != job.original_handle
+                    ]
+            except FilestackNotFound:
+                pass  # the service forgot the workflow job: only the original is left to delete
+            except FilestackError as err:
+                log.warning("replaced photo job %s not cleared yet: %s", job.id, err)
+                continue
+            ended.append((job, outputs))
+    for job, outputs in ended:
         await discard_replaced(job, outputs, settings)
-        cleared += 1
-    return cleared
+    return len(ended)
 
 
 def is_unstarted(job: PhotoJob, now: float | None = None, grace_s: float = UNSTARTED_AFTER_S) -> bool:

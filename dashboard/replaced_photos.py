@@ -191,6 +191,14 @@ def in_use(owner_id: int, handle: str) -> bool:
         return profile is not None and handle in {getattr(profile, f"{slot}_handle") for slot in SLOTS}
 
 
+def kept_handles(owner_id: int) -> set[str]:
+    """Every file the owner's profile still uses: its slot photos and those waiting out an undo window."""
+    with rx.session() as session:
+        profile = _profile_of(session, owner_id)
+        shown = {getattr(profile, f"{slot}_handle") for slot in SLOTS} if profile is not None else set()
+    return {handle for handle in shown if handle} | set(waiting_handles(owner_id))
+
+
 def waiting_handles(owner_id: int) -> list[str]:
     """The files the owner's waiting rows still keep (deleted with the account)."""
     with rx.session() as session:
