@@ -137,13 +137,15 @@
     });
   }
 
-  // The framed part, drawn from the browser's own copy at the slot's size: what the slot shows
-  // while the photo uploads. Without a frame, the chosen photo itself.
+  // The number of the photo chosen for the slot (it grows with each choice; 0: none yet). Uploads
+  // and their progress carry it, so the server can tell late news of an upload it handled.
   function pickOf(slot) {
     const entry = picked[slot];
     return entry ? entry.pick : 0;
   }
 
+  // The framed part, drawn from the browser's own copy at the slot's size: what the slot shows
+  // while the photo uploads. Without a frame, the chosen photo itself.
   async function framedPreview(slot, outWidth, outHeight) {
     const entry = picked[slot];
     if (!entry) {
